@@ -1,0 +1,5 @@
+"""``python -m scribe``."""
+
+from scribe.cli import main
+
+main()

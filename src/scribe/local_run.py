@@ -1,0 +1,85 @@
+"""``scribe process``: the three stages in this process, on a throw-away blob store.
+
+The same handlers the workers run, without queues, database or server.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from scribe import artifacts
+from scribe.config import Settings
+from scribe.domain.jobs import STAGE_ORDER, Stage
+from scribe.messages import StageTask
+from scribe.storage.local import LocalBlobStore
+from scribe.workers.handlers import StageContext, StageHandler, make_handler
+
+OUTPUT_FILES = (
+    "transcript.json",
+    "transcript.txt",
+    "transcript.srt",
+    "transcript.vtt",
+    "terms.json",
+    "audio.json",
+)
+
+StageProgress = Callable[[Stage, float], None]
+
+
+@dataclass
+class LocalResult:
+    """Where one input's outputs went."""
+
+    source: Path
+    folder: Path
+    facts: dict[str, object]
+
+
+class LocalPipeline:
+    """Loads each stage's handler once and runs files through all three."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.handlers: dict[Stage, StageHandler] = {
+            stage: make_handler(stage, settings) for stage in STAGE_ORDER
+        }
+
+    def load(self) -> None:
+        """Load the model and the spaCy pipeline."""
+        for handler in self.handlers.values():
+            handler.load()
+
+    def run(
+        self, source: Path, out_dir: Path, *, options: dict[str, object] | None = None,
+        progress: StageProgress | None = None,
+    ) -> LocalResult:
+        """Process one file; writes ``out_dir/<name>/`` and returns its facts."""
+        folder = out_dir / artifacts.safe_filename(source.stem)
+        with tempfile.TemporaryDirectory(prefix="scribe-") as tmp:
+            store = LocalBlobStore(Path(tmp))
+            job_id = uuid.uuid4().hex
+            input_key = artifacts.source_key(job_id, source.name)
+            store.put_file(input_key, source)
+            facts: dict[str, object] = {}
+            for stage in STAGE_ORDER:
+                task = StageTask(
+                    job_id=job_id, stage=stage, input_key=input_key, options=dict(options or {})
+                )
+                report = (lambda share, s=stage: progress(s, share)) if progress else None
+                ctx = StageContext(store=store, progress=report or (lambda _s: None))
+                outcome = self.handlers[stage].handle(task, ctx)
+                facts.update(outcome.facts)
+                if outcome.next_input:
+                    input_key = outcome.next_input
+                if progress:
+                    progress(stage, 1.0)
+            folder.mkdir(parents=True, exist_ok=True)
+            for name in OUTPUT_FILES:
+                with store.local_copy(artifacts.artifact_key(job_id, name)) as path:
+                    shutil.copyfile(path, folder / name)
+        return LocalResult(source=source, folder=folder, facts=facts)

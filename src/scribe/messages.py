@@ -1,0 +1,50 @@
+"""The bodies that travel on the queues: stage tasks to workers, events back to the orchestrator.
+
+Bodies carry references (blob keys), never media.
+"""
+
+from __future__ import annotations
+
+import time
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from scribe.domain.jobs import Stage
+
+
+class StageTask(BaseModel):
+    """Work for one stage of one job."""
+
+    job_id: str
+    stage: Stage
+    input_key: str = Field(description="Blob key the stage reads.")
+    options: dict[str, Any] = Field(default_factory=dict, description="Per-job options.")
+    request_id: str = Field(default="", description="Follows the job from the HTTP request.")
+
+
+class EventType(StrEnum):
+    """What a worker reports about a stage."""
+
+    STARTED = "stage.started"
+    PROGRESS = "stage.progress"
+    RETRYING = "stage.retrying"
+    COMPLETED = "stage.completed"
+    FAILED = "stage.failed"
+
+
+class StageEvent(BaseModel):
+    """A worker's report, consumed by the orchestrator."""
+
+    type: EventType
+    job_id: str
+    stage: Stage
+    attempt: int = 1
+    at: float = Field(default_factory=time.time)
+    progress: float | None = Field(default=None, description="0..1 share of the stage done.")
+    outputs: dict[str, str] = Field(default_factory=dict, description="Artifact keys written.")
+    facts: dict[str, Any] = Field(default_factory=dict, description="Figures to keep on the job.")
+    error: str | None = None
+    request_id: str = ""
+    worker: str = ""

@@ -1,0 +1,1 @@
+"""The job state machine and the loop that drives it."""

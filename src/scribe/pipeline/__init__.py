@@ -1,0 +1,1 @@
+"""Pure stage logic: extraction, transcription, term recognition and transcript formats."""

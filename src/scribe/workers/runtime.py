@@ -1,0 +1,234 @@
+"""The consume loop every stage worker runs.
+
+For each message: report ``started``, keep the message hidden with a heartbeat while the
+handler works, report ``completed`` (then delete the message) or sort the failure:
+
+- a :class:`~scribe.errors.PermanentError` reports ``failed`` and deletes the message at once;
+- anything else reports ``retrying`` and hides the message for an exponential backoff; the
+  queue dead-letters it after ``max_receives`` deliveries and the orchestrator fails the job.
+
+SIGTERM stops taking messages; the message in hand is finished, or released for another
+worker when it is not done within ``stop_timeout``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+
+from scribe.config import Settings
+from scribe.errors import CancelledError, PermanentError
+from scribe.messages import EventType, StageEvent, StageTask
+from scribe.queues.base import Queue, ReceivedMessage
+from scribe.storage.base import BlobStore
+from scribe.workers.handlers import StageContext, StageHandler
+
+log = logging.getLogger(__name__)
+
+
+class WorkerStopping(Exception):
+    """The worker was asked to stop and the stop timeout passed: release the message."""
+
+
+@dataclass
+class WorkerStatus:
+    """What the health endpoint reports."""
+
+    ready: bool = False
+    current_job: str | None = None
+    last_heartbeat: float = field(default_factory=time.time)
+    processed: int = 0
+    failed: int = 0
+
+
+def backoff_delay(attempt: int, *, base: float, maximum: float) -> float:
+    """Seconds to wait before delivery ``attempt + 1``: base, 2×base, 4×base… capped."""
+    return float(min(maximum, base * 2 ** max(0, attempt - 1)))
+
+
+class Worker:
+    """Consumes one stage queue with one handler."""
+
+    def __init__(
+        self,
+        *,
+        handler: StageHandler,
+        queue: Queue,
+        events: Queue,
+        store: BlobStore,
+        settings: Settings,
+    ) -> None:
+        self.handler = handler
+        self.queue = queue
+        self.events = events
+        self.store = store
+        self.settings = settings
+        self.name = f"{socket.gethostname()}:{os.getpid()}:{handler.stage.value}"
+        self.status = WorkerStatus()
+        self._stop = threading.Event()
+        self._stop_deadline: float | None = None
+
+    def request_stop(self) -> None:
+        """Stop taking messages; give the current one ``stop_timeout`` seconds to finish."""
+        if not self._stop.is_set():
+            self._stop_deadline = time.monotonic() + self.settings.worker.stop_timeout
+            self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        """Whether a stop was requested."""
+        return self._stop.is_set()
+
+    def run(self) -> None:
+        """Load the handler, then take messages until asked to stop."""
+        self.handler.load()
+        self.status.ready = True
+        log.info("worker %s ready", self.name)
+        while not self._stop.is_set():
+            self.status.last_heartbeat = time.time()
+            messages = self.queue.receive(
+                max_messages=1, wait_seconds=min(self.settings.queue.wait_seconds, 1.0)
+            )
+            for message in messages:
+                try:
+                    self.process(message)
+                except Exception:
+                    # The message was not deleted: it comes back after its visibility timeout.
+                    log.exception("could not settle message %s", message.message_id)
+        log.info("worker %s stopped", self.name)
+
+    def run_once(self, *, wait_seconds: float = 0.0) -> bool:
+        """Process at most one message; returns whether there was one (for tests and tools)."""
+        self.handler.load()
+        messages = self.queue.receive(max_messages=1, wait_seconds=wait_seconds)
+        for message in messages:
+            self.process(message)
+        return bool(messages)
+
+    def process(self, message: ReceivedMessage) -> None:
+        """Run the handler on one delivery and settle the message."""
+        try:
+            task = StageTask.model_validate(message.body)
+        except ValidationError as exc:
+            log.error("dropping malformed message %s: %s", message.message_id, exc)
+            self.queue.delete(message.receipt)
+            return
+        attempt = message.receive_count
+        self.status.current_job = task.job_id
+        self._emit(task, EventType.STARTED, attempt)
+        heartbeat = _Heartbeat(self.queue, message.receipt, self.settings)
+        heartbeat.start()
+        try:
+            outcome = self.handler.handle(task, self._context(task, attempt))
+        except Exception as exc:
+            heartbeat.stop()
+            self._settle_failure(task, message, attempt, exc)
+        else:
+            heartbeat.stop()
+            self.status.processed += 1
+            outputs = dict(outcome.outputs)
+            if outcome.next_input is not None:
+                outputs["next_input"] = outcome.next_input
+            self._emit(task, EventType.COMPLETED, attempt, outputs=outputs, facts=outcome.facts)
+            self.queue.delete(message.receipt)
+        finally:
+            heartbeat.stop()
+            self.status.current_job = None
+
+    def _settle_failure(
+        self, task: StageTask, message: ReceivedMessage, attempt: int, exc: Exception
+    ) -> None:
+        """Release, drop, fail or schedule a retry of a message whose handler raised."""
+        if isinstance(exc, WorkerStopping):
+            self.queue.change_visibility(message.receipt, 0)
+            log.warning("released job %s: worker stopping", task.job_id)
+        elif isinstance(exc, CancelledError):
+            log.info("job %s stopped: %s", task.job_id, exc)
+            self.queue.delete(message.receipt)
+        elif isinstance(exc, PermanentError):
+            self.status.failed += 1
+            log.warning("job %s failed for good at %s: %s", task.job_id, task.stage.value, exc)
+            self._emit(task, EventType.FAILED, attempt, error=str(exc))
+            self.queue.delete(message.receipt)
+        else:
+            self.status.failed += 1
+            delay = backoff_delay(
+                attempt,
+                base=self.settings.worker.retry_base_delay,
+                maximum=self.settings.worker.retry_max_delay,
+            )
+            reason = f"{type(exc).__name__}: {exc}"
+            log.error(
+                "job %s attempt %d failed (%s); retry in %.0f s", task.job_id, attempt, reason, delay
+            )
+            self._emit(task, EventType.RETRYING, attempt, error=reason)
+            self.queue.change_visibility(message.receipt, delay)
+
+    def _context(self, task: StageTask, attempt: int) -> StageContext:
+        last = [0.0]
+        interval = self.settings.whisper.progress_interval
+
+        def progress(share: float) -> None:
+            now = time.monotonic()
+            if now - last[0] >= interval:
+                last[0] = now
+                self._emit(task, EventType.PROGRESS, attempt, progress=round(share, 4))
+
+        def should_stop() -> bool:
+            if self._stop_deadline is not None and time.monotonic() > self._stop_deadline:
+                raise WorkerStopping()
+            return self.store.exists(cancel_marker(task.job_id))
+
+        return StageContext(store=self.store, progress=progress, should_stop=should_stop)
+
+    def _emit(self, task: StageTask, kind: EventType, attempt: int, **fields: object) -> None:
+        event = StageEvent(
+            type=kind,
+            job_id=task.job_id,
+            stage=task.stage,
+            attempt=attempt,
+            request_id=task.request_id,
+            worker=self.name,
+            **fields,  # type: ignore[arg-type]
+        )
+        self.events.send(event.model_dump(mode="json"))
+
+
+def cancel_marker(job_id: str) -> str:
+    """The blob a cancelled job leaves so workers stop at their next checkpoint."""
+    from scribe.artifacts import artifact_key
+
+    return artifact_key(job_id, "cancelled")
+
+
+class _Heartbeat:
+    """Extends a held message's visibility every ``heartbeat_interval`` seconds."""
+
+    def __init__(self, queue: Queue, receipt: str, settings: Settings) -> None:
+        self._queue = queue
+        self._receipt = receipt
+        self._interval = settings.worker.heartbeat_interval
+        self._timeout = settings.queue.visibility_timeout
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="heartbeat", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._done.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+
+    def _beat(self) -> None:
+        while not self._done.wait(self._interval):
+            try:
+                self._queue.change_visibility(self._receipt, self._timeout)
+            except Exception:
+                log.exception("heartbeat failed")
