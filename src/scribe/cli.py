@@ -122,8 +122,11 @@ def process(
     options: dict[str, object] = {"language": language} if language else {}
     failures = 0
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-        TimeElapsedColumn(), transient=False,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        transient=False,
     ) as bar:
         for path in files:
             task = bar.add_task(path.name, total=1.0)
@@ -143,9 +146,7 @@ def process(
 
 @app.command()
 def terms(
-    file: Annotated[
-        str, typer.Argument(help="A text file, or - for standard input.")
-    ] = "-",
+    file: Annotated[str, typer.Argument(help="A text file, or - for standard input.")] = "-",
 ) -> None:
     """Find music terms in plain text; prints one JSON object per occurrence."""
     from scribe.lexicon import load_lexicon
@@ -159,7 +160,9 @@ def terms(
             raise ScribeError(f"no such file: {file}")
         text = path.read_text()
     settings = _settings()
-    recognizer = TermRecognizer(load_lexicon(settings.terms.lexicon_path), settings.terms.spacy_model)
+    recognizer = TermRecognizer(
+        load_lexicon(settings.terms.lexicon_path), settings.terms.spacy_model
+    )
     for match in recognizer.find_in_text(text):
         print(
             json.dumps(
@@ -216,8 +219,12 @@ def jobs(
     table = Table("id", "state", "progress", "file", "created", "error")
     for job in ScribeClient(url).list_jobs(state=state, limit=limit):
         table.add_row(
-            job["id"], job["state"], f"{job['progress'] * 100:.0f}%", job["filename"],
-            job["created_at"][:19], job["error"] or "",
+            job["id"],
+            job["state"],
+            f"{job['progress'] * 100:.0f}%",
+            job["filename"],
+            job["created_at"][:19],
+            job["error"] or "",
         )
     Console().print(table)
 

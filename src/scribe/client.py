@@ -38,7 +38,10 @@ class ScribeClient:
         data = {"language": language} if language else {}
         with open(path, "rb") as handle:
             response = self._call(
-                "POST", "/api/v1/jobs", files={"file": (path.name, handle)}, data=data,
+                "POST",
+                "/api/v1/jobs",
+                files={"file": (path.name, handle)},
+                data=data,
                 timeout=None,
             )
         job: dict[str, Any] = response.json()
@@ -75,14 +78,20 @@ def wait_for_jobs(
 
     deadline = None if timeout is None else time.monotonic() + timeout
     finished: dict[str, dict[str, Any]] = {}
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%")) as bar:
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%")
+    ) as bar:
         tasks = {job_id: bar.add_task(job_id[:8], total=1.0) for job_id in job_ids}
         while len(finished) < len(job_ids):
             for job_id in job_ids:
                 if job_id in finished:
                     continue
                 job = client.get_job(job_id)
-                bar.update(tasks[job_id], completed=job["progress"], description=f"{job_id[:8]} {job['state']}")
+                bar.update(
+                    tasks[job_id],
+                    completed=job["progress"],
+                    description=f"{job_id[:8]} {job['state']}",
+                )
                 if job["state"] in FINAL:
                     finished[job_id] = job
             if deadline is not None and time.monotonic() > deadline:

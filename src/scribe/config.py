@@ -18,8 +18,8 @@ class DatabaseSettings(BaseModel):
 
     url: SecretStr | None = Field(
         default=None,
-        description="SQLAlchemy URL. Empty means a SQLite file `scribe.sqlite3` in the data folder; "
-        "use postgresql+psycopg://user:pass@host/db in production.",
+        description="SQLAlchemy URL. Empty means a SQLite file `scribe.sqlite3` in the data "
+        "folder; use postgresql+psycopg://user:pass@host/db in production.",
     )
     pool_size: int = Field(default=5, ge=1, description="Connections kept open (PostgreSQL).")
     auto_upgrade: bool = Field(
@@ -34,7 +34,8 @@ class QueueSettings(BaseModel):
         default="sqlite", description="Queue backend: `sqlite` (embedded, durable) or `sqs`."
     )
     path: Path | None = Field(
-        default=None, description="SQLite queue file. Empty means `queues.sqlite3` in the data folder."
+        default=None,
+        description="SQLite queue file. Empty means `queues.sqlite3` in the data folder.",
     )
     prefix: str = Field(default="scribe", description="Prefix of every queue name.")
     max_receives: int = Field(
@@ -66,7 +67,8 @@ class StorageSettings(BaseModel):
         default="local", description="Blob store: `local` (a folder; an EFS mount in ECS) or `s3`."
     )
     root: Path | None = Field(
-        default=None, description="Folder of the local store. Empty means `blobs` in the data folder."
+        default=None,
+        description="Folder of the local store. Empty means `blobs` in the data folder.",
     )
     bucket: str = Field(default="", description="S3 bucket of the artifacts (backend `s3`).")
     key_prefix: str = Field(default="", description="Prefix of every key in the S3 bucket.")

@@ -55,7 +55,11 @@ class LocalPipeline:
             handler.load()
 
     def run(
-        self, source: Path, out_dir: Path, *, options: dict[str, object] | None = None,
+        self,
+        source: Path,
+        out_dir: Path,
+        *,
+        options: dict[str, object] | None = None,
         progress: StageProgress | None = None,
     ) -> LocalResult:
         """Process one file; writes ``out_dir/<name>/`` and returns its facts."""
@@ -70,8 +74,7 @@ class LocalPipeline:
                 task = StageTask(
                     job_id=job_id, stage=stage, input_key=input_key, options=dict(options or {})
                 )
-                report = (lambda share, s=stage: progress(s, share)) if progress else None
-                ctx = StageContext(store=store, progress=report or (lambda _s: None))
+                ctx = StageContext(store=store, progress=_stage_reporter(progress, stage))
                 outcome = self.handlers[stage].handle(task, ctx)
                 facts.update(outcome.facts)
                 if outcome.next_input:
@@ -83,3 +86,13 @@ class LocalPipeline:
                 with store.local_copy(artifacts.artifact_key(job_id, name)) as path:
                     shutil.copyfile(path, folder / name)
         return LocalResult(source=source, folder=folder, facts=facts)
+
+
+def _stage_reporter(progress: StageProgress | None, stage: Stage) -> Callable[[float], None]:
+    """A progress callback of one stage."""
+
+    def report(share: float) -> None:
+        if progress is not None:
+            progress(stage, share)
+
+    return report

@@ -54,7 +54,11 @@ def run_all(settings: Settings, *, workers_per_stage: int = 1) -> int:
     """Run every part until a signal; returns the exit code."""
     engine = open_database(settings)  # migrate once, before any child starts
     engine.dispose()
-    env = {**os.environ, "SCRIBE_DATA_DIR": str(settings.data_dir), "SCRIBE_DATABASE__AUTO_UPGRADE": "false"}
+    env = {
+        **os.environ,
+        "SCRIBE_DATA_DIR": str(settings.data_dir),
+        "SCRIBE_DATABASE__AUTO_UPGRADE": "false",
+    }
     children = child_commands(workers_per_stage)
     stopping = False
 

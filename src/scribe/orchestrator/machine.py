@@ -60,7 +60,11 @@ def create_job(
         request_id=request_id,
     )
     _enqueue_stage(
-        conn, job_id=job_id, stage=Stage.EXTRACT, input_key=source_key, options=options,
+        conn,
+        job_id=job_id,
+        stage=Stage.EXTRACT,
+        input_key=source_key,
+        options=options,
         request_id=request_id,
     )
     return job_id
@@ -129,8 +133,14 @@ def _complete_stage(
 ) -> None:
     now = utcnow()
     repo.upsert_stage_run(
-        conn, job_id=job_id, stage=event.stage, state="completed", progress=1.0, finished_at=now,
-        attempts=event.attempt, error=None,
+        conn,
+        job_id=job_id,
+        stage=event.stage,
+        state="completed",
+        progress=1.0,
+        finished_at=now,
+        attempts=event.attempt,
+        error=None,
     )
     if event.facts:
         repo.merge_facts(conn, job_id=job_id, facts=event.facts)
@@ -140,8 +150,12 @@ def _complete_stage(
     following = next_stage(event.stage)
     if following is None:
         repo.transition(
-            conn, job_id=job_id, from_states=[STAGE_STATE[event.stage]],
-            to_state=JobState.COMPLETED, progress=1.0, completed_at=now,
+            conn,
+            job_id=job_id,
+            from_states=[STAGE_STATE[event.stage]],
+            to_state=JobState.COMPLETED,
+            progress=1.0,
+            completed_at=now,
         )
         return
     next_input = event.outputs.get("next_input")
@@ -149,12 +163,19 @@ def _complete_stage(
         fail_job(conn, job_id=job_id, stage=event.stage, reason="stage reported no output")
         return
     moved = repo.transition(
-        conn, job_id=job_id, from_states=[STAGE_STATE[event.stage], JobState.QUEUED],
-        to_state=STAGE_STATE[following], progress=overall_progress(following, 0.0),
+        conn,
+        job_id=job_id,
+        from_states=[STAGE_STATE[event.stage], JobState.QUEUED],
+        to_state=STAGE_STATE[following],
+        progress=overall_progress(following, 0.0),
     )
     if moved:
         _enqueue_stage(
-            conn, job_id=job_id, stage=following, input_key=next_input, options=options,
+            conn,
+            job_id=job_id,
+            stage=following,
+            input_key=next_input,
+            options=options,
             request_id=request_id,
         )
 
@@ -163,8 +184,13 @@ def fail_job(conn: Connection, *, job_id: str, stage: Stage, reason: str) -> boo
     """Fail a job that is not final yet, recording the stage and reason."""
     non_final = [s for s in JobState if s not in FINAL_STATES]
     moved = repo.transition(
-        conn, job_id=job_id, from_states=non_final, to_state=JobState.FAILED,
-        error=reason, failed_stage=stage.value, completed_at=utcnow(),
+        conn,
+        job_id=job_id,
+        from_states=non_final,
+        to_state=JobState.FAILED,
+        error=reason,
+        failed_stage=stage.value,
+        completed_at=utcnow(),
     )
     if moved:
         repo.upsert_stage_run(
@@ -227,7 +253,11 @@ class Orchestrator:
                     continue
                 with self.engine.begin() as conn:
                     job = repo.get_job(conn, job_id=task.job_id)
-                    run = next((r for r in job.stages if r.stage == task.stage), None) if job else None
+                    run = (
+                        next((r for r in job.stages if r.stage == task.stage), None)
+                        if job
+                        else None
+                    )
                     last_error = run.error if run and run.error else "no error was reported"
                     reason = (
                         f"{task.stage.value} gave up after {message.receive_count} attempts: "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scribe.domain.transcript import Transcript
+from scribe.domain.transcript import Segment, Transcript
 
 
 def _timestamp(seconds: float, separator: str) -> str:
@@ -39,7 +39,7 @@ def to_vtt(transcript: Transcript) -> str:
     return "\n".join(cues)
 
 
-def _spoken(transcript: Transcript) -> list:  # type: ignore[type-arg]
+def _spoken(transcript: Transcript) -> list[Segment]:
     return [segment for segment in transcript.segments if segment.text.strip()]
 
 

@@ -88,9 +88,7 @@ class TermRecognizer:
         """Find terms in every segment and give each occurrence its word-aligned times."""
         texts = [_segment_text(segment)[0] for segment in transcript.segments]
         occurrences: list[TermOccurrence] = []
-        for segment, matches in zip(
-            transcript.segments, self.find_in_texts(texts), strict=True
-        ):
+        for segment, matches in zip(transcript.segments, self.find_in_texts(texts), strict=True):
             text, spans = _segment_text(segment)
             for match in matches:
                 occurrences.append(_align(segment, text, spans, match, context_words))

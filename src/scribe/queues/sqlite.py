@@ -56,13 +56,14 @@ class SqliteQueueBroker:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        with self.transaction() as conn:
-            conn.executescript(_SCHEMA)
+        self._connect().executescript(_SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            conn = sqlite3.connect(
+                self.path, timeout=30, isolation_level=None, check_same_thread=False
+            )
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=30000")
@@ -127,7 +128,9 @@ class SqliteQueue:
         visibility_timeout: float | None = None,
     ) -> list[ReceivedMessage]:
         """Take up to ``max_messages`` visible messages, long-polling up to ``wait_seconds``."""
-        timeout = self._broker.visibility_timeout if visibility_timeout is None else visibility_timeout
+        timeout = (
+            self._broker.visibility_timeout if visibility_timeout is None else visibility_timeout
+        )
         deadline = time.monotonic() + wait_seconds
         while True:
             messages = self._receive_now(max_messages, timeout)

@@ -14,7 +14,9 @@ def open_store(settings: Settings) -> BlobStore:
 
         assert settings.storage.root is not None
         return LocalBlobStore(settings.storage.root)
-    raise ConfigError(f"storage backend {settings.storage.backend!r} is not available in this build")
+    raise ConfigError(
+        f"storage backend {settings.storage.backend!r} is not available in this build"
+    )
 
 
 __all__ = ["BlobStore", "open_store"]

@@ -75,7 +75,9 @@ class ExtractHandler:
             wav = Path(tmp) / "audio.wav"
             facts = extract_audio(source, wav, progress=ctx.progress, should_stop=ctx.should_stop)
             ctx.store.put_file(wav_key, wav, content_type="audio/wav")
-        ctx.store.put_bytes(facts_key, _json_bytes(facts.to_dict()), content_type="application/json")
+        ctx.store.put_bytes(
+            facts_key, _json_bytes(facts.to_dict()), content_type="application/json"
+        )
         return StageOutcome(
             outputs={"audio": wav_key, "audio_facts": facts_key},
             facts={"audio": facts.to_dict()},

@@ -165,7 +165,11 @@ class Worker:
             )
             reason = f"{type(exc).__name__}: {exc}"
             log.error(
-                "job %s attempt %d failed (%s); retry in %.0f s", task.job_id, attempt, reason, delay
+                "job %s attempt %d failed (%s); retry in %.0f s",
+                task.job_id,
+                attempt,
+                reason,
+                delay,
             )
             self._emit(task, EventType.RETRYING, attempt, error=reason)
             self.queue.change_visibility(message.receipt, delay)

@@ -78,7 +78,7 @@ def _start_health_server(worker: Worker, settings: Settings) -> ThreadingHTTPSer
             self.end_headers()
             self.wfile.write(payload)
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             return
 
     server = ThreadingHTTPServer((settings.metrics.host, settings.metrics.port), Handler)

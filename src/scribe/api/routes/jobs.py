@@ -134,7 +134,7 @@ def _completed_artifact(backends: BackendsDep, job_id: str, key_of: str) -> byte
 def get_transcript(
     job_id: str,
     backends: BackendsDep,
-    format: Annotated[  # noqa: A002 - the public query parameter is called "format"
+    format: Annotated[
         Literal["json", "txt", "srt", "vtt"], Query(description="Transcript format.")
     ] = "json",
 ) -> Response:

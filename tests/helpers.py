@@ -1,0 +1,128 @@
+"""Shared test helpers: fixture paths, word error rate, and running the system."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import jiwer
+
+DATA = Path(__file__).resolve().parent / "data"
+LIBRIVOX = DATA / "librivox"
+LESSON_MP4 = DATA / "lesson.mp4"
+LESSON_TEXT = (DATA / "lesson.txt").read_text().strip()
+SILENT_VIDEO = DATA / "silent_video.mp4"
+
+
+def librivox_references() -> dict[Path, str]:
+    """Each LibriVox clip with its reference text."""
+    refs = {}
+    for line in (LIBRIVOX / "reference.txt").read_text().splitlines():
+        clip, _, text = line.partition("\t")
+        refs[LIBRIVOX / f"{clip}.wav"] = text
+    return refs
+
+
+def normalise(text: str) -> str:
+    """Lowercase words without punctuation, hyphens as spaces."""
+    text = text.lower().replace("-", " ")
+    text = re.sub(r"[^a-z0-9' ]+", " ", text)
+    return " ".join(text.split())
+
+
+def word_error_rate(reference: str, hypothesis: str) -> float:
+    """WER after :func:`normalise`."""
+    return float(jiwer.wer(normalise(reference), normalise(hypothesis)))
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def scribe_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    """Environment for a scribe subprocess on its own data folder, quick to react."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCRIBE_")}
+    env.update(
+        {
+            "SCRIBE_DATA_DIR": str(data_dir),
+            "SCRIBE_QUEUE__WAIT_SECONDS": "0.5",
+            "SCRIBE_WORKER__RETRY_BASE_DELAY": "0.5",
+            "SCRIBE_WHISPER__CPU_THREADS": "2",
+        }
+    )
+    env.update(extra)
+    return env
+
+
+def start_scribe(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """Start ``scribe ARGS`` with output to ``log``."""
+    handle = open(log, "ab")  # noqa: SIM115 - closed with the process
+    return subprocess.Popen(
+        [sys.executable, "-m", "scribe", *args], env=env, stdout=handle, stderr=subprocess.STDOUT
+    )
+
+
+def stop(process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    """SIGTERM, then SIGKILL if it does not exit in time."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def wait_http(url: str, timeout: float = 60) -> None:
+    """Wait until ``url`` answers 200."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer within {timeout} s")
+
+
+def wait_job(base: str, job_id: str, timeout: float = 180, states: tuple[str, ...] = ()) -> dict:
+    """Poll a job until it is final (or in one of ``states``)."""
+    wanted = set(states) or {"completed", "failed", "cancelled"}
+    deadline = time.monotonic() + timeout
+    job: dict = {}
+    while time.monotonic() < deadline:
+        job = httpx.get(f"{base}/api/v1/jobs/{job_id}", timeout=5).json()
+        if job["state"] in wanted:
+            return job
+        time.sleep(0.2)
+    raise TimeoutError(f"job {job_id} still {job.get('state')} after {timeout} s")
+
+
+def make_long_speech(target: Path, seconds: float) -> float:
+    """A WAV of real speech at least ``seconds`` long, by repeating the LibriVox clips."""
+    import wave
+
+    clips = sorted(LIBRIVOX.glob("*.wav"))
+    written = 0.0
+    with wave.open(str(target), "wb") as out:
+        params_set = False
+        while written < seconds:
+            for clip in clips:
+                with wave.open(str(clip)) as source:
+                    if not params_set:
+                        out.setparams(source.getparams())
+                        params_set = True
+                    out.writeframes(source.readframes(source.getnframes()))
+                    written += source.getnframes() / source.getframerate()
+    return written
