@@ -123,8 +123,8 @@ def test_duplicate_completion_enqueues_the_next_stage_once(system: System) -> No
         for body in bodies + bodies:
             apply_event(conn, StageEvent.model_validate(body))
         pending = conn.execute(select(func.count()).select_from(outbox)).scalar_one()
-    assert [b["type"] for b in bodies][0] == EventType.STARTED
-    assert [b["type"] for b in bodies][-1] == EventType.COMPLETED
+    assert bodies[0]["type"] == EventType.STARTED
+    assert bodies[-1]["type"] == EventType.COMPLETED
     assert pending == 1
     assert system.job(job_id).state == JobState.TRANSCRIBING
 

@@ -60,5 +60,5 @@ def test_unknown_model_without_downloads_is_a_clear_error(settings: Settings) ->
 
 
 def test_a_folder_without_a_model_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ModelError, match="model.bin"):
+    with pytest.raises(ModelError, match=r"model\.bin"):
         resolve_model(WhisperSettings(model=str(tmp_path)))

@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None, *, run_orchestrator: bool = Tru
         app.state.settings = settings
         app.state.backends = backends
         orchestrator = Orchestrator(backends.engine, backends.broker)
+        app.state.orchestrator = orchestrator
         thread = None
         if run_orchestrator:
             thread = threading.Thread(target=orchestrator.run, name="orchestrator", daemon=True)

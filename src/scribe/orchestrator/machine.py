@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -106,7 +107,7 @@ def apply_event(conn: Connection, event: StageEvent) -> bool:
         repo.transition(conn, job_id=job.id, from_states=allowed_from, to_state=stage_state)
         fields: dict[str, Any] = {"state": "running", "attempts": event.attempt}
         if run.started_at is None:
-            fields["started_at"] = utcnow()
+            fields["started_at"] = _event_time(event)
         repo.upsert_stage_run(conn, job_id=job.id, stage=event.stage, **fields)
         return True
     if event.type == EventType.PROGRESS:
@@ -128,10 +129,15 @@ def apply_event(conn: Connection, event: StageEvent) -> bool:
     return False
 
 
+def _event_time(event: StageEvent) -> datetime:
+    """When the worker says the event happened."""
+    return datetime.fromtimestamp(event.at, UTC)
+
+
 def _complete_stage(
     conn: Connection, job_id: str, event: StageEvent, options: dict[str, Any], request_id: str
 ) -> None:
-    now = utcnow()
+    now = _event_time(event)
     repo.upsert_stage_run(
         conn,
         job_id=job_id,
@@ -208,9 +214,18 @@ class Orchestrator:
         self.events = broker.queue(EVENTS_QUEUE)
         self.batch = batch
         self._stop = threading.Event()
+        self._outbox_lock = threading.Lock()
 
     def flush_outbox(self) -> int:
-        """Send every pending outbox message; returns how many were sent."""
+        """Send every pending outbox message; returns how many were sent.
+
+        The api calls this right after creating a job, the loop after every batch of events;
+        the lock keeps the two from sending the same row twice.
+        """
+        with self._outbox_lock:
+            return self._flush_outbox()
+
+    def _flush_outbox(self) -> int:
         sent = 0
         while True:
             with self.engine.begin() as conn:

@@ -141,6 +141,17 @@ class SqliteQueue:
     def _receive_now(self, max_messages: int, timeout: float) -> list[ReceivedMessage]:
         now = time.time()
         taken: list[ReceivedMessage] = []
+        # An idle poll only reads: the write lock is taken when there is something to take.
+        ready = (
+            self._broker.read()
+            .execute(
+                "SELECT 1 FROM messages WHERE queue = ? AND dead = 0 AND visible_at <= ? LIMIT 1",
+                (self.name, now),
+            )
+            .fetchone()
+        )
+        if ready is None:
+            return taken
         with self._broker.transaction() as conn:
             rows = conn.execute(
                 "SELECT id, body, receive_count, sent_at FROM messages"

@@ -92,6 +92,7 @@ def create_job_from_upload(
         )
         job = repo.get_job(conn, job_id=job_id)
     assert job is not None
+    request.app.state.orchestrator.flush_outbox()  # start at once, not at the loop's next turn
     return JobView.of(job)
 
 

@@ -1,0 +1,104 @@
+"""Pipeline overhead: a whole job through the running system vs bare faster-whisper.
+
+For a 60-second lesson-like file (AAC in MP4), measured side by side in one run:
+
+- system: wall time from the upload's POST to the job's `completed` state through `scribe up`
+  (extract, transcribe and terms workers, queues, orchestrator, database);
+- bare: faster-whisper transcribing the same audio with the same model and options, model
+  already loaded (as the worker's is).
+
+Rounds alternate so machine noise hits both; the ratio of medians is printed (target <= 1.15).
+It also measures api latency (200 requests to /healthz and /api/v1/jobs) while a transcription
+runs. Usage: ``.venv/bin/python bench/pipeline_overhead.py [--rounds 3] [--seconds 60]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from _common import RunningScribe, lesson_speech, write_m4a, write_wav
+from scribe.config import WhisperSettings
+from scribe.pipeline.transcribe import Transcriber
+
+
+def bare_seconds(transcriber: Transcriber, wav: Path) -> float:
+    """Bare faster-whisper with the worker's options; model loaded beforehand."""
+    opts = transcriber.default_options
+    started = time.perf_counter()
+    segments, _info = transcriber.model.transcribe(
+        str(wav),
+        language=opts.language,
+        beam_size=opts.beam_size,
+        vad_filter=opts.vad_filter,
+        word_timestamps=opts.word_timestamps,
+        condition_on_previous_text=opts.condition_on_previous_text,
+        temperature=list(opts.temperature),
+    )
+    for _ in segments:
+        pass
+    return time.perf_counter() - started
+
+
+def latency_during_job(system: RunningScribe, media: Path) -> tuple[float, float]:
+    """p50 and p99 (ms) of 200 requests while a transcription runs."""
+    job_id = system.submit(media)
+    latencies: list[float] = []
+    with httpx.Client(base_url=system.base, timeout=10) as client:
+        for i in range(200):
+            started = time.perf_counter()
+            client.get("/healthz" if i % 2 else "/api/v1/jobs").raise_for_status()
+            latencies.append((time.perf_counter() - started) * 1000)
+    system.wait(job_id)
+    return statistics.median(latencies), statistics.quantiles(latencies, n=100)[98]
+
+
+def main() -> None:
+    """Run the benchmark and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        samples = lesson_speech(args.seconds)
+        wav = write_wav(samples, folder / "lesson.wav")
+        media = write_m4a(samples, folder / "lesson.m4a")
+        settings = WhisperSettings()
+        transcriber = Transcriber(settings)
+        system = RunningScribe(folder / "var")
+        system_times, bare_times = [], []
+        try:
+            system.wait(system.submit(media))  # warm-up
+            bare_seconds(transcriber, wav)
+            for _ in range(args.rounds):
+                started = time.perf_counter()
+                job = system.wait(system.submit(media))
+                system_times.append(time.perf_counter() - started)
+                assert job["state"] == "completed", job
+                bare_times.append(bare_seconds(transcriber, wav))
+            stop = threading.Event()
+            p50, p99 = latency_during_job(system, media)
+            stop.set()
+        finally:
+            system.close()
+    system_median = statistics.median(system_times)
+    bare_median = statistics.median(bare_times)
+    print(f"audio: {args.seconds:.0f} s lesson-like AAC/MP4, model tiny.en (CPU int8)")
+    print(f"bare faster-whisper: median {bare_median:.2f} s  ({[round(t, 2) for t in bare_times]})")
+    print(
+        f"whole job via api:   median {system_median:.2f} s  "
+        f"({[round(t, 2) for t in system_times]})"
+    )
+    print(f"overhead ratio (job / bare): {system_median / bare_median:.3f}  (target <= 1.15)")
+    print(f"api latency during a transcription (200 requests): p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
