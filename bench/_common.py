@@ -112,8 +112,8 @@ class RunningScribe:
         response.raise_for_status()
         return str(response.json()["id"])
 
-    def wait(self, job_id: str, poll: float = 0.05) -> dict:
-        """Poll until final."""
+    def wait(self, job_id: str, poll: float = 0.5) -> dict:
+        """Poll until final (slowly: the polling must not load the machine it measures)."""
         while True:
             job = httpx.get(f"{self.base}/api/v1/jobs/{job_id}", timeout=10).json()
             if job["state"] in ("completed", "failed", "cancelled"):

@@ -34,7 +34,7 @@ CREATE INDEX IF NOT EXISTS messages_ready ON messages (queue, dead, visible_at, 
 CREATE UNIQUE INDEX IF NOT EXISTS messages_receipt ON messages (receipt);
 """
 
-_POLL_INTERVAL = 0.05
+_POLL_INTERVAL = 0.02
 
 
 class SqliteQueueBroker:

@@ -1,0 +1,124 @@
+"""Music-term recognition with the real spaCy pipeline and the bundled lexicon."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+
+import pytest
+
+from scribe.domain.transcript import Segment, Transcript, Word
+from scribe.lexicon import load_lexicon
+from scribe.pipeline.terms import TermRecognizer
+
+
+@pytest.fixture(scope="module")
+def recognizer() -> TermRecognizer:
+    return TermRecognizer(load_lexicon())
+
+
+def test_bundled_lexicon_is_large_and_unambiguous() -> None:
+    lexicon = load_lexicon()
+    by_category = lexicon.by_category()
+    assert len(lexicon.terms) >= 150
+    assert len(by_category) >= 7
+    assert {"chord", "scale", "technique", "theory", "anatomy", "gear", "genre"} <= set(by_category)
+    forms = Counter(form.lower() for term in lexicon.terms for form in term.forms)
+    assert [form for form, n in forms.items() if n > 1] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "term", "category"),
+    [
+        ("now try a hammer-on here", "hammer-on", "technique"),
+        ("now try a hammer on here", "hammer-on", "technique"),
+        ("these Hammer-Ons are hard", "hammer-on", "technique"),
+        ("use alternate picking throughout", "alternate picking", "technique"),
+        ("the minor pentatonic scale in A", "minor pentatonic", "scale"),
+        ("tune down to drop D first", "drop D", "tuning"),
+        ("put a capo on", "capo", "gear"),
+    ],
+)
+def test_variants_find_the_canonical_term(
+    recognizer: TermRecognizer, text: str, term: str, category: str
+) -> None:
+    matches = recognizer.find_in_text(text)
+    assert [(m.term, m.category) for m in matches] == [(term, category)]
+    match = matches[0]
+    assert text[match.start_char : match.end_char] == match.text
+
+
+def test_ordinary_talk_has_no_terms(recognizer: TermRecognizer) -> None:
+    assert recognizer.find_in_text("Welcome back everyone, grab a coffee and let's begin.") == []
+
+
+def test_longest_match_wins_without_double_counting(recognizer: TermRecognizer) -> None:
+    matches = recognizer.find_in_text("the minor pentatonic scale")
+    assert len(matches) == 1
+    assert matches[0].text == "minor pentatonic scale"
+
+
+def test_occurrences_take_the_times_of_their_words(recognizer: TermRecognizer) -> None:
+    words = [
+        (" Now", 0.0, 0.3),
+        (" add", 0.3, 0.6),
+        (" a", 0.6, 0.7),
+        (" hammer", 0.7, 1.1),
+        ("-on", 1.1, 1.4),
+        (" with", 1.4, 1.6),
+        (" the", 1.6, 1.7),
+        (" metronome.", 1.7, 2.4),
+    ]
+    segment = Segment(
+        index=3,
+        start=0.0,
+        end=2.4,
+        text="".join(w for w, _, _ in words),
+        words=[Word(text=w, start=s, end=e, probability=0.9) for w, s, e in words],
+    )
+    transcript = Transcript(
+        language="en", language_probability=1.0, duration=2.4, model="t", segments=[segment]
+    )
+    result = recognizer.recognize(transcript, context_words=2)
+    found = {o.term: o for o in result.occurrences}
+    assert set(found) == {"hammer-on", "metronome"}
+    assert (found["hammer-on"].start, found["hammer-on"].end) == (0.7, 1.4)
+    assert found["hammer-on"].segment == 3
+    assert found["hammer-on"].context == "add a hammer -on with the"
+    assert (found["metronome"].start, found["metronome"].end) == (1.7, 2.4)
+    assert result.counts_by_term == {"hammer-on": 1, "metronome": 1}
+    assert sum(result.counts_by_category.values()) == 2
+    assert result.lexicon_version == load_lexicon().version
+
+
+def test_scribe_terms_command_prints_json_lines() -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "scribe", "terms", "-"],
+        input="Palm muting and a power chord.",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    lines = [json.loads(line) for line in run.stdout.splitlines()]
+    assert [line["term"] for line in lines] == ["palm muting", "power chord"]
+    assert lines[1]["start"] == len("Palm muting and a ")
+
+
+def test_cli_errors_are_one_line_without_traceback(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    missing = subprocess.run(
+        [sys.executable, "-m", "scribe", "terms", str(tmp_path / "none.txt")],
+        capture_output=True,
+        text=True,
+    )
+    assert missing.returncode == 2
+    assert missing.stderr.strip().startswith("error: no such file")
+    assert "Traceback" not in missing.stderr
+    unknown = subprocess.run(
+        [sys.executable, "-m", "scribe", "process", "--bogus", "x"],
+        capture_output=True,
+        text=True,
+    )
+    assert unknown.returncode == 2
+    assert "Traceback" not in unknown.stderr and "No such option" in unknown.stderr
