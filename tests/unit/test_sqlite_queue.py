@@ -54,3 +54,15 @@ def test_several_processes_never_receive_the_same_message(tmp_path: Path) -> Non
         worker.join(timeout=10)
     assert sorted(seen) == list(range(300))
     assert producer.counts().visible == 0
+
+
+def test_stale_receipt_cannot_delete_a_redelivered_message(tmp_path: Path) -> None:
+    queue = SqliteQueueBroker(tmp_path / "q.sqlite3").queue("stale")
+    queue.send({"n": 1})
+    [first] = queue.receive(visibility_timeout=30)
+    queue.change_visibility(first.receipt, 0)
+    [second] = queue.receive(visibility_timeout=30)
+    assert not queue.delete(first.receipt)
+    assert not queue.change_visibility(first.receipt, 60)
+    assert queue.counts().in_flight == 1
+    assert queue.delete(second.receipt)

@@ -23,7 +23,18 @@ def open_broker(settings: Settings) -> QueueBroker:
             max_receives=settings.queue.max_receives,
             visibility_timeout=settings.queue.visibility_timeout,
         )
-    raise ConfigError(f"queue backend {settings.queue.backend!r} is not available in this build")
+    if settings.queue.backend == "sqs":
+        from scribe.queues.sqs import SqsQueueBroker
+
+        return SqsQueueBroker(
+            prefix=settings.queue.prefix,
+            region=settings.queue.region,
+            endpoint_url=settings.queue.endpoint_url,
+            max_receives=settings.queue.max_receives,
+            visibility_timeout=settings.queue.visibility_timeout,
+            create_queues=settings.queue.create_queues,
+        )
+    raise ConfigError(f"unknown queue backend {settings.queue.backend!r}")
 
 
 __all__ = [

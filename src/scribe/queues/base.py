@@ -52,7 +52,8 @@ class Queue(Protocol):
         ...
 
     def delete(self, receipt: str) -> bool:
-        """Acknowledge a delivery. False when the receipt is stale (redelivered since)."""
+        """Acknowledge a delivery. False when the backend knows the receipt is stale
+        (redelivered since); SQS cannot always tell and may accept it."""
         ...
 
     def change_visibility(self, receipt: str, timeout: float) -> bool:
@@ -63,8 +64,11 @@ class Queue(Protocol):
         """Visible, in-flight and dead-letter counts."""
         ...
 
-    def receive_dead(self, *, max_messages: int = 10) -> list[ReceivedMessage]:
-        """Take dead letters for inspection (they stay dead until deleted or redriven)."""
+    def receive_dead(
+        self, *, max_messages: int = 10, visibility_timeout: float = 30
+    ) -> list[ReceivedMessage]:
+        """Take dead letters, hidden for ``visibility_timeout`` (0 to only peek); they stay
+        dead until deleted or redriven."""
         ...
 
     def delete_dead(self, receipt: str) -> bool:
@@ -72,7 +76,7 @@ class Queue(Protocol):
         ...
 
     def redrive(self, *, limit: int | None = None) -> int:
-        """Move dead letters back to the queue; returns how many moved."""
+        """Move visible dead letters back to the queue; returns how many moved."""
         ...
 
     def purge(self) -> None:

@@ -163,7 +163,8 @@ class SqliteQueue:
                     break
                 if receive_count >= self._broker.max_receives:
                     conn.execute(
-                        "UPDATE messages SET dead = 1, receipt = NULL WHERE id = ?", (message_id,)
+                        "UPDATE messages SET dead = 1, receipt = NULL, visible_at = ? WHERE id = ?",
+                        (now, message_id),
                     )
                     continue
                 receipt = uuid.uuid4().hex
@@ -218,18 +219,24 @@ class SqliteQueue:
         )
         return QueueCounts(visible=int(row[0]), in_flight=int(row[1]), dead=int(row[2]))
 
-    def receive_dead(self, *, max_messages: int = 10) -> list[ReceivedMessage]:
+    def receive_dead(
+        self, *, max_messages: int = 10, visibility_timeout: float = 30
+    ) -> list[ReceivedMessage]:
         """Dead letters, oldest first, each with a fresh receipt for :meth:`delete_dead`."""
         taken: list[ReceivedMessage] = []
+        now = time.time()
         with self._broker.transaction() as conn:
             rows = conn.execute(
                 "SELECT id, body, receive_count, sent_at FROM messages"
-                " WHERE queue = ? AND dead = 1 ORDER BY seq LIMIT ?",
-                (self.name, max_messages),
+                " WHERE queue = ? AND dead = 1 AND visible_at <= ? ORDER BY seq LIMIT ?",
+                (self.name, now, max_messages),
             ).fetchall()
             for message_id, body, receive_count, sent_at in rows:
                 receipt = uuid.uuid4().hex
-                conn.execute("UPDATE messages SET receipt = ? WHERE id = ?", (receipt, message_id))
+                conn.execute(
+                    "UPDATE messages SET receipt = ?, visible_at = ? WHERE id = ?",
+                    (receipt, now + visibility_timeout, message_id),
+                )
                 taken.append(
                     ReceivedMessage(message_id, receipt, json.loads(body), receive_count, sent_at)
                 )
@@ -251,8 +258,9 @@ class SqliteQueue:
             ids = [
                 row[0]
                 for row in conn.execute(
-                    "SELECT id FROM messages WHERE queue = ? AND dead = 1 ORDER BY seq LIMIT ?",
-                    (self.name, -1 if limit is None else limit),
+                    "SELECT id FROM messages WHERE queue = ? AND dead = 1 AND visible_at <= ?"
+                    " ORDER BY seq LIMIT ?",
+                    (self.name, now, -1 if limit is None else limit),
                 )
             ]
             for message_id in ids:

@@ -7,6 +7,18 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
 
+from scribe.errors import ScribeError
+
+
+def validate_key(key: str) -> str:
+    """Refuse keys that are empty, absolute, or that climb out with ``..``."""
+    if not key or key.startswith("/") or "\\" in key:
+        raise ScribeError(f"invalid blob key {key!r}")
+    parts = key.split("/")
+    if any(part in ("", ".", "..") for part in parts[:-1]) or parts[-1] in (".", ".."):
+        raise ScribeError(f"invalid blob key {key!r}")
+    return key
+
 
 @runtime_checkable
 class BlobStore(Protocol):
@@ -32,6 +44,14 @@ class BlobStore(Protocol):
 
     def open_read(self, key: str) -> BinaryIO:
         """A readable binary stream of the object."""
+        ...
+
+    def read_range(self, key: str, start: int, end: int) -> bytes:
+        """Bytes ``start`` to ``end`` inclusive (an HTTP range)."""
+        ...
+
+    def presigned_url(self, key: str, *, expires: int = 3600) -> str | None:
+        """A URL a browser can fetch the object from directly, or None if the store has none."""
         ...
 
     def local_copy(self, key: str) -> AbstractContextManager[Path]:

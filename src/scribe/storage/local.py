@@ -11,7 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from scribe.errors import NotFoundError, ScribeError
+from scribe.errors import NotFoundError
+from scribe.storage.base import validate_key
 
 
 class LocalBlobStore:
@@ -23,12 +24,8 @@ class LocalBlobStore:
 
     def path_of(self, key: str) -> Path:
         """The file of a key; refuses keys that would leave the root."""
-        if not key or key.startswith("/") or "\\" in key:
-            raise ScribeError(f"invalid blob key {key!r}")
-        parts = key.split("/")
-        if any(part in ("", ".", "..") for part in parts[:-1]) or parts[-1] in (".", ".."):
-            raise ScribeError(f"invalid blob key {key!r}")
-        return self.root.joinpath(*[p for p in parts if p])
+        validate_key(key)
+        return self.root.joinpath(*[p for p in key.split("/") if p])
 
     def _temp_for(self, target: Path) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -82,6 +79,16 @@ class LocalBlobStore:
             return open(self.path_of(key), "rb")
         except FileNotFoundError:
             raise NotFoundError(f"no object {key!r}") from None
+
+    def read_range(self, key: str, start: int, end: int) -> bytes:
+        """Bytes ``start``..``end`` inclusive."""
+        with self.open_read(key) as handle:
+            handle.seek(start)
+            return handle.read(max(0, end - start + 1))
+
+    def presigned_url(self, key: str, *, expires: int = 3600) -> str | None:
+        """A folder has no URLs of its own: the api serves the bytes."""
+        return None
 
     @contextmanager
     def local_copy(self, key: str) -> Iterator[Path]:
