@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint unit bench clean
+.PHONY: install run test lint check-infra bench clean
 
 install: $(STAMP)
 
@@ -22,11 +22,15 @@ lint: install
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
-test: install lint
+# Offline checks of deploy/ and infra/: terraform fmt, checkov, docker-compose config, wiring tests.
+check-infra:
+	scripts/check_infra.sh
+
+test: install lint check-infra
 	$(BIN)/python -m pytest
 
 bench: install
 	$(BIN)/python bench/pipeline_overhead.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-infra .venv-checkov var .pytest_cache .mypy_cache .ruff_cache

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,6 @@ from sqlalchemy import Engine
 from scribe.db.engine import make_engine
 from scribe.db.migrate import upgrade
 from scribe.db.tables import metadata
-
 from scribe.queues.base import QueueBroker
 from scribe.queues.sqlite import SqliteQueueBroker
 from scribe.storage.base import BlobStore

@@ -1,0 +1,292 @@
+################################################################################
+# Alerts: an encrypted SNS topic and the alarms that page on it.
+#   - a dead-letter queue holds a message
+#   - the oldest message of a queue is too old (a stage stalls)
+#   - GPUs idle while transcriptions wait (a stuck or misplaced transcription worker)
+#   - the api answers 5xx to too many requests
+#   - too many jobs fail (Scribe/JobsFailed vs Scribe/JobsCompleted, published by the app)
+################################################################################
+
+resource "aws_sns_topic" "alerts" {
+  name              = "${local.name}-alerts"
+  kms_master_key_id = aws_kms_key.this.arn
+  tags              = local.tags
+}
+
+resource "aws_sns_topic_subscription" "alerts_email" {
+  for_each  = toset(var.alarm_emails)
+  topic_arn = aws_sns_topic.alerts.arn
+  protocol  = "email"
+  endpoint  = each.value
+}
+
+locals {
+  alarm_actions = [aws_sns_topic.alerts.arn]
+}
+
+resource "aws_cloudwatch_metric_alarm" "dlq_not_empty" {
+  for_each            = aws_sqs_queue.dlq
+  alarm_name          = "${each.value.name}-not-empty"
+  alarm_description   = "Messages were dead-lettered from ${local.queue_prefix}-${each.key}. Runbook: docs/operations/runbooks/dlq-redrive.md"
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = each.value.name }
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+  tags                = local.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "oldest_message_age" {
+  for_each            = aws_sqs_queue.stage
+  alarm_name          = "${each.value.name}-oldest-message-age"
+  alarm_description   = "The oldest message in ${each.value.name} waits longer than expected. Runbook: docs/operations/runbooks/scaling.md"
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateAgeOfOldestMessage"
+  dimensions          = { QueueName = each.value.name }
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 2
+  threshold           = var.oldest_message_age_threshold_seconds[each.key]
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+  tags                = local.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "gpu_idle_with_backlog" {
+  alarm_name          = "${local.name}-gpu-idle-with-backlog"
+  alarm_description   = "GPU utilisation stays low while transcriptions wait. Runbook: docs/operations/runbooks/gpu-troubleshooting.md"
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = 1
+  evaluation_periods  = 3
+  datapoints_to_alarm = 3
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+
+  metric_query {
+    id = "backlog"
+    metric {
+      namespace   = "AWS/SQS"
+      metric_name = "ApproximateNumberOfMessagesVisible"
+      period      = 300
+      stat        = "Maximum"
+      dimensions  = { QueueName = aws_sqs_queue.stage["transcribe"].name }
+    }
+  }
+
+  dynamic "metric_query" {
+    for_each = local.gpu_autoscaling_groups
+    content {
+      id = replace("gpu_${metric_query.key}", "-", "_")
+      metric {
+        namespace   = "CWAgent"
+        metric_name = "nvidia_smi_utilization_gpu"
+        period      = 300
+        stat        = "Average"
+        dimensions  = { AutoScalingGroupName = metric_query.value.name }
+      }
+    }
+  }
+
+  metric_query {
+    id          = "idle_with_backlog"
+    label       = "GPUs below ${var.gpu_low_utilisation_percent}% with more than ${var.gpu_backlog_alarm_messages} waiting"
+    expression  = "IF(MIN([${join(", ", [for key in keys(local.gpu_autoscaling_groups) : "FILL(${replace("gpu_${key}", "-", "_")}, 100)"])}]) < ${var.gpu_low_utilisation_percent} AND backlog > ${var.gpu_backlog_alarm_messages}, 1, 0)"
+    return_data = true
+  }
+
+  tags = local.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "api_5xx_rate" {
+  alarm_name          = "${local.name}-api-5xx-rate"
+  alarm_description   = "More than ${var.api_5xx_rate_threshold_percent}% of api requests answer 5xx. Runbook: docs/operations/rollback.md"
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.api_5xx_rate_threshold_percent
+  evaluation_periods  = 1
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+
+  metric_query {
+    id = "errors"
+    metric {
+      namespace   = "AWS/ApplicationELB"
+      metric_name = "HTTPCode_Target_5XX_Count"
+      period      = 300
+      stat        = "Sum"
+      dimensions  = { LoadBalancer = aws_lb.api.arn_suffix, TargetGroup = aws_lb_target_group.api.arn_suffix }
+    }
+  }
+
+  metric_query {
+    id = "elb_errors"
+    metric {
+      namespace   = "AWS/ApplicationELB"
+      metric_name = "HTTPCode_ELB_5XX_Count"
+      period      = 300
+      stat        = "Sum"
+      dimensions  = { LoadBalancer = aws_lb.api.arn_suffix }
+    }
+  }
+
+  metric_query {
+    id = "requests"
+    metric {
+      namespace   = "AWS/ApplicationELB"
+      metric_name = "RequestCount"
+      period      = 300
+      stat        = "Sum"
+      dimensions  = { LoadBalancer = aws_lb.api.arn_suffix }
+    }
+  }
+
+  metric_query {
+    id          = "error_rate"
+    label       = "api 5xx (%)"
+    expression  = "100 * (FILL(errors, 0) + FILL(elb_errors, 0)) / requests"
+    return_data = true
+  }
+
+  tags = local.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "job_failure_rate" {
+  alarm_name          = "${local.name}-job-failure-rate"
+  alarm_description   = "More than ${var.job_failure_rate_threshold_percent}% of finished jobs failed in the last hour. Runbooks: docs/operations/runbooks/dlq-redrive.md, gpu-troubleshooting.md"
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.job_failure_rate_threshold_percent
+  evaluation_periods  = 1
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+
+  metric_query {
+    id = "failed"
+    metric {
+      namespace   = "Scribe"
+      metric_name = "JobsFailed"
+      period      = 3600
+      stat        = "Sum"
+    }
+  }
+
+  metric_query {
+    id = "completed"
+    metric {
+      namespace   = "Scribe"
+      metric_name = "JobsCompleted"
+      period      = 3600
+      stat        = "Sum"
+    }
+  }
+
+  metric_query {
+    id          = "failure_rate"
+    label       = "Failed jobs (%)"
+    expression  = "100 * FILL(failed, 0) / (FILL(failed, 0) + FILL(completed, 0))"
+    return_data = true
+  }
+
+  tags = local.tags
+}
+
+################################################################################
+# Dashboard
+################################################################################
+
+locals {
+  dashboard_queue_metrics = [
+    for stage in local.queue_stages :
+    ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", aws_sqs_queue.stage[stage].name]
+  ]
+  dashboard_dlq_metrics = [
+    for stage in local.queue_stages :
+    ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", aws_sqs_queue.dlq[stage].name]
+  ]
+  dashboard_age_metrics = [
+    for stage in local.queue_stages :
+    ["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", aws_sqs_queue.stage[stage].name]
+  ]
+  dashboard_backlog_metrics = [
+    for stage in ["extract", "transcribe", "terms"] :
+    ["Scribe", "BacklogPerTask", "QueueName", aws_sqs_queue.stage[stage].name]
+  ]
+  dashboard_task_metrics = [
+    for service in local.services :
+    ["ECS/ContainerInsights", "RunningTaskCount", "ClusterName", aws_ecs_cluster.this.name, "ServiceName", module.ai_transcription.service_names[service]]
+  ]
+  dashboard_gpu_metrics = [
+    for key, asg in local.gpu_autoscaling_groups :
+    ["CWAgent", "nvidia_smi_utilization_gpu", "AutoScalingGroupName", asg.name]
+  ]
+  dashboard_gpu_instances = [
+    for key, asg in local.gpu_autoscaling_groups :
+    ["AWS/AutoScaling", "GroupInServiceInstances", "AutoScalingGroupName", asg.name]
+  ]
+
+  dashboard_widgets = [
+    { title = "Messages waiting per queue", metrics = local.dashboard_queue_metrics, stat = "Maximum" },
+    { title = "Dead-letter queues", metrics = local.dashboard_dlq_metrics, stat = "Maximum" },
+    { title = "Oldest message age (s)", metrics = local.dashboard_age_metrics, stat = "Maximum" },
+    { title = "Backlog per task (app metric)", metrics = local.dashboard_backlog_metrics, stat = "Average" },
+    { title = "Running tasks", metrics = local.dashboard_task_metrics, stat = "Average" },
+    { title = "GPU utilisation (%)", metrics = local.dashboard_gpu_metrics, stat = "Average" },
+    { title = "GPU instances in service", metrics = local.dashboard_gpu_instances, stat = "Average" },
+    {
+      title = "Jobs completed / failed"
+      stat  = "Sum"
+      metrics = [
+        ["Scribe", "JobsCompleted"],
+        ["Scribe", "JobsFailed"],
+      ]
+    },
+    {
+      title = "api requests and 5xx"
+      stat  = "Sum"
+      metrics = [
+        ["AWS/ApplicationELB", "RequestCount", "LoadBalancer", aws_lb.api.arn_suffix],
+        ["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "LoadBalancer", aws_lb.api.arn_suffix],
+        ["AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", "LoadBalancer", aws_lb.api.arn_suffix],
+      ]
+    },
+    {
+      title = "api latency p95 (s)"
+      stat  = "p95"
+      metrics = [
+        ["AWS/ApplicationELB", "TargetResponseTime", "LoadBalancer", aws_lb.api.arn_suffix],
+      ]
+    },
+  ]
+}
+
+resource "aws_cloudwatch_dashboard" "this" {
+  dashboard_name = local.name
+  dashboard_body = jsonencode({
+    widgets = [
+      for index, widget in local.dashboard_widgets : {
+        type   = "metric"
+        x      = (index % 2) * 12
+        y      = floor(index / 2) * 6
+        width  = 12
+        height = 6
+        properties = {
+          title   = widget.title
+          region  = var.region
+          stat    = widget.stat
+          period  = 60
+          view    = "timeSeries"
+          metrics = widget.metrics
+        }
+      }
+    ]
+  })
+}
