@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
+from scribe.commands.operations import dlq_app, migrate_app, retention_app
 from scribe.config import Settings, load_settings, masked_settings
 from scribe.domain.jobs import Stage
 from scribe.errors import ScribeError
@@ -23,6 +24,9 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(dlq_app, name="dlq")
+app.add_typer(migrate_app, name="migrate")
+app.add_typer(retention_app, name="retention")
 
 DataDir = Annotated[
     Path | None,

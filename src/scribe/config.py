@@ -187,6 +187,28 @@ class MetricsSettings(BaseModel):
     host: str = Field(default="127.0.0.1", description="Address of that listener.")
 
 
+class RetentionSettings(BaseModel):
+    """How long artifacts are kept (the data-retention policy); 0 keeps them forever."""
+
+    originals_days: int = Field(
+        default=0, ge=0, description="Days the uploaded original media is kept after upload."
+    )
+    audio_days: int = Field(
+        default=0, ge=0, description="Days the extracted 16 kHz WAV is kept after upload."
+    )
+    transcripts_days: int = Field(
+        default=0,
+        ge=0,
+        description="Days a finished job (its rows, transcript, terms and every other "
+        "artifact) is kept after upload.",
+    )
+    interval_hours: float = Field(
+        default=24.0,
+        ge=0,
+        description="How often the api applies the policy; 0 leaves it to `scribe retention`.",
+    )
+
+
 class LogSettings(BaseModel):
     """Logging."""
 
@@ -217,6 +239,7 @@ class Settings(BaseSettings):
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
     log: LogSettings = Field(default_factory=LogSettings)
 
     @model_validator(mode="after")

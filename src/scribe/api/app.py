@@ -15,9 +15,27 @@ from scribe.api.routes import health, jobs
 from scribe.config import Settings, load_settings
 from scribe.errors import NotFoundError, ScribeError
 from scribe.orchestrator.machine import Orchestrator
-from scribe.services import open_backends
+from scribe.services import Backends, open_backends
 
 log = logging.getLogger(__name__)
+
+
+def _retention_enabled(settings: Settings) -> bool:
+    policy = settings.retention
+    days = (policy.originals_days, policy.audio_days, policy.transcripts_days)
+    return policy.interval_hours > 0 and any(days)
+
+
+def _retention_loop(settings: Settings, backends: Backends, stopping: threading.Event) -> None:
+    """Apply the retention policy now and then every ``interval_hours``."""
+    from scribe.retention import apply_retention
+
+    while not stopping.is_set():
+        try:
+            apply_retention(backends.engine, backends.store, settings.retention)
+        except Exception:
+            log.exception("retention run failed; next try at the next interval")
+        stopping.wait(settings.retention.interval_hours * 3600)
 
 
 def create_app(settings: Settings | None = None, *, run_orchestrator: bool = True) -> FastAPI:
@@ -31,15 +49,25 @@ def create_app(settings: Settings | None = None, *, run_orchestrator: bool = Tru
         app.state.backends = backends
         orchestrator = Orchestrator(backends.engine, backends.broker)
         app.state.orchestrator = orchestrator
-        thread = None
+        stopping = threading.Event()
+        threads: list[threading.Thread] = []
         if run_orchestrator:
-            thread = threading.Thread(target=orchestrator.run, name="orchestrator", daemon=True)
+            threads.append(threading.Thread(target=orchestrator.run, name="orchestrator"))
+        if _retention_enabled(settings):
+            threads.append(
+                threading.Thread(
+                    target=_retention_loop, args=(settings, backends, stopping), name="retention"
+                )
+            )
+        for thread in threads:
+            thread.daemon = True
             thread.start()
         try:
             yield
         finally:
+            stopping.set()
             orchestrator.stop()
-            if thread is not None:
+            for thread in threads:
                 thread.join(timeout=10)
             backends.close()
 

@@ -1,0 +1,1 @@
+"""Sub-commands of ``scribe`` for operators: dead letters, migration, retention."""

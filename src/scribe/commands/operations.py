@@ -1,0 +1,160 @@
+"""``scribe dlq``, ``scribe migrate`` and ``scribe retention``."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
+from rich.table import Table
+
+from scribe.config import load_settings
+from scribe.errors import ScribeError
+from scribe.queues import STAGE_QUEUES, open_broker
+
+console = Console()
+
+dlq_app = typer.Typer(help="Dead-letter queues: list and redrive.", no_args_is_help=True)
+migrate_app = typer.Typer(
+    help="Move data between backends (and back, for a rollback).", no_args_is_help=True
+)
+retention_app = typer.Typer(help="The data-retention policy.", no_args_is_help=True)
+
+
+def _bar() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+
+
+@dlq_app.command("list")
+def dlq_list(
+    peek: Annotated[int, typer.Option(min=0, max=10, help="Dead letters to show per queue.")] = 3,
+) -> None:
+    """Each queue's waiting, in-flight and dead counts, with a peek at the dead letters."""
+    broker = open_broker(load_settings())
+    table = Table("queue", "visible", "in flight", "dead", "dead letters (job, stage, deliveries)")
+    for name in (*STAGE_QUEUES, "events"):
+        queue = broker.queue(name)
+        counts = queue.counts()
+        dead = queue.receive_dead(max_messages=peek, visibility_timeout=0) if peek else []
+        shown = ", ".join(
+            f"{m.body.get('job_id', '?')[:8]} {m.body.get('stage', '')} ×{m.receive_count}"
+            for m in dead
+        )
+        table.add_row(name, str(counts.visible), str(counts.in_flight), str(counts.dead), shown)
+    console.print(table)
+
+
+@dlq_app.command("redrive")
+def dlq_redrive(
+    queue: Annotated[str, typer.Argument(help="extract, transcribe, terms or events.")],
+    limit: Annotated[int | None, typer.Option(min=1, help="Move at most this many.")] = None,
+) -> None:
+    """Move dead letters back to their queue for another try."""
+    if queue not in (*STAGE_QUEUES, "events"):
+        raise ScribeError(f"unknown queue {queue!r}: use one of {', '.join(STAGE_QUEUES)}, events")
+    moved = open_broker(load_settings()).queue(queue).redrive(limit=limit)
+    print(f"moved {moved} dead letter(s) back to {queue}")
+
+
+@migrate_app.command("db")
+def migrate_db(
+    source: Annotated[str, typer.Option("--from", help="Source database URL.")],
+    target: Annotated[str, typer.Option("--to", help="Target database URL.")],
+    batch: Annotated[int, typer.Option(min=1, help="Rows per transaction.")] = 500,
+    resume: Annotated[bool, typer.Option(help="Continue an interrupted copy.")] = False,
+    dry_run: Annotated[bool, typer.Option(help="Only count what would be copied.")] = False,
+) -> None:
+    """Copy every table (SQLite ⇄ PostgreSQL) in batches, then verify counts and checksums."""
+    from scribe.migration.database import migrate_database
+
+    with _bar() as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def report(table: str, done: int, total: int) -> None:
+            if table not in tasks:
+                tasks[table] = bar.add_task(table, total=total)
+            bar.update(tasks[table], completed=done)
+
+        result = migrate_database(
+            source, target, batch=batch, resume=resume, dry_run=dry_run, progress=report
+        )
+    table = Table("table", "source rows", "copied", "already there", "target rows", "verified")
+    for entry in result.tables:
+        table.add_row(
+            entry.table,
+            str(entry.source_rows),
+            str(entry.copied),
+            str(entry.already_there),
+            "-" if dry_run else str(entry.target_rows),
+            "dry run" if dry_run else ("yes" if entry.verified else "NO"),
+        )
+    console.print(table)
+
+
+@migrate_app.command("blobs")
+def migrate_blobs_command(
+    source: Annotated[str, typer.Option("--from", help="Folder or s3://bucket/prefix.")],
+    target: Annotated[str, typer.Option("--to", help="Folder or s3://bucket/prefix.")],
+    prefix: Annotated[str, typer.Option(help="Only keys under this prefix.")] = "",
+    endpoint_url: Annotated[
+        str | None, typer.Option(help="S3 endpoint (default: SCRIBE_STORAGE__ENDPOINT_URL).")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option(help="Only list what would be copied.")] = False,
+) -> None:
+    """Copy every object, skipping identical ones (so a rerun resumes), verifying each copy."""
+    from scribe.migration.blobs import migrate_blobs, open_spec
+
+    endpoint = endpoint_url or os.environ.get("SCRIBE_STORAGE__ENDPOINT_URL")
+    with _bar() as bar:
+        task = bar.add_task("objects", total=None)
+
+        def report(_key: str, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = migrate_blobs(
+            open_spec(source, endpoint_url=endpoint),
+            open_spec(target, endpoint_url=endpoint),
+            prefix=prefix,
+            dry_run=dry_run,
+            progress=report,
+        )
+    verb = "would copy" if dry_run else "copied and verified"
+    print(
+        f"{result.total} objects: {verb} {len(result.copied)} "
+        f"({result.bytes_copied} bytes), skipped {len(result.skipped)} identical, "
+        f"failed {len(result.failed)}"
+    )
+    if result.failed:
+        raise ScribeError(
+            f"checksum mismatch for {len(result.failed)} object(s): {result.failed[:5]}"
+        )
+
+
+@retention_app.command("apply")
+def retention_apply(
+    dry_run: Annotated[bool, typer.Option(help="Report what would be deleted.")] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Delete what the retention settings say has expired, and report it."""
+    from scribe.retention import apply_retention
+    from scribe.services import open_backends
+
+    settings = load_settings()
+    backends = open_backends(settings)
+    try:
+        report = apply_retention(
+            backends.engine, backends.store, settings.retention, dry_run=dry_run
+        )
+    finally:
+        backends.close()
+    if json_output:
+        print(json.dumps(report.__dict__))
+        return
+    prefix = "would delete" if dry_run else "deleted"
+    print(
+        f"{prefix}: {len(report.jobs)} expired job(s) with every artifact, "
+        f"{len(report.originals)} original(s), {len(report.audio)} extracted audio file(s)"
+    )

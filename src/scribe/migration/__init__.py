@@ -1,0 +1,1 @@
+"""``scribe migrate``: move the database and the blobs between backends, and back."""
