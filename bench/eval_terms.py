@@ -1,0 +1,133 @@
+"""Music-term recognition quality on the labelled sentences, overall and per category.
+
+Reads ``bench/data/term_sentences.jsonl`` (one ``{"text", "expected": [{"text", "category"}]}``
+a line), runs ``TermRecognizer(load_lexicon())`` over every text (batched, as the terms stage
+does) and prints precision, recall and F1 overall and for each category, then the speed.
+
+Matching rule: a predicted occurrence matches an expected one when the categories are equal
+and the span texts are equal, compared case-insensitively. The normalised term is not
+compared, only the words as said. Matching is per sentence and counts duplicates: if a
+sentence expects "slow practice" twice and the recogniser finds it once, that is one true
+positive and one false negative; found three times, two true positives and one false
+positive. Per category, the same multiset counts are taken over that category's pairs.
+
+It exits 0 whatever the figures (it is a benchmark) unless ``--min-f1`` is given and the
+overall F1 is below it. ``--errors`` lists every missed and spurious occurrence.
+
+Usage: ``.venv/bin/python bench/eval_terms.py [--min-f1 0.95] [--errors] [--data FILE]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scribe.lexicon import load_lexicon
+from scribe.pipeline.terms import TermRecognizer
+
+DATA = Path(__file__).resolve().parent / "data" / "term_sentences.jsonl"
+
+
+@dataclass
+class Tally:
+    """True positives, false positives and false negatives."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    @property
+    def precision(self) -> float:
+        """tp / (tp + fp); 1.0 when nothing was predicted."""
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        """tp / (tp + fn); 1.0 when nothing was expected."""
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        """Harmonic mean of precision and recall."""
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@dataclass
+class Report:
+    """Overall and per-category tallies, the errors, and the timing."""
+
+    overall: Tally = field(default_factory=Tally)
+    by_category: dict[str, Tally] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    sentences: int = 0
+    seconds: float = 0.0
+
+
+def load(path: Path) -> list[dict[str, Any]]:
+    """The labelled sentences."""
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def evaluate(recognizer: TermRecognizer, rows: list[dict[str, Any]]) -> Report:
+    """Run the recogniser over every text and score it against the labels."""
+    report = Report(sentences=len(rows))
+    started = time.perf_counter()
+    found = recognizer.find_in_texts([row["text"] for row in rows])
+    report.seconds = time.perf_counter() - started
+    for row, matches in zip(rows, found, strict=True):
+        expected = Counter((e["category"], e["text"].lower()) for e in row["expected"])
+        predicted = Counter((m.category, m.text.lower()) for m in matches)
+        for key in expected | predicted:
+            tp = min(expected[key], predicted[key])
+            fp, fn = predicted[key] - tp, expected[key] - tp
+            for tally in (report.overall, report.by_category.setdefault(key[0], Tally())):
+                tally.tp, tally.fp, tally.fn = tally.tp + tp, tally.fp + fp, tally.fn + fn
+            if fp or fn:
+                kind = "spurious" if fp else "missed"
+                terms = [m.term for m in matches if (m.category, m.text.lower()) == key]
+                report.errors.append(f"{kind:8} {key[0]:15} {key[1]!r} {terms} in {row['text']!r}")
+    return report
+
+
+def print_report(report: Report, show_errors: bool) -> None:
+    """The table, the speed and, if asked, the errors."""
+    print(f"{'category':16} {'P':>6} {'R':>6} {'F1':>6} {'tp':>5} {'fp':>4} {'fn':>4}")
+    rows = [*sorted(report.by_category.items()), ("OVERALL", report.overall)]
+    for name, t in rows:
+        print(
+            f"{name:16} {t.precision:6.3f} {t.recall:6.3f} {t.f1:6.3f} "
+            f"{t.tp:5d} {t.fp:4d} {t.fn:4d}"
+        )
+    rate = report.sentences / report.seconds if report.seconds else float("inf")
+    print(f"\n{report.sentences} sentences in {report.seconds:.3f} s: {rate:.0f} sentences/s")
+    if show_errors and report.errors:
+        print("\n" + "\n".join(report.errors))
+
+
+def main() -> int:
+    """Evaluate; 0 unless ``--min-f1`` is set and not met."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--min-f1", type=float, default=None)
+    parser.add_argument("--errors", action="store_true", help="list missed and spurious terms")
+    args = parser.parse_args()
+    recognizer = TermRecognizer(load_lexicon())
+    recognizer.find_in_text("warm up")  # load lazily initialised parts before timing
+    report = evaluate(recognizer, load(args.data))
+    print_report(report, args.errors)
+    if args.min_f1 is not None and report.overall.f1 < args.min_f1:
+        print(f"overall F1 {report.overall.f1:.3f} is below {args.min_f1}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

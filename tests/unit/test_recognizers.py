@@ -1,0 +1,424 @@
+"""Structured music-term recognisers (chord names, progressions, frets, strings, tunings, time
+signatures, tempos) with the real spaCy pipeline and the bundled lexicon."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+import pytest
+
+from scribe.domain.transcript import Segment, Transcript, Word
+from scribe.lexicon import load_lexicon
+from scribe.pipeline.recognizers.numbers import parse_cardinal, parse_ordinal
+from scribe.pipeline.terms import TermRecognizer, TextMatch
+
+
+@pytest.fixture(scope="module")
+def recognizer() -> TermRecognizer:
+    return TermRecognizer(load_lexicon())
+
+
+def found(recognizer: TermRecognizer, text: str) -> list[tuple[str, str, str]]:
+    """(span text, category, normalised term) of every match, checking the char offsets."""
+    matches = recognizer.find_in_text(text)
+    for match in matches:
+        assert text[match.start_char : match.end_char] == match.text
+    return [(m.text, m.category, m.term) for m in matches]
+
+
+def of(recognizer: TermRecognizer, text: str, category: str) -> list[tuple[str, str]]:
+    """(span text, normalised term) of the matches in one category."""
+    return [(t, term) for t, c, term in found(recognizer, text) if c == category]
+
+
+# --- numbers ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("words", "value", "end"),
+    [
+        ("ninety", 90, 1),
+        ("ninety - five bpm", 95, 3),
+        ("one hundred twenty", 120, 3),
+        ("a hundred and twenty", 120, 4),
+        ("one hundred and", 100, 2),
+        ("twelve", 12, 1),
+        ("120", 120, 1),
+        ("seven eight", 7, 1),
+    ],
+)
+def test_cardinals(words: str, value: int, end: int) -> None:
+    assert parse_cardinal(words.split(), 0) == (value, end)
+
+
+@pytest.mark.parametrize(
+    ("words", "value", "end"),
+    [("first", 1, 1), ("twelfth", 12, 1), ("twenty - fourth", 24, 3), ("12th", 12, 1)],
+)
+def test_ordinals(words: str, value: int, end: int) -> None:
+    assert parse_ordinal(words.split(), 0) == (value, end)
+
+
+def test_not_numbers() -> None:
+    assert parse_cardinal(["a", "lot"], 0) is None
+    assert parse_ordinal(["twenty"], 0) is None
+    assert parse_ordinal(["fret"], 0) is None
+
+
+# --- chord names -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "term"),
+    [
+        ("then move to C sharp minor seven", "C sharp minor seven", "C#m7"),
+        ("a G7 pulls you home", "G7", "G7"),
+        ("the song is full of E flat major chords", "E flat major", "Eb"),
+        ("the Dsus4 adds tension", "Dsus4", "Dsus4"),
+        ("then a D sus four", "D sus four", "Dsus4"),
+        ("now the A minor seven flat five", "A minor seven flat five", "Am7b5"),
+        ("play D over F sharp so the bass walks", "D over F sharp", "D/F#"),
+        ("a Cmaj7 floats", "Cmaj7", "Cmaj7"),
+        ("then C major seven", "C major seven", "Cmaj7"),
+        ("the F#m is a barre", "F#m", "F#m"),
+        ("then B flat for two bars", "B flat", "Bb"),
+        ("go from an E minor chord", "E minor", "Em"),
+        ("play a G-major chord", "G-major", "G"),
+        ("play an E chord", "E", "E"),
+        ("the last one is an E7#9", "E7#9", "E7#9"),
+        ("then an E7 sharp nine", "E7 sharp nine", "E7#9"),
+        ("a D/F# between them", "D/F#", "D/F#"),
+        ("and a C#, then", "C#", "C#"),
+        ("grab the G7(b9) here", "G7(b9)", "G7b9"),
+        ("the B diminished", "B diminished", "Bdim"),
+        ("a C sharp diminished seven", "C sharp diminished seven", "C#dim7"),
+        ("a G seven sus four", "G seven sus four", "G7sus4"),
+        ("a C add nine", "C add nine", "Cadd9"),
+        ("A minor, then back", "A minor", "Am"),
+        ("the A minor major seven", "A minor major seven", "Am(maj7)"),
+        ("the riff is all A5", "A5", "A5"),
+    ],
+)
+def test_chord_names(recognizer: TermRecognizer, text: str, span: str, term: str) -> None:
+    assert of(recognizer, text, "chord_name") == [(span, term)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a major seventh has a dreamy sound",  # the article, then a chord quality
+        "A chord is three notes.",  # sentence-initial article
+        "A flat pick is better.",
+        "a minor chord sounds sad",
+        "then the E again",  # a bare letter is ambiguous
+        "play D, then G, then A",
+        "the E minor pentatonic scale",  # a scale, not a chord
+        "the C major scale",
+        "in the key of G major",  # a key
+        "a song in A minor",
+        "this one is in E flat tuning",  # a tuning
+        "the G string",  # a string
+        "hold the D seven times",  # counting, not D7
+        "Am I right?",
+        "I think I got an A on the test, plan B, vitamin C",
+    ],
+)
+def test_not_chord_names(recognizer: TermRecognizer, text: str) -> None:
+    assert of(recognizer, text, "chord_name") == []
+
+
+# --- progressions ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "term"),
+    [
+        ("the four chord is where it lifts", "four chord", "IV"),
+        ("go to the five chord", "five chord", "V"),
+        ("the six chord is minor", "six chord", "vi"),
+        ("the flat seven chord is borrowed", "flat seven chord", "bVII"),
+        ("the minor four chord", "minor four chord", "iv"),
+        ("the IV chord", "IV chord", "IV"),
+        ("a I-IV-V covers thousands of songs", "I-IV-V", "I-IV-V"),
+        ("the ii-V-I shows up everywhere", "ii-V-I", "ii-V-I"),
+        ("the I–vi–IV–V", "I–vi–IV–V", "I-vi-IV-V"),
+        ("one four five in every blues", "one four five", "I-IV-V"),
+        ("the two five one is the main thing", "two five one", "ii-V-I"),
+        ("a one six four five is the fifties sound", "one six four five", "I-vi-IV-V"),
+        ("the one-four-five in A", "one-four-five", "I-IV-V"),
+        ("a two five progression", "two five", "ii-V"),
+        ("1-4-5 Nashville style", "1-4-5", "I-IV-V"),
+        ("write I IV V on the chart", "I IV V", "I-IV-V"),
+    ],
+)
+def test_progressions(recognizer: TermRecognizer, text: str, span: str, term: str) -> None:
+    assert of(recognizer, text, "progression") == [(span, term)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "count one two three four, one two three four",
+        "okay, one, two, three, four",
+        "I always start at five",
+        "I think I'll play it again",
+        "the one three five of the chord",  # chord tones, not a progression
+        "we'll do this four times, then two more times",
+        "play one chord per bar",
+        "five six seven eight",
+        "Chapter IV and World War II",
+    ],
+)
+def test_not_progressions(recognizer: TermRecognizer, text: str) -> None:
+    assert of(recognizer, text, "progression") == []
+
+
+# --- frets and strings -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "term"),
+    [
+        ("hammer on from the fifth fret", "fifth fret", "fret 5"),
+        ("the natural harmonics at the 12th fret", "12th fret", "fret 12"),
+        ("put your finger on the third fret", "third fret", "fret 3"),
+        ("up at the twenty-first fret", "twenty-first fret", "fret 21"),
+        ("the 7th-fret harmonic", "7th-fret", "fret 7"),
+        ("go up to fret seven", "fret seven", "fret 7"),
+    ],
+)
+def test_frets(recognizer: TermRecognizer, text: str, span: str, term: str) -> None:
+    assert of(recognizer, text, "fret") == [(span, term)]
+
+
+def test_not_frets(recognizer: TermRecognizer) -> None:
+    for text in ("a minor third is three frets", "fret two notes at once", "the fret wire"):
+        assert of(recognizer, text, "fret") == [], text
+    assert found(recognizer, "press just behind the fret") == [("fret", "anatomy", "fret")]
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "term"),
+    [
+        ("start on the low E string", "low E string", "low E string"),
+        ("the third string goes out of tune", "third string", "string 3"),
+        ("the B string is tuned differently", "B string", "B string"),
+        ("the high e string is the thinnest", "high e string", "high E string"),
+        ("mute the 6th string", "6th string", "string 6"),
+        ("on string six", "string six", "string 6"),
+        ("let the open E string ring", "E string", "E string"),
+    ],
+)
+def test_strings(recognizer: TermRecognizer, text: str, span: str, term: str) -> None:
+    assert of(recognizer, text, "string") == [(span, term)]
+
+
+def test_not_strings(recognizer: TermRecognizer) -> None:
+    for text in ("a string is a string", "a twelve string sounds huge", "pick each string"):
+        assert of(recognizer, text, "string") == [], text
+
+
+# --- tunings ---------------------------------------------------------------------------------
+
+
+def test_lexicon_tunings_are_counted_once(recognizer: TermRecognizer) -> None:
+    assert found(recognizer, "tune down to drop D") == [("drop D", "tuning", "drop D")]
+    assert found(recognizer, "open G tuning") == [("open G tuning", "tuning", "open G")]
+    assert found(recognizer, "DADGAD") == [("DADGAD", "tuning", "DADGAD")]
+
+
+def test_structured_tunings_merge_with_the_lexicon(recognizer: TermRecognizer) -> None:
+    assert of(recognizer, "try drop G tuning", "tuning") == [("drop G tuning", "drop G")]
+    assert of(recognizer, "an open F", "tuning") == [("open F", "open F")]
+    # the lexicon knows "drop D flat" as drop C sharp; the longer span keeps its canonical form
+    assert of(recognizer, "drop D flat tuning", "tuning") == [
+        ("drop D flat tuning", "drop C sharp")
+    ]
+
+
+def test_open_chords_and_strings_are_not_tunings(recognizer: TermRecognizer) -> None:
+    assert found(recognizer, "an open E chord") == [("E", "chord_name", "E")]
+    assert of(recognizer, "the open D string", "tuning") == []
+
+
+# --- time signatures and tempos --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "term"),
+    [
+        ("this whole song is in four four", "four four", "4/4"),
+        ("the verse is in 6/8", "6/8", "6/8"),
+        ("it's a waltz, so three four time", "three four", "3/4"),
+        ("a lot of Balkan music is in seven eight", "seven eight", "7/8"),
+        ("twelve eight is how slow blues is written", "twelve eight", "12/8"),
+        ("keep a steady four-four feel", "four-four", "4/4"),
+        ("it's six eight.", "six eight", "6/8"),
+    ],
+)
+def test_time_signatures(recognizer: TermRecognizer, text: str, span: str, term: str) -> None:
+    assert of(recognizer, text, "time_signature") == [(span, term)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "one two three four",
+        "five six seven eight",
+        "play it two four times",
+        "there are two four-bar phrases",
+        "move 3/4 of the way up the neck",
+        "a 3/4 size guitar",
+        "1/2 of the students",
+    ],
+)
+def test_not_time_signatures(recognizer: TermRecognizer, text: str) -> None:
+    assert of(recognizer, text, "time_signature") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "term"),
+    [
+        ("start at 90 BPM", "90 BPM", "90 bpm"),
+        ("about ninety beats per minute", "ninety beats per minute", "90 bpm"),
+        ("once it's clean at 120 bpm", "120 bpm", "120 bpm"),
+        ("push it to a hundred and ten bpm", "a hundred and ten bpm", "110 bpm"),
+        ("I did it at one forty bpm", "one forty bpm", "140 bpm"),
+        ("around eighty-five beats per minute", "eighty-five beats per minute", "85 bpm"),
+        ("set it to 90bpm", "90bpm", "90 bpm"),
+    ],
+)
+def test_tempos(recognizer: TermRecognizer, text: str, span: str, term: str) -> None:
+    assert of(recognizer, text, "tempo") == [(span, term)]
+
+
+def test_not_tempos(recognizer: TermRecognizer) -> None:
+    for text in ("at ninety it's easy", "give me five minutes", "it's 5 beats long"):
+        assert of(recognizer, text, "tempo") == [], text
+
+
+# --- merging with the lexicon ----------------------------------------------------------------
+
+
+def test_longest_match_wins_across_lexicon_and_structured(recognizer: TermRecognizer) -> None:
+    # the lexicon has "minor seven flat five" and "major seven"; the chord names are longer
+    assert found(recognizer, "the A minor seven flat five") == [
+        ("A minor seven flat five", "chord_name", "Am7b5")
+    ]
+    assert found(recognizer, "a C major seven") == [("C major seven", "chord_name", "Cmaj7")]
+    # "E flat tuning" (lexicon) is longer than the chord "E flat"
+    assert found(recognizer, "this is E flat tuning") == [
+        ("E flat tuning", "tuning", "half step down")
+    ]
+    # the progression is longer than the "six four" time signature inside it
+    assert found(recognizer, "a one six four five") == [
+        ("one six four five", "progression", "I-vi-IV-V")
+    ]
+
+
+def test_lexicon_terms_without_a_structured_rival_stay(recognizer: TermRecognizer) -> None:
+    assert found(recognizer, "a major seventh") == [("major seventh", "chord", "major seventh")]
+    assert found(recognizer, "the minor pentatonic scale in A") == [
+        ("minor pentatonic scale", "scale", "minor pentatonic")
+    ]
+
+
+def test_no_two_occurrences_overlap(recognizer: TermRecognizer) -> None:
+    text = (
+        "in drop D play the D over F sharp and the A minor seven flat five at the fifth fret "
+        "on the low E string, a one six four five in six eight at ninety beats per minute, "
+        "with alternate picking and the G string bend"
+    )
+    matches = recognizer.find_in_text(text)
+    assert [m.category for m in matches] == [
+        "tuning",
+        "chord_name",
+        "chord_name",
+        "fret",
+        "string",
+        "progression",
+        "time_signature",
+        "tempo",
+        "technique",
+        "string",
+    ]
+    for before, after in pairwise(matches):
+        assert before.end_char <= after.start_char
+
+
+def test_batched_matches_equal_single_ones(recognizer: TermRecognizer) -> None:
+    texts = ["the four chord in 6/8", "C sharp minor seven at the 12th fret", "nothing here"]
+    batched: list[list[TextMatch]] = recognizer.find_in_texts(texts)
+    assert batched == [recognizer.find_in_text(text) for text in texts]
+
+
+# --- word times ------------------------------------------------------------------------------
+
+
+def _transcript(words: list[tuple[str, float, float]]) -> Transcript:
+    segment = Segment(
+        index=2,
+        start=words[0][1],
+        end=words[-1][2],
+        text="".join(w for w, _, _ in words),
+        words=[Word(text=w, start=s, end=e, probability=0.9) for w, s, e in words],
+    )
+    return Transcript(
+        language="en",
+        language_probability=1.0,
+        duration=words[-1][2],
+        model="t",
+        segments=[segment],
+    )
+
+
+def test_structured_occurrences_take_the_times_of_their_words(
+    recognizer: TermRecognizer,
+) -> None:
+    transcript = _transcript(
+        [
+            (" Now", 0.0, 0.3),
+            (" C", 0.3, 0.5),
+            (" sharp", 0.5, 0.8),
+            (" minor", 0.8, 1.1),
+            (" seven", 1.1, 1.5),
+            (" at", 1.5, 1.6),
+            (" the", 1.6, 1.7),
+            (" fifth", 1.7, 2.0),
+            (" fret,", 2.0, 2.3),
+            (" G-major", 2.3, 2.9),
+            (" chord", 2.9, 3.2),
+            (" at", 3.2, 3.3),
+            (" 90", 3.3, 3.6),
+            (" BPM.", 3.6, 4.0),
+        ]
+    )
+    result = recognizer.recognize(transcript, context_words=2)
+    by_term = {o.term: o for o in result.occurrences}
+    assert list(by_term) == ["C#m7", "fret 5", "G", "90 bpm"]
+    chord = by_term["C#m7"]
+    assert (chord.text, chord.category, chord.start, chord.end) == (
+        "C sharp minor seven",
+        "chord_name",
+        0.3,
+        1.5,
+    )
+    assert chord.segment == 2
+    assert chord.context == "Now C sharp minor seven at the"
+    assert (by_term["fret 5"].text, by_term["fret 5"].start, by_term["fret 5"].end) == (
+        "fifth fret",
+        1.7,
+        2.3,
+    )
+    # "G-major" is one word to Whisper and three tokens to spaCy: the word's times
+    assert (by_term["G"].text, by_term["G"].start, by_term["G"].end) == ("G-major", 2.3, 2.9)
+    assert (by_term["90 bpm"].start, by_term["90 bpm"].end) == (3.3, 4.0)
+    assert result.counts_by_category == {"chord_name": 2, "fret": 1, "tempo": 1}
+    assert result.counts_by_term == {"C#m7": 1, "fret 5": 1, "G": 1, "90 bpm": 1}
+
+
+def test_a_structured_match_inside_one_whisper_word(recognizer: TermRecognizer) -> None:
+    transcript = _transcript([(" play", 0.0, 0.4), (" D/F#", 0.4, 1.0), (" now", 1.0, 1.3)])
+    [occurrence] = recognizer.recognize(transcript).occurrences
+    assert (occurrence.term, occurrence.text) == ("D/F#", "D/F#")
+    assert (occurrence.start, occurrence.end) == (0.4, 1.0)
