@@ -83,10 +83,14 @@ def main() -> None:
             sqs_ms = round_trips(sqs_queue, args.messages)
             for name, times in (("sqlite", sqlite_ms), ("sqs (moto)", sqs_ms)):
                 p99 = statistics.quantiles(times, n=100)[98]
-                print(f"queue {name:11s} send+receive+delete: median {statistics.median(times):6.2f}"
-                      f" ms, p99 {p99:6.2f} ms  ({args.messages} messages)")
-            print(f"queue ratio sqs/sqlite (median): "
-                  f"{statistics.median(sqs_ms) / statistics.median(sqlite_ms):.1f}x")
+                print(
+                    f"queue {name:11s} send+receive+delete: median {statistics.median(times):6.2f}"
+                    f" ms, p99 {p99:6.2f} ms  ({args.messages} messages)"
+                )
+            print(
+                f"queue ratio sqs/sqlite (median): "
+                f"{statistics.median(sqs_ms) / statistics.median(sqlite_ms):.1f}x"
+            )
 
             local = LocalBlobStore(Path(tmp) / "blobs")
             s3 = S3BlobStore(bucket="bench", endpoint_url=endpoint)
@@ -94,8 +98,10 @@ def main() -> None:
             local_s = upload_seconds(local, args.megabytes)
             s3_s = upload_seconds(s3, args.megabytes)
             for name, seconds in (("local", local_s), ("s3 (moto)", s3_s)):
-                print(f"blob  {name:11s} stream {args.megabytes} MB: {seconds:6.2f} s, "
-                      f"{args.megabytes / seconds:7.1f} MB/s")
+                print(
+                    f"blob  {name:11s} stream {args.megabytes} MB: {seconds:6.2f} s, "
+                    f"{args.megabytes / seconds:7.1f} MB/s"
+                )
     finally:
         server.stop()
 
