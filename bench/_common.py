@@ -110,7 +110,7 @@ class RunningScribe:
                 f"{self.base}/api/v1/jobs", files={"file": (path.name, handle)}, timeout=60
             )
         response.raise_for_status()
-        return str(response.json()["id"])
+        return str(response.json()["jobs"][0]["id"])
 
     def wait(self, job_id: str, poll: float = 0.5) -> dict:
         """Poll until final (slowly: the polling must not load the machine it measures)."""

@@ -14,7 +14,7 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 AUDIO_WAV = "audio.wav"
 AUDIO_FACTS = "audio.json"
 TRANSCRIPT_JSON = "transcript.json"
-TRANSCRIPT_FORMATS = ("json", "txt", "srt", "vtt")
+TRANSCRIPT_FORMATS = ("json", "txt", "srt", "vtt", "tsv")
 TERMS_JSON = "terms.json"
 
 

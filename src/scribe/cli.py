@@ -11,7 +11,8 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from scribe.commands.operations import dlq_app, migrate_app, retention_app
+from scribe.capacity.cli import plan_capacity
+from scribe.commands.operations import dlq_app, keys_app, migrate_app, retention_app
 from scribe.config import Settings, load_settings, masked_settings
 from scribe.domain.jobs import Stage
 from scribe.errors import ScribeError
@@ -27,6 +28,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(migrate_app, name="migrate")
 app.add_typer(retention_app, name="retention")
+app.add_typer(keys_app, name="keys")
 
 DataDir = Annotated[
     Path | None,
@@ -242,6 +244,9 @@ def status(
     from scribe.client import ScribeClient
 
     print(json.dumps(ScribeClient(url).get_job(job_id), indent=2))
+
+
+app.command("plan-capacity")(plan_capacity)
 
 
 @db_app.command("upgrade")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -16,9 +17,11 @@ FINAL = {"completed", "failed", "cancelled"}
 class ScribeClient:
     """Talks to a running api."""
 
-    def __init__(self, base_url: str, *, timeout: float = 30.0) -> None:
+    def __init__(self, base_url: str, *, api_key: str | None = None, timeout: float = 30.0) -> None:
         self.base_url = base_url.rstrip("/")
-        self.http = httpx.Client(base_url=self.base_url, timeout=timeout)
+        key = api_key or os.environ.get("SCRIBE_API_KEY")
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        self.http = httpx.Client(base_url=self.base_url, timeout=timeout, headers=headers)
 
     def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
@@ -44,7 +47,7 @@ class ScribeClient:
                 data=data,
                 timeout=None,
             )
-        job: dict[str, Any] = response.json()
+        job: dict[str, Any] = response.json()["jobs"][0]
         return job
 
     def get_job(self, job_id: str) -> dict[str, Any]:

@@ -172,6 +172,96 @@ class ApiSettings(BaseModel):
     upload_chunk_bytes: int = Field(
         default=1024 * 1024, gt=0, description="Chunk size when streaming uploads to the store."
     )
+    auth: Literal["auto", "required", "off"] = Field(
+        default="auto",
+        description="`auto`: API keys are required once any exists, and always when the api "
+        "binds an address other than loopback (it refuses to start without keys there); "
+        "`required`; `off` (loopback only).",
+    )
+    session_secret: SecretStr | None = Field(
+        default=None,
+        description="Key that signs the web UI's session cookie; empty means one random key per "
+        "process (sessions end on restart).",
+    )
+
+
+class IngestSettings(BaseModel):
+    """Where jobs may come from besides uploads: URLs, the media bucket, manifests."""
+
+    allow_hosts: list[str] = Field(
+        default_factory=list,
+        description="Hosts or CIDRs a URL may point at even though they are loopback, private or "
+        "link-local (for an internal media server). Everything else of that kind is refused.",
+    )
+    max_download_bytes: int = Field(
+        default=10 * 1024**3, gt=0, description="Largest file the extract worker downloads."
+    )
+    download_timeout: float = Field(
+        default=1800.0, gt=0, description="Seconds a whole download may take."
+    )
+    media_bucket: str = Field(
+        default="",
+        description="The S3 bucket of the media library that `s3://bucket/key` sources may name; "
+        "empty refuses S3 sources.",
+    )
+    max_manifest_lines: int = Field(
+        default=10_000, gt=0, description="Most lines one manifest may hold."
+    )
+
+
+class WebhookSettings(BaseModel):
+    """Callbacks when jobs finish, fail or progress."""
+
+    url: str | None = Field(
+        default=None, description="A global callback URL that receives every job's events."
+    )
+    secret: SecretStr = Field(
+        default=SecretStr("change-me"),
+        description="HMAC-SHA256 key of the `Scribe-Signature` header; set your own.",
+    )
+    timeout: float = Field(default=10.0, gt=0, description="Seconds one delivery may take.")
+    max_attempts: int = Field(
+        default=8, ge=1, description="Attempts before a delivery is recorded as failed."
+    )
+    retry_base_delay: float = Field(
+        default=10.0, gt=0, description="Seconds before the second attempt; doubles after."
+    )
+    progress_interval: float = Field(
+        default=30.0, gt=0, description="Least seconds between two `job.progress` events of a job."
+    )
+    allow_hosts: list[str] = Field(
+        default_factory=list,
+        description="Hosts or CIDRs callbacks may reach although loopback or private.",
+    )
+
+
+class PresetSettings(BaseModel):
+    """One model preset: which model and how wide a beam."""
+
+    model: str | None = Field(
+        default=None,
+        description="Model name or folder, as `whisper.model` takes; empty means `whisper.model`.",
+    )
+    beam_size: int | None = Field(
+        default=None, ge=1, description="Beam width; empty means `whisper.beam_size`."
+    )
+
+
+class PresetsSettings(BaseModel):
+    """The model presets a job chooses by name. Only tiny.en ships with Scribe, so by default
+    they differ only in beam width: point `accurate` at a larger model (e.g. medium.en) where
+    one is available."""
+
+    fast: PresetSettings = Field(
+        default_factory=lambda: PresetSettings(beam_size=1),
+        description="Greedy decoding for the quickest turnaround.",
+    )
+    balanced: PresetSettings = Field(
+        default_factory=PresetSettings, description="The default preset."
+    )
+    accurate: PresetSettings = Field(
+        default_factory=PresetSettings, description="The most accurate model available."
+    )
 
 
 class MetricsSettings(BaseModel):
@@ -238,6 +328,9 @@ class Settings(BaseSettings):
     terms: TermsSettings = Field(default_factory=TermsSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
+    presets: PresetsSettings = Field(default_factory=PresetsSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     log: LogSettings = Field(default_factory=LogSettings)
@@ -271,8 +364,10 @@ def load_settings(**overrides: Any) -> Settings:
 def masked_settings(settings: Settings) -> dict[str, Any]:
     """The settings as plain data with secrets masked, for `scribe config`."""
     data = settings.model_dump(mode="json")
-    url = settings.database_url
-    data["database"]["url"] = _mask_url(url)
+    data["database"]["url"] = _mask_url(settings.database_url)
+    data["webhooks"]["secret"] = "***"
+    if settings.api.session_secret is not None:
+        data["api"]["session_secret"] = "***"
     return data
 
 

@@ -22,6 +22,9 @@ class StageTask(BaseModel):
     input_key: str = Field(description="Blob key the stage reads.")
     options: dict[str, Any] = Field(default_factory=dict, description="Per-job options.")
     request_id: str = Field(default="", description="Follows the job from the HTTP request.")
+    source_url: str | None = Field(
+        default=None, description="Where extract downloads the media first (URL or s3://)."
+    )
 
 
 class EventType(StrEnum):

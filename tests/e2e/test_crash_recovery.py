@@ -42,7 +42,7 @@ def test_killed_worker_job_is_redelivered_and_completes_once(tmp_path: Path) -> 
         with open(audio, "rb") as handle:
             job = httpx.post(
                 f"{base}/api/v1/jobs", files={"file": (audio.name, handle)}, timeout=60
-            ).json()
+            ).json()["jobs"][0]
         # Wait until the transcription is really running, then kill its worker outright.
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:

@@ -51,7 +51,7 @@ def test_a_job_runs_on_sqs_s3_and_postgresql(
         with open(LESSON_MP4, "rb") as handle:
             job = httpx.post(
                 f"{base}/api/v1/jobs", files={"file": (LESSON_MP4.name, handle)}, timeout=60
-            ).json()
+            ).json()["jobs"][0]
         done = wait_job(base, job["id"], timeout=240)
         assert done["state"] == "completed", (done, (tmp_path / "up.log").read_text()[-4000:])
         terms = httpx.get(f"{base}/api/v1/jobs/{job['id']}/terms").json()

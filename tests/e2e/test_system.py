@@ -22,7 +22,8 @@ def _upload(base: str, path, **data: str) -> dict:  # type: ignore[no-untyped-de
             f"{base}/api/v1/jobs", files={"file": (path.name, handle)}, data=data, timeout=60
         )
     assert response.status_code == 201, response.text
-    return response.json()
+    [job] = response.json()["jobs"]
+    return job
 
 
 def test_uploaded_lesson_video_gets_transcript_and_terms(running_system: RunningSystem) -> None:

@@ -20,7 +20,8 @@ from scribe.domain.jobs import JobState, Stage
 from scribe.domain.terms import TermsResult
 from scribe.domain.transcript import Transcript
 from scribe.messages import EventType, StageEvent, StageTask
-from scribe.orchestrator.machine import Orchestrator, apply_event, create_job
+from scribe.orchestrator.loop import Orchestrator
+from scribe.orchestrator.machine import apply_event, create_job
 from scribe.services import Backends, open_backends
 from scribe.workers.handlers import StageContext, StageOutcome
 from scribe.workers.runtime import Worker, cancel_marker
@@ -70,7 +71,8 @@ class System:
 def system(settings: Settings) -> Iterator[System]:
     backends = open_backends(settings)
     workers = {stage: build_worker(stage, settings) for stage in Stage}
-    yield System(settings, backends, Orchestrator(backends.engine, backends.broker), workers)
+    orchestrator = Orchestrator(backends.engine, backends.broker, backends.store)
+    yield System(settings, backends, orchestrator, workers)
     backends.close()
 
 

@@ -60,3 +60,26 @@ def test_truncated_mp4_fails_cleanly(tmp_path: Path) -> None:
     source.write_bytes(LESSON_MP4.read_bytes()[:4000])
     with pytest.raises(MediaError):
         extract_audio(source, tmp_path / "e.wav")
+
+
+def test_loudness_normalisation_brings_quiet_audio_up(tmp_path: Path) -> None:
+    import numpy as np
+
+    quiet = tmp_path / "quiet.wav"
+    loud_target = tmp_path / "normalised.wav"
+    source = next(LIBRIVOX.glob("*.wav"))
+    with wave.open(str(source)) as handle:
+        params = handle.getparams()
+        samples = np.frombuffer(handle.readframes(handle.getnframes()), dtype=np.int16)
+    with wave.open(str(quiet), "wb") as out:
+        out.setparams(params)
+        out.writeframes((samples * 0.05).astype(np.int16).tobytes())
+    plain = extract_audio(quiet, tmp_path / "plain.wav")
+    boosted = extract_audio(quiet, loud_target, normalize_loudness=True)
+    assert plain.gain_db == 0.0
+    assert boosted.gain_db > 10
+    with wave.open(str(loud_target)) as handle:
+        data = np.frombuffer(handle.readframes(handle.getnframes()), dtype=np.int16)
+    rms = 20 * np.log10(np.sqrt((data.astype(np.float64) ** 2).mean()) / 32768)
+    assert rms == pytest.approx(plain.rms_dbfs + boosted.gain_db, abs=0.5)
+    assert np.abs(data.astype(np.int32)).max() < 32767

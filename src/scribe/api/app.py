@@ -1,20 +1,27 @@
-"""The FastAPI application factory and its lifespan."""
+"""The FastAPI application factory and its lifespan.
+
+The lifespan opens the backends (waiting for the database and upgrading it), decides whether
+API keys are required, and runs the background loops of the api service: the orchestrator,
+the webhook dispatcher and the retention policy.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
 from scribe import __version__
-from scribe.api.routes import health, jobs
+from scribe.api import problems
+from scribe.api.auth import auth_required
+from scribe.api.routes import artifacts, health, jobs, library
 from scribe.config import Settings, load_settings
-from scribe.errors import NotFoundError, ScribeError
-from scribe.orchestrator.machine import Orchestrator
+from scribe.db import keys
+from scribe.orchestrator.dispatcher import WebhookDispatcher
+from scribe.orchestrator.loop import Orchestrator
 from scribe.services import Backends, open_backends
 
 log = logging.getLogger(__name__)
@@ -38,35 +45,37 @@ def _retention_loop(settings: Settings, backends: Backends, stopping: threading.
         stopping.wait(settings.retention.interval_hours * 3600)
 
 
-def create_app(settings: Settings | None = None, *, run_orchestrator: bool = True) -> FastAPI:
-    """Build the api; its lifespan opens the backends and starts the orchestrator thread."""
+def create_app(settings: Settings | None = None, *, run_background: bool = True) -> FastAPI:
+    """Build the api service."""
     settings = settings or load_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         backends = open_backends(settings)
+        with backends.engine.begin() as conn:
+            app.state.auth_required = auth_required(settings, keys.live_key_count(conn))
         app.state.settings = settings
         app.state.backends = backends
-        orchestrator = Orchestrator(backends.engine, backends.broker)
+        orchestrator = Orchestrator(
+            backends.engine, backends.broker, backends.store, webhooks=settings.webhooks
+        )
+        dispatcher = WebhookDispatcher(backends.engine, settings.webhooks)
         app.state.orchestrator = orchestrator
         stopping = threading.Event()
-        threads: list[threading.Thread] = []
-        if run_orchestrator:
-            threads.append(threading.Thread(target=orchestrator.run, name="orchestrator"))
-        if _retention_enabled(settings):
-            threads.append(
-                threading.Thread(
-                    target=_retention_loop, args=(settings, backends, stopping), name="retention"
-                )
-            )
+        loops: list[tuple[str, Callable[[], None]]] = []
+        if run_background:
+            loops += [("orchestrator", orchestrator.run), ("webhooks", dispatcher.run)]
+            if _retention_enabled(settings):
+                loops.append(("retention", lambda: _retention_loop(settings, backends, stopping)))
+        threads = [threading.Thread(target=fn, name=name, daemon=True) for name, fn in loops]
         for thread in threads:
-            thread.daemon = True
             thread.start()
         try:
             yield
         finally:
             stopping.set()
             orchestrator.stop()
+            dispatcher.stop()
             for thread in threads:
                 thread.join(timeout=10)
             backends.close()
@@ -74,18 +83,14 @@ def create_app(settings: Settings | None = None, *, run_orchestrator: bool = Tru
     app = FastAPI(
         title="Scribe",
         version=__version__,
-        description="Word-timed transcripts and time-stamped music terms for lesson videos.",
+        description=(
+            "Word-timed transcripts and time-stamped music terms for lesson videos. "
+            "Authenticate with `Authorization: Bearer <API key>` (keys: `scribe keys create`)."
+        ),
         lifespan=lifespan,
     )
+    problems.install(app)
     app.include_router(health.router)
-    app.include_router(jobs.router, prefix="/api/v1")
-
-    @app.exception_handler(NotFoundError)
-    async def not_found(_request: Request, exc: NotFoundError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=404)
-
-    @app.exception_handler(ScribeError)
-    async def bad_request(_request: Request, exc: ScribeError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=400)
-
+    for router in (jobs.router, artifacts.router, library.router):
+        app.include_router(router, prefix="/api/v1")
     return app

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from scribe.domain.jobs import Job, JobState, Stage
+from scribe.domain.options import JobOptions
 
 
 class StageView(BaseModel):
@@ -40,6 +41,13 @@ class JobView(BaseModel):
     options: dict[str, Any]
     facts: dict[str, Any]
     stages: list[StageView]
+    title: str | None
+    collection_id: str | None
+    lesson_number: int | None
+    metadata: dict[str, Any]
+    priority: str
+    source_url: str | None
+    callback_url: str | None
 
     @classmethod
     def of(cls, job: Job) -> JobView:
@@ -71,10 +79,74 @@ class JobView(BaseModel):
                 )
                 for run in job.stages
             ],
+            title=job.title,
+            collection_id=job.collection_id,
+            lesson_number=job.lesson_number,
+            metadata=job.metadata,
+            priority=job.priority,
+            source_url=job.source_url,
+            callback_url=job.callback_url,
         )
 
 
 class JobList(BaseModel):
-    """A page of jobs."""
+    """A page of jobs; pass ``next_cursor`` as ``cursor`` for the next page."""
 
     jobs: list[JobView]
+    next_cursor: str | None = None
+
+
+class CreatedJobs(BaseModel):
+    """Jobs created by one request."""
+
+    jobs: list[JobView]
+
+
+class JobDetails(BaseModel):
+    """What a job is about, besides its options."""
+
+    title: str | None = Field(default=None, max_length=255)
+    collection_id: str | None = Field(default=None, max_length=36)
+    lesson_number: int | None = Field(default=None, ge=0, le=1_000_000)
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    callback_url: str | None = Field(
+        default=None, max_length=2000, description="Receives this job's webhook events."
+    )
+
+
+class SourceJobRequest(JobDetails):
+    """A job whose media the extract worker fetches."""
+
+    source: str = Field(
+        max_length=4000, description="An http(s) URL, or s3://bucket/key of the media bucket."
+    )
+    options: JobOptions = Field(default_factory=JobOptions)
+
+
+class ManifestProblemView(BaseModel):
+    """A manifest line that created no job."""
+
+    line: int
+    reason: str
+
+
+class ManifestResult(BaseModel):
+    """Jobs a manifest created, and the lines it refused."""
+
+    jobs: list[JobView]
+    errors: list[ManifestProblemView]
+
+
+class DeliveryView(BaseModel):
+    """One webhook delivery and how it went."""
+
+    id: str
+    url: str
+    event: str
+    status: str
+    attempts: int
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+    next_attempt_at: datetime

@@ -140,6 +140,12 @@ class Policy(_Model):
     min_tasks: int = Field(default=0, ge=0, description="services.transcribe.min_capacity.")
     max_tasks: int = Field(default=4, ge=0, description="services.transcribe.max_capacity.")
     scale_from_zero_evaluation_minutes: int = Field(default=1, ge=1)
+    scale_from_zero_cooldown_seconds: float | None = Field(
+        default=None,
+        ge=0,
+        description="Cooldown of the scale-from-zero step; null: instance warm-up plus task "
+        "start, as Terraform sets it (worker_warmup_seconds).",
+    )
     gpu_max_instances: int = Field(default=4, ge=0, description="Size limit of the gpu group.")
     gpu_spot_percentage: float = Field(default=70.0, ge=0, le=100)
     gpu_on_demand_base_capacity: int = Field(default=0, ge=0)
@@ -156,6 +162,9 @@ class Policy(_Model):
     )
     evaluation_seconds: float = Field(
         default=60.0, gt=0, description="Period of the CloudWatch metrics and alarms."
+    )
+    metric_delay_seconds: float = Field(
+        default=60.0, ge=0, description="Age of the queue figures the policy sees (CloudWatch lag)."
     )
     scale_out_datapoints: int = Field(
         default=3, ge=1, description="Periods above target before a scale-out (AWS: 3)."

@@ -166,7 +166,7 @@ class _Parser:
             self.pos += 1
 
     def body(self, *, strict: bool, until_close: bool = False) -> dict[str, Any]:
-        """Attributes and blocks until EOF (or ``}``); blocks come back as ``{"@blocks": [...]}``."""
+        """Attributes and blocks to EOF (or ``}``); blocks are listed under ``"@blocks"``."""
         attrs: dict[str, Any] = {"@blocks": []}
         while True:
             self.skip_newlines()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from typing import Annotated
 
 import typer
@@ -13,7 +14,7 @@ from rich.table import Table
 
 from scribe.config import load_settings
 from scribe.errors import ScribeError
-from scribe.queues import STAGE_QUEUES, open_broker
+from scribe.queues import ALL_QUEUES, open_broker
 
 console = Console()
 
@@ -35,7 +36,7 @@ def dlq_list(
     """Each queue's waiting, in-flight and dead counts, with a peek at the dead letters."""
     broker = open_broker(load_settings())
     table = Table("queue", "visible", "in flight", "dead", "dead letters (job, stage, deliveries)")
-    for name in (*STAGE_QUEUES, "events"):
+    for name in ALL_QUEUES:
         queue = broker.queue(name)
         counts = queue.counts()
         dead = queue.receive_dead(max_messages=peek, visibility_timeout=0) if peek else []
@@ -49,12 +50,14 @@ def dlq_list(
 
 @dlq_app.command("redrive")
 def dlq_redrive(
-    queue: Annotated[str, typer.Argument(help="extract, transcribe, terms or events.")],
+    queue: Annotated[
+        str, typer.Argument(help="A queue: extract, extract-high, extract-low, …, events.")
+    ],
     limit: Annotated[int | None, typer.Option(min=1, help="Move at most this many.")] = None,
 ) -> None:
     """Move dead letters back to their queue for another try."""
-    if queue not in (*STAGE_QUEUES, "events"):
-        raise ScribeError(f"unknown queue {queue!r}: use one of {', '.join(STAGE_QUEUES)}, events")
+    if queue not in ALL_QUEUES:
+        raise ScribeError(f"unknown queue {queue!r}: use one of {', '.join(ALL_QUEUES)}")
     moved = open_broker(load_settings()).queue(queue).redrive(limit=limit)
     print(f"moved {moved} dead letter(s) back to {queue}")
 
@@ -158,3 +161,67 @@ def retention_apply(
         f"{prefix}: {len(report.jobs)} expired job(s) with every artifact, "
         f"{len(report.originals)} original(s), {len(report.audio)} extracted audio file(s)"
     )
+
+
+keys_app = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Argument(help="Who or what the key is for.")],
+    scope: Annotated[str, typer.Option(help="read, write or admin.")] = "write",
+) -> None:
+    """Create a key; its secret is printed once and only its hash is stored."""
+    from scribe.db import keys
+    from scribe.services import open_database
+
+    if scope not in keys.SCOPE_RANK:
+        raise ScribeError(f"unknown scope {scope!r}: use read, write or admin")
+    engine = open_database(load_settings())
+    with engine.begin() as conn:
+        key, token = keys.create_key(conn, name=name, scope=scope)  # type: ignore[arg-type]
+    engine.dispose()
+    print(token)
+    print(
+        f"created {key.scope} key {key.prefix} for {key.name!r}; "
+        "store it now, it is not shown again",
+        file=sys.stderr,
+    )
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """Every key (never its secret)."""
+    from scribe.db import keys
+    from scribe.services import open_database
+
+    engine = open_database(load_settings())
+    with engine.connect() as conn:
+        rows = keys.list_keys(conn)
+    engine.dispose()
+    table = Table("prefix", "name", "scope", "created", "last used", "revoked")
+    for key in rows:
+        table.add_row(
+            key.prefix,
+            key.name,
+            key.scope,
+            f"{key.created_at:%Y-%m-%d %H:%M}",
+            f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "",
+            f"{key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "",
+        )
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key: Annotated[str, typer.Argument(help="The key's prefix or id.")]) -> None:
+    """Revoke a key at once."""
+    from scribe.db import keys
+    from scribe.services import open_database
+
+    engine = open_database(load_settings())
+    with engine.begin() as conn:
+        revoked = keys.revoke_key(conn, key=key)
+    engine.dispose()
+    if not revoked:
+        raise ScribeError(f"no live key {key!r}")
+    print(f"revoked {key}")

@@ -25,8 +25,10 @@ def insert_job(
     size_bytes: int,
     options: dict[str, Any],
     request_id: str = "",
+    **details: Any,
 ) -> None:
-    """Insert a new job in state ``queued``."""
+    """Insert a new job in state ``queued``; ``details`` sets title, collection_id,
+    lesson_number, metadata, priority, source_url and callback_url."""
     now = utcnow()
     conn.execute(
         insert(jobs).values(
@@ -41,6 +43,9 @@ def insert_job(
             created_at=now,
             updated_at=now,
             facts={},
+            metadata=details.pop("metadata", None) or {},
+            priority=options.get("priority", "normal"),
+            **details,
         )
     )
 
@@ -60,13 +65,35 @@ def list_jobs(
     state: JobState | None = None,
     limit: int = 50,
     created_before: datetime | None = None,
+    created_after: datetime | None = None,
+    collection_id: str | None = None,
+    text_query: str | None = None,
+    after: tuple[datetime, str] | None = None,
+    states: Sequence[JobState] | None = None,
 ) -> list[Job]:
-    """Newest jobs first, optionally of one state or created before a time."""
+    """Newest jobs first, filtered; ``after`` is the (created_at, id) of the previous page's
+    last job (cursor pagination)."""
     query = select(jobs).order_by(jobs.c.created_at.desc(), jobs.c.id.desc()).limit(limit)
     if state is not None:
         query = query.where(jobs.c.state == state.value)
+    if states:
+        query = query.where(jobs.c.state.in_([s.value for s in states]))
     if created_before is not None:
         query = query.where(jobs.c.created_at < created_before)
+    if created_after is not None:
+        query = query.where(jobs.c.created_at >= created_after)
+    if collection_id is not None:
+        query = query.where(jobs.c.collection_id == collection_id)
+    if text_query:
+        pattern = f"%{text_query.lower()}%"
+        query = query.where(
+            func.lower(jobs.c.filename).like(pattern) | func.lower(jobs.c.title).like(pattern)
+        )
+    if after is not None:
+        created, last_id = after
+        query = query.where(
+            (jobs.c.created_at < created) | ((jobs.c.created_at == created) & (jobs.c.id < last_id))
+        )
     rows = conn.execute(query).mappings().all()
     runs = stage_runs_of(conn, job_ids=[row["id"] for row in rows])
     return [_job_from_row(row, runs.get(row["id"], [])) for row in rows]
@@ -161,6 +188,15 @@ def delete_outbox(conn: Connection, *, message_id: int) -> None:
     conn.execute(delete(outbox).where(outbox.c.id == message_id))
 
 
+def delete_job_rows(conn: Connection, *, job_id: str) -> bool:
+    """Delete a job and everything that hangs off it; False when it was not there."""
+    from scribe.db.tables import term_occurrences, transcript_segments, webhook_deliveries
+
+    for table in (stage_runs, transcript_segments, term_occurrences, webhook_deliveries):
+        conn.execute(delete(table).where(table.c.job_id == job_id))
+    return conn.execute(delete(jobs).where(jobs.c.id == job_id)).rowcount > 0
+
+
 def _job_from_row(row: Any, runs: list[StageRun]) -> Job:
     return Job(
         id=row["id"],
@@ -179,4 +215,12 @@ def _job_from_row(row: Any, runs: list[StageRun]) -> Job:
         audio_duration=row["audio_duration"],
         facts=row["facts"] or {},
         stages=runs,
+        title=row["title"],
+        collection_id=row["collection_id"],
+        lesson_number=row["lesson_number"],
+        metadata=row["metadata"] or {},
+        priority=row["priority"],
+        source_url=row["source_url"],
+        callback_url=row["callback_url"],
+        progress_notified_at=row["progress_notified_at"],
     )

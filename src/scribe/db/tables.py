@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Column,
     DateTime,
     Dialect,
@@ -60,7 +61,7 @@ jobs = Table(
     Column("state", String(32), nullable=False),
     Column("filename", String(255), nullable=False),
     Column("source_key", String(512), nullable=False),
-    Column("size_bytes", Integer, nullable=False, default=0),
+    Column("size_bytes", BigInteger, nullable=False, default=0),
     Column("options", JSON, nullable=False, default=dict),
     Column("progress", Float, nullable=False, default=0.0),
     Column("error", Text),
@@ -71,8 +72,88 @@ jobs = Table(
     Column("completed_at", UtcDateTime),
     Column("audio_duration", Float),
     Column("facts", JSON, nullable=False, default=dict),
+    Column("title", String(255)),
+    Column("collection_id", String(36), ForeignKey("collections.id", ondelete="SET NULL")),
+    Column("lesson_number", Integer),
+    Column("metadata", JSON, nullable=False, default=dict),
+    Column("priority", String(16), nullable=False, default="normal"),
+    Column("source_url", Text),
+    Column("callback_url", Text),
+    Column("progress_notified_at", UtcDateTime),
     Index("ix_jobs_state", "state"),
     Index("ix_jobs_created_at", "created_at"),
+    Index("ix_jobs_collection", "collection_id", "lesson_number"),
+)
+
+collections = Table(
+    "collections",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(255), nullable=False, unique=True),
+    Column("description", Text, nullable=False, default=""),
+    Column("bias_terms", JSON),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+transcript_segments = Table(
+    "transcript_segments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("job_id", String(36), ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False),
+    Column("idx", Integer, nullable=False),
+    Column("start", Float, nullable=False),
+    Column("end", Float, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("mean_probability", Float),
+    UniqueConstraint("job_id", "idx", name="uq_segments_job_idx"),
+)
+
+term_occurrences = Table(
+    "term_occurrences",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("job_id", String(36), ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False),
+    Column("term", String(255), nullable=False),
+    Column("category", String(64), nullable=False),
+    Column("text", String(512), nullable=False),
+    Column("start", Float, nullable=False),
+    Column("end", Float, nullable=False),
+    Column("segment", Integer, nullable=False),
+    Index("ix_terms_job", "job_id"),
+    Index("ix_terms_term", "term"),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("job_id", String(36), ForeignKey("jobs.id", ondelete="CASCADE")),
+    Column("url", Text, nullable=False),
+    Column("event", String(64), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("last_status_code", Integer),
+    Column("last_error", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("delivered_at", UtcDateTime),
+    Index("ix_deliveries_due", "status", "next_attempt_at"),
+    Index("ix_deliveries_job", "job_id"),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("prefix", String(16), nullable=False, unique=True),
+    Column("key_hash", String(64), nullable=False),
+    Column("scopes", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_used_at", UtcDateTime),
+    Column("revoked_at", UtcDateTime),
 )
 
 stage_runs = Table(

@@ -86,3 +86,15 @@ class Job(BaseModel):
     audio_duration: float | None = None
     facts: dict[str, Any] = Field(default_factory=dict)
     stages: list[StageRun] = Field(default_factory=list)
+    title: str | None = None
+    collection_id: str | None = None
+    lesson_number: int | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    priority: str = "normal"
+    source_url: str | None = None
+    callback_url: str | None = None
+    progress_notified_at: datetime | None = None
+
+    def stage_run(self, stage: Stage) -> StageRun | None:
+        """The run of one stage, if it was ever queued."""
+        return next((run for run in self.stages if run.stage == stage), None)

@@ -1,9 +1,9 @@
 """The job state machine: the only code that changes a job's state.
 
-It consumes the events queue, records each stage's start, progress, attempts and end, and
-enqueues the next stage. Next-stage messages go through the outbox table in the same
-transaction as the state change, so a crash can never advance a job without its next message
-(at worst the message is sent twice, and stages are idempotent).
+Every function takes a connection inside the caller's transaction. Next-stage messages and
+webhook deliveries are written in that same transaction (the outbox and the deliveries table),
+so a crash can never advance a job without its next message or its notification; at worst a
+message is sent twice, and stages are idempotent.
 
     queued → extracting → transcribing → recognizing_terms → completed
                  ╰──────────────╰──────────────────╰──→ failed (stage, reason) | cancelled
@@ -12,20 +12,25 @@ transaction as the state change, so a crash can never advance a job without its 
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import ValidationError
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection
 
+from scribe import artifacts
+from scribe.config import WebhookSettings
+from scribe.db import library
 from scribe.db import repository as repo
 from scribe.db.tables import utcnow
-from scribe.domain.jobs import FINAL_STATES, STAGE_ORDER, STAGE_STATE, JobState, Stage, next_stage
+from scribe.domain.jobs import FINAL_STATES, STAGE_ORDER, STAGE_STATE, Job, JobState, Stage
+from scribe.domain.jobs import next_stage as stage_after
+from scribe.domain.options import lane
+from scribe.domain.terms import TermsResult
+from scribe.domain.transcript import Transcript
+from scribe.errors import ScribeError
 from scribe.messages import EventType, StageEvent, StageTask
-from scribe.queues import EVENTS_QUEUE, STAGE_QUEUES
-from scribe.queues.base import QueueBroker
+from scribe.orchestrator.notify import notify
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +38,23 @@ log = logging.getLogger(__name__)
 STAGE_WEIGHTS: dict[Stage, float] = {Stage.EXTRACT: 0.1, Stage.TRANSCRIBE: 0.8, Stage.TERMS: 0.1}
 
 
+class TransitionError(ScribeError):
+    """A command the job's state does not allow (cancel a finished job, retry a running one)."""
+
+
 def overall_progress(stage: Stage, share: float) -> float:
     """The job's progress when ``stage`` is ``share`` done."""
     done = sum(STAGE_WEIGHTS[s] for s in STAGE_ORDER[: STAGE_ORDER.index(stage)])
     return round(min(1.0, done + STAGE_WEIGHTS[stage] * max(0.0, min(1.0, share))), 4)
+
+
+def stage_input(job: Job, stage: Stage) -> str:
+    """The blob a stage reads, from the artifact layout."""
+    if stage == Stage.EXTRACT:
+        return job.source_key
+    if stage == Stage.TRANSCRIBE:
+        return artifacts.artifact_key(job.id, artifacts.AUDIO_WAV)
+    return artifacts.transcript_key(job.id, "json")
 
 
 def create_job(
@@ -48,6 +66,7 @@ def create_job(
     options: dict[str, Any],
     request_id: str = "",
     job_id: str | None = None,
+    **details: Any,
 ) -> str:
     """Insert a job and its first stage message in one transaction; returns the job id."""
     job_id = job_id or uuid.uuid4().hex
@@ -59,74 +78,88 @@ def create_job(
         size_bytes=size_bytes,
         options=options,
         request_id=request_id,
+        **details,
     )
-    _enqueue_stage(
-        conn,
-        job_id=job_id,
-        stage=Stage.EXTRACT,
-        input_key=source_key,
-        options=options,
-        request_id=request_id,
-    )
+    job = repo.get_job(conn, job_id=job_id)
+    assert job is not None
+    enqueue_stage(conn, job=job, stage=Stage.EXTRACT)
     return job_id
 
 
-def _enqueue_stage(
-    conn: Connection,
-    *,
-    job_id: str,
-    stage: Stage,
-    input_key: str,
-    options: dict[str, Any],
-    request_id: str,
-) -> None:
+def enqueue_stage(conn: Connection, *, job: Job, stage: Stage) -> None:
+    """Write the stage's message to the outbox, on the lane of the job's priority."""
+    options = dict(job.options)
+    if stage == Stage.TRANSCRIBE and job.collection_id:
+        collection = library.get_collection(conn, collection_id=job.collection_id)
+        if collection and collection.get("bias_terms"):
+            options["bias_terms"] = list(collection["bias_terms"])
     task = StageTask(
-        job_id=job_id, stage=stage, input_key=input_key, options=options, request_id=request_id
+        job_id=job.id,
+        stage=stage,
+        input_key=stage_input(job, stage),
+        options=options,
+        request_id=job.request_id,
+        source_url=job.source_url if stage == Stage.EXTRACT else None,
     )
-    repo.upsert_stage_run(conn, job_id=job_id, stage=stage, state="queued")
-    repo.enqueue(conn, queue=stage.value, body=task.model_dump(mode="json"))
+    repo.upsert_stage_run(
+        conn, job_id=job.id, stage=stage, state="queued", progress=0.0, error=None
+    )
+    repo.enqueue(conn, queue=lane(stage.value, job.priority), body=task.model_dump(mode="json"))
 
 
-def apply_event(conn: Connection, event: StageEvent) -> bool:
-    """Apply one worker event; returns whether it changed anything (duplicates do not)."""
+def apply_event(
+    conn: Connection,
+    event: StageEvent,
+    *,
+    webhooks: WebhookSettings | None = None,
+    transcript: Transcript | None = None,
+    terms: TermsResult | None = None,
+) -> bool:
+    """Apply one worker event; returns whether it changed anything (duplicates do not).
+
+    ``transcript`` and ``terms`` are the completed stage's outputs, read by the caller from the
+    blob store, so that search and term statistics are indexed with the state change.
+    """
     job = repo.get_job(conn, job_id=event.job_id)
-    if job is None:
-        log.warning("event for unknown job %s ignored", event.job_id)
-        return False
-    if job.state in FINAL_STATES:
+    if job is None or job.state in FINAL_STATES:
         return False
     stage_state = STAGE_STATE[event.stage]
-    run = next((r for r in job.stages if r.stage == event.stage), None)
+    run = job.stage_run(event.stage)
     if run is None or run.state in ("completed", "failed"):
         return False  # a stage this job is not at, or a duplicate of a settled one
-    allowed_from = {JobState.QUEUED, stage_state} if event.stage == Stage.EXTRACT else {stage_state}
-    if job.state not in allowed_from:
+    allowed = {JobState.QUEUED, stage_state} if event.stage == Stage.EXTRACT else {stage_state}
+    if job.state not in allowed:
         return False
 
     if event.type == EventType.STARTED:
-        repo.transition(conn, job_id=job.id, from_states=allowed_from, to_state=stage_state)
+        repo.transition(conn, job_id=job.id, from_states=allowed, to_state=stage_state)
         fields: dict[str, Any] = {"state": "running", "attempts": event.attempt}
         if run.started_at is None:
             fields["started_at"] = _event_time(event)
         repo.upsert_stage_run(conn, job_id=job.id, stage=event.stage, **fields)
-        return True
-    if event.type == EventType.PROGRESS:
+    elif event.type == EventType.PROGRESS:
         share = event.progress or 0.0
+        progress = overall_progress(event.stage, share)
         repo.upsert_stage_run(conn, job_id=job.id, stage=event.stage, progress=share)
-        repo.update_job(conn, job_id=job.id, progress=overall_progress(event.stage, share))
-        return True
-    if event.type == EventType.RETRYING:
+        repo.update_job(conn, job_id=job.id, progress=progress)
+        _notify_progress(conn, job, progress, webhooks)
+    elif event.type == EventType.RETRYING:
         repo.upsert_stage_run(
             conn, job_id=job.id, stage=event.stage, attempts=event.attempt, error=event.error
         )
-        return True
-    if event.type == EventType.COMPLETED:
-        _complete_stage(conn, job.id, event, job.options, job.request_id)
-        return True
-    if event.type == EventType.FAILED:
-        fail_job(conn, job_id=job.id, stage=event.stage, reason=event.error or "stage failed")
-        return True
-    return False
+    elif event.type == EventType.COMPLETED:
+        _complete_stage(conn, job, event, webhooks, transcript, terms)
+    elif event.type == EventType.FAILED:
+        fail_job(
+            conn,
+            job_id=job.id,
+            stage=event.stage,
+            reason=event.error or "stage failed",
+            webhooks=webhooks,
+        )
+    else:
+        return False
+    return True
 
 
 def _event_time(event: StageEvent) -> datetime:
@@ -134,13 +167,31 @@ def _event_time(event: StageEvent) -> datetime:
     return datetime.fromtimestamp(event.at, UTC)
 
 
+def _notify_progress(
+    conn: Connection, job: Job, progress: float, webhooks: WebhookSettings | None
+) -> None:
+    if webhooks is None:
+        return
+    now = utcnow()
+    last = job.progress_notified_at
+    if last is not None and (now - last).total_seconds() < webhooks.progress_interval:
+        return
+    repo.update_job(conn, job_id=job.id, progress_notified_at=now)
+    notify(conn, job, "job.progress", webhooks, extra={"progress": progress})
+
+
 def _complete_stage(
-    conn: Connection, job_id: str, event: StageEvent, options: dict[str, Any], request_id: str
+    conn: Connection,
+    job: Job,
+    event: StageEvent,
+    webhooks: WebhookSettings | None,
+    transcript: Transcript | None,
+    terms: TermsResult | None,
 ) -> None:
     now = _event_time(event)
     repo.upsert_stage_run(
         conn,
-        job_id=job_id,
+        job_id=job.id,
         stage=event.stage,
         state="completed",
         progress=1.0,
@@ -149,44 +200,47 @@ def _complete_stage(
         error=None,
     )
     if event.facts:
-        repo.merge_facts(conn, job_id=job_id, facts=event.facts)
+        repo.merge_facts(conn, job_id=job.id, facts=event.facts)
     audio = event.facts.get("audio") if event.facts else None
     if isinstance(audio, dict) and "duration" in audio:
-        repo.update_job(conn, job_id=job_id, audio_duration=float(audio["duration"]))
-    following = next_stage(event.stage)
+        repo.update_job(conn, job_id=job.id, audio_duration=float(audio["duration"]))
+    if transcript is not None:
+        library.replace_segments(conn, job_id=job.id, transcript=transcript)
+    if terms is not None:
+        library.replace_terms(conn, job_id=job.id, result=terms)
+    following = stage_after(event.stage)
     if following is None:
         repo.transition(
             conn,
-            job_id=job_id,
+            job_id=job.id,
             from_states=[STAGE_STATE[event.stage]],
             to_state=JobState.COMPLETED,
             progress=1.0,
             completed_at=now,
         )
-        return
-    next_input = event.outputs.get("next_input")
-    if not next_input:
-        fail_job(conn, job_id=job_id, stage=event.stage, reason="stage reported no output")
+        finished = repo.get_job(conn, job_id=job.id)
+        if webhooks is not None and finished is not None:
+            notify(conn, finished, "job.completed", webhooks)
         return
     moved = repo.transition(
         conn,
-        job_id=job_id,
+        job_id=job.id,
         from_states=[STAGE_STATE[event.stage], JobState.QUEUED],
         to_state=STAGE_STATE[following],
         progress=overall_progress(following, 0.0),
     )
     if moved:
-        _enqueue_stage(
-            conn,
-            job_id=job_id,
-            stage=following,
-            input_key=next_input,
-            options=options,
-            request_id=request_id,
-        )
+        enqueue_stage(conn, job=job, stage=following)
 
 
-def fail_job(conn: Connection, *, job_id: str, stage: Stage, reason: str) -> bool:
+def fail_job(
+    conn: Connection,
+    *,
+    job_id: str,
+    stage: Stage,
+    reason: str,
+    webhooks: WebhookSettings | None = None,
+) -> bool:
     """Fail a job that is not final yet, recording the stage and reason."""
     non_final = [s for s in JobState if s not in FINAL_STATES]
     moved = repo.transition(
@@ -202,103 +256,61 @@ def fail_job(conn: Connection, *, job_id: str, stage: Stage, reason: str) -> boo
         repo.upsert_stage_run(
             conn, job_id=job_id, stage=stage, state="failed", error=reason, finished_at=utcnow()
         )
+        job = repo.get_job(conn, job_id=job_id)
+        if webhooks is not None and job is not None:
+            notify(conn, job, "job.failed", webhooks)
     return moved
 
 
-class Orchestrator:
-    """Drives jobs: applies events, sends the outbox, fails dead-lettered jobs."""
+def cancel_job(conn: Connection, *, job_id: str) -> Job:
+    """Cancel a job that is not finished; its running stage stops at the next checkpoint."""
+    job = repo.get_job(conn, job_id=job_id)
+    if job is None:
+        raise TransitionError(f"no job {job_id}")
+    if job.state in FINAL_STATES:
+        raise TransitionError(f"job {job_id} is already {job.state.value}")
+    non_final = [s for s in JobState if s not in FINAL_STATES]
+    repo.transition(
+        conn,
+        job_id=job_id,
+        from_states=non_final,
+        to_state=JobState.CANCELLED,
+        completed_at=utcnow(),
+        error="cancelled by request",
+    )
+    for run in job.stages:
+        if run.state in ("queued", "running"):
+            repo.upsert_stage_run(conn, job_id=job_id, stage=run.stage, state="cancelled")
+    cancelled = repo.get_job(conn, job_id=job_id)
+    assert cancelled is not None
+    return cancelled
 
-    def __init__(self, engine: Engine, broker: QueueBroker, *, batch: int = 10) -> None:
-        self.engine = engine
-        self.broker = broker
-        self.events = broker.queue(EVENTS_QUEUE)
-        self.batch = batch
-        self._stop = threading.Event()
-        self._outbox_lock = threading.Lock()
 
-    def flush_outbox(self) -> int:
-        """Send every pending outbox message; returns how many were sent.
-
-        The api calls this right after creating a job, the loop after every batch of events;
-        the lock keeps the two from sending the same row twice.
-        """
-        with self._outbox_lock:
-            return self._flush_outbox()
-
-    def _flush_outbox(self) -> int:
-        sent = 0
-        while True:
-            with self.engine.begin() as conn:
-                pending = repo.pending_outbox(conn, limit=100)
-            if not pending:
-                return sent
-            for message_id, queue, body in pending:
-                self.broker.queue(queue).send(body)
-                with self.engine.begin() as conn:
-                    repo.delete_outbox(conn, message_id=message_id)
-                sent += 1
-
-    def process_events(self, *, wait_seconds: float = 0.0) -> int:
-        """Apply a batch of events; returns how many were received."""
-        messages = self.events.receive(max_messages=self.batch, wait_seconds=wait_seconds)
-        for message in messages:
-            try:
-                event = StageEvent.model_validate(message.body)
-            except ValidationError as exc:
-                log.error("dropping malformed event %s: %s", message.message_id, exc)
-                self.events.delete(message.receipt)
-                continue
-            with self.engine.begin() as conn:
-                apply_event(conn, event)
-            self.events.delete(message.receipt)
-        if messages:
-            self.flush_outbox()
-        return len(messages)
-
-    def sweep_dead_letters(self) -> int:
-        """Fail the job of every dead-lettered stage message, with its last error."""
-        failed = 0
-        for name in STAGE_QUEUES:
-            queue = self.broker.queue(name)
-            for message in queue.receive_dead(max_messages=self.batch):
-                try:
-                    task = StageTask.model_validate(message.body)
-                except ValidationError:
-                    queue.delete_dead(message.receipt)
-                    continue
-                with self.engine.begin() as conn:
-                    job = repo.get_job(conn, job_id=task.job_id)
-                    run = (
-                        next((r for r in job.stages if r.stage == task.stage), None)
-                        if job
-                        else None
-                    )
-                    last_error = run.error if run and run.error else "no error was reported"
-                    reason = (
-                        f"{task.stage.value} gave up after {message.receive_count} attempts: "
-                        f"{last_error}"
-                    )
-                    if fail_job(conn, job_id=task.job_id, stage=task.stage, reason=reason):
-                        failed += 1
-                queue.delete_dead(message.receipt)
-        return failed
-
-    def step(self, *, wait_seconds: float = 0.0) -> int:
-        """One round: outbox, events, dead letters."""
-        self.flush_outbox()
-        handled = self.process_events(wait_seconds=wait_seconds)
-        self.sweep_dead_letters()
-        return handled
-
-    def run(self, *, wait_seconds: float = 1.0) -> None:
-        """Loop until :meth:`stop`; errors are logged and the loop goes on."""
-        while not self._stop.is_set():
-            try:
-                self.step(wait_seconds=wait_seconds)
-            except Exception:
-                log.exception("orchestrator step failed; retrying")
-                self._stop.wait(1.0)
-
-    def stop(self) -> None:
-        """Ask :meth:`run` to return."""
-        self._stop.set()
+def retry_job(conn: Connection, *, job_id: str) -> Job:
+    """Start a failed or cancelled job again from the stage that did not finish."""
+    job = repo.get_job(conn, job_id=job_id)
+    if job is None:
+        raise TransitionError(f"no job {job_id}")
+    if job.state not in (JobState.FAILED, JobState.CANCELLED):
+        raise TransitionError(
+            f"job {job_id} is {job.state.value}; only failed or cancelled jobs retry"
+        )
+    done = {run.stage for run in job.stages if run.state == "completed"}
+    stage = job.failed_stage or next(s for s in STAGE_ORDER if s not in done)
+    repo.transition(
+        conn,
+        job_id=job_id,
+        from_states=[job.state],
+        to_state=STAGE_STATE[stage],
+        error=None,
+        failed_stage=None,
+        completed_at=None,
+        progress=overall_progress(stage, 0.0),
+    )
+    repo.upsert_stage_run(
+        conn, job_id=job_id, stage=stage, attempts=0, started_at=None, finished_at=None
+    )
+    enqueue_stage(conn, job=job, stage=stage)
+    retried = repo.get_job(conn, job_id=job_id)
+    assert retried is not None
+    return retried

@@ -40,6 +40,7 @@ class AudioFacts:
     peak_dbfs: float
     rms_dbfs: float
     silence_ratio: float
+    gain_db: float = 0.0
 
     def to_dict(self) -> dict[str, float | int | str]:
         """Plain data for ``audio.json``."""
@@ -98,6 +99,7 @@ def extract_audio(
     progress: ProgressCallback | None = None,
     should_stop: Callable[[], bool] | None = None,
     max_duration: float | None = None,
+    normalize_loudness: bool = False,
 ) -> AudioFacts:
     """Decode ``source``'s first audio stream into a 16 kHz mono WAV at ``target``.
 
@@ -151,6 +153,7 @@ def extract_audio(
         target.unlink(missing_ok=True)
         raise MediaError("the audio stream holds no decodable samples")
     peak, rms, silence = meter.finish()
+    gain = normalize_wav(target, peak_dbfs=peak, rms_dbfs=rms) if normalize_loudness else 0.0
     return AudioFacts(
         duration=round(meter.samples / SAMPLE_RATE, 3),
         source_codec=codec.name or "unknown",
@@ -162,7 +165,33 @@ def extract_audio(
         peak_dbfs=peak,
         rms_dbfs=rms,
         silence_ratio=round(silence, 4),
+        gain_db=gain,
     )
+
+
+TARGET_RMS_DBFS = -20.0
+PEAK_CEILING_DBFS = -1.0
+MAX_GAIN_DB = 30.0
+
+
+def normalize_wav(path: Path, *, peak_dbfs: float, rms_dbfs: float) -> float:
+    """Scale a 16-bit WAV towards ``TARGET_RMS_DBFS`` without pushing its peak past
+    ``PEAK_CEILING_DBFS``; returns the gain applied in dB (0 when none was needed)."""
+    gain = min(TARGET_RMS_DBFS - rms_dbfs, PEAK_CEILING_DBFS - peak_dbfs, MAX_GAIN_DB)
+    if abs(gain) < 0.5:
+        return 0.0
+    factor = 10 ** (gain / 20)
+    with wave.open(str(path), "rb") as source:
+        frames = source.getnframes()
+    header = path.stat().st_size - frames * 2
+    samples = np.memmap(path, dtype=np.int16, mode="r+", offset=header, shape=(frames,))
+    block = SAMPLE_RATE * 60
+    for start in range(0, frames, block):
+        scaled = samples[start : start + block].astype(np.float64) * factor
+        samples[start : start + block] = np.clip(scaled, -32768, 32767).astype(np.int16)
+    samples.flush()
+    del samples
+    return round(gain, 2)
 
 
 def _write(out: wave.Wave_write, meter: _LevelMeter, frame: av.AudioFrame) -> None:

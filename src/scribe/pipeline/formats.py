@@ -43,4 +43,13 @@ def _spoken(transcript: Transcript) -> list[Segment]:
     return [segment for segment in transcript.segments if segment.text.strip()]
 
 
-RENDERERS = {"txt": to_txt, "srt": to_srt, "vtt": to_vtt}
+def to_tsv(transcript: Transcript) -> str:
+    """Tab-separated start and end in milliseconds and the text, with a header row."""
+    rows = ["start\tend\ttext"]
+    for segment in _spoken(transcript):
+        text = " ".join(segment.text.split())
+        rows.append(f"{round(segment.start * 1000)}\t{round(segment.end * 1000)}\t{text}")
+    return "\n".join(rows) + "\n"
+
+
+RENDERERS = {"txt": to_txt, "srt": to_srt, "vtt": to_vtt, "tsv": to_tsv}

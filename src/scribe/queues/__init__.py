@@ -8,7 +8,10 @@ from scribe.queues.base import Queue, QueueBroker, QueueCounts, ReceivedMessage
 
 STAGE_QUEUES = ("extract", "transcribe", "terms")
 EVENTS_QUEUE = "events"
-ALL_QUEUES = (*STAGE_QUEUES, EVENTS_QUEUE)
+LANE_QUEUES = tuple(
+    name for stage in STAGE_QUEUES for name in (f"{stage}-high", stage, f"{stage}-low")
+)
+ALL_QUEUES = (*LANE_QUEUES, EVENTS_QUEUE)
 
 
 def open_broker(settings: Settings) -> QueueBroker:
@@ -40,6 +43,7 @@ def open_broker(settings: Settings) -> QueueBroker:
 __all__ = [
     "ALL_QUEUES",
     "EVENTS_QUEUE",
+    "LANE_QUEUES",
     "STAGE_QUEUES",
     "Queue",
     "QueueBroker",

@@ -71,9 +71,17 @@ class ExtractHandler:
 
         wav_key = artifacts.artifact_key(task.job_id, artifacts.AUDIO_WAV)
         facts_key = artifacts.artifact_key(task.job_id, artifacts.AUDIO_FACTS)
+        if task.source_url and not ctx.store.exists(task.input_key):
+            self._fetch(task.source_url, task.input_key, ctx)
         with ctx.store.local_copy(task.input_key) as source, tempfile.TemporaryDirectory() as tmp:
             wav = Path(tmp) / "audio.wav"
-            facts = extract_audio(source, wav, progress=ctx.progress, should_stop=ctx.should_stop)
+            facts = extract_audio(
+                source,
+                wav,
+                progress=ctx.progress,
+                should_stop=ctx.should_stop,
+                normalize_loudness=bool(task.options.get("normalize_loudness")),
+            )
             ctx.store.put_file(wav_key, wav, content_type="audio/wav")
         ctx.store.put_bytes(
             facts_key, _json_bytes(facts.to_dict()), content_type="application/json"
@@ -84,6 +92,50 @@ class ExtractHandler:
             next_input=wav_key,
         )
 
+    def _fetch(self, url: str, key: str, ctx: StageContext) -> None:
+        """Bring a URL or media-bucket source into the store (with size and time limits)."""
+        ingest = self.settings.ingest
+        with tempfile.TemporaryDirectory() as tmp:
+            target = Path(tmp) / "source"
+            if url.startswith("s3://"):
+                fetch_from_media_bucket(url, target, self.settings)
+            else:
+                from scribe.net.download import download
+
+                download(
+                    url,
+                    target,
+                    max_bytes=ingest.max_download_bytes,
+                    timeout=ingest.download_timeout,
+                    allow_hosts=ingest.allow_hosts,
+                )
+            ctx.store.put_file(key, target)
+
+
+def fetch_from_media_bucket(url: str, target: Path, settings: Settings) -> None:
+    """Copy ``s3://bucket/key`` of the media library bucket to a local file."""
+    import boto3
+    from botocore.exceptions import ClientError
+
+    from scribe.errors import PermanentError
+
+    bucket, _, key = url[5:].partition("/")
+    if bucket != settings.ingest.media_bucket or not key:
+        raise PermanentError(f"{url} is not in the media library bucket")
+    client = boto3.client(
+        "s3", region_name=settings.storage.region, endpoint_url=settings.storage.endpoint_url
+    )
+    try:
+        head = client.head_object(Bucket=bucket, Key=key)
+        if int(head["ContentLength"]) > settings.ingest.max_download_bytes:
+            raise PermanentError(f"{url} is larger than the download limit")
+        client.download_file(bucket, key, str(target))
+    except ClientError as exc:
+        code = str(exc.response.get("Error", {}).get("Code", ""))
+        if code in ("404", "NoSuchKey", "NotFound"):
+            raise PermanentError(f"{url} does not exist") from exc
+        raise
+
 
 class TranscribeHandler:
     """``audio.wav`` → ``transcript.json`` / ``.txt`` / ``.srt`` / ``.vtt``."""
@@ -92,25 +144,52 @@ class TranscribeHandler:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._transcriber: Any = None
+        self._models: dict[str, Any] = {}
+        self._lexicon: Any = None
 
     def load(self) -> None:
-        """Load the Whisper model once."""
-        if self._transcriber is None:
-            from scribe.pipeline.transcribe import Transcriber
-
-            self._transcriber = Transcriber(self.settings.whisper)
+        """Load the default model once (other presets' models load on first use)."""
+        self.model_for(None)
 
     @property
     def transcriber(self) -> Any:
-        """The loaded :class:`scribe.pipeline.transcribe.Transcriber`."""
-        self.load()
-        return self._transcriber
+        """The default :class:`scribe.pipeline.transcribe.Transcriber`."""
+        return self.model_for(None)
+
+    def model_for(self, model: str | None) -> Any:
+        """The loaded transcriber of a model name (None: ``whisper.model``), kept for reuse."""
+        from scribe.pipeline.transcribe import Transcriber
+
+        name = model or self.settings.whisper.model
+        if name not in self._models:
+            self._models[name] = Transcriber(
+                self.settings.whisper.model_copy(update={"model": name})
+            )
+        return self._models[name]
+
+    def _prompt(self, options: dict[str, Any]) -> str | None:
+        """The initial prompt: the job's own, plus lexicon terms unless biasing is off."""
+        if not options.get("lexicon_bias", True):
+            return options.get("initial_prompt") or None
+        from scribe.lexicon import load_lexicon
+        from scribe.pipeline.bias import prompt_for
+
+        if self._lexicon is None:
+            self._lexicon = load_lexicon(self.settings.terms.lexicon_path)
+        return prompt_for(
+            self._lexicon,
+            user_prompt=options.get("initial_prompt"),
+            chosen=options.get("bias_terms"),
+        )
 
     def handle(self, task: StageTask, ctx: StageContext) -> StageOutcome:
         """Transcribe and store every format."""
-        transcriber = self.transcriber
-        options = transcriber.default_options.with_job_options(task.options)
+        preset = getattr(self.settings.presets, str(task.options.get("preset") or "balanced"))
+        transcriber = self.model_for(preset.model)
+        job_options = {**task.options, "initial_prompt": self._prompt(task.options)}
+        if preset.beam_size and not task.options.get("beam_size"):
+            job_options["beam_size"] = preset.beam_size
+        options = transcriber.default_options.with_job_options(job_options)
         with ctx.store.local_copy(task.input_key) as audio:
             transcript: Transcript = transcriber.transcribe(
                 audio, options=options, progress=ctx.progress, should_stop=ctx.should_stop
@@ -190,7 +269,12 @@ def write_transcript(store: BlobStore, job_id: str, transcript: Transcript) -> d
     store.put_bytes(
         keys["json"], transcript.model_dump_json(indent=2).encode(), content_type="application/json"
     )
-    content_types = {"txt": "text/plain", "srt": "application/x-subrip", "vtt": "text/vtt"}
+    content_types = {
+        "txt": "text/plain",
+        "srt": "application/x-subrip",
+        "vtt": "text/vtt",
+        "tsv": "text/tab-separated-values",
+    }
     for fmt, render in RENDERERS.items():
         keys[fmt] = artifacts.transcript_key(job_id, fmt)
         store.put_bytes(keys[fmt], render(transcript).encode(), content_type=content_types[fmt])

@@ -59,13 +59,14 @@ class Worker:
         self,
         *,
         handler: StageHandler,
-        queue: Queue,
+        queue: Queue | list[Queue],
         events: Queue,
         store: BlobStore,
         settings: Settings,
     ) -> None:
         self.handler = handler
-        self.queue = queue
+        self.lanes = queue if isinstance(queue, list) else [queue]
+        self.queue = self.lanes[len(self.lanes) // 2] if len(self.lanes) == 3 else self.lanes[0]
         self.events = events
         self.store = store
         self.settings = settings
@@ -92,43 +93,58 @@ class Worker:
         log.info("worker %s ready", self.name)
         while not self._stop.is_set():
             self.status.last_heartbeat = time.time()
-            messages = self.queue.receive(
-                max_messages=1, wait_seconds=min(self.settings.queue.wait_seconds, 1.0)
-            )
-            for message in messages:
-                try:
-                    self.process(message)
-                except Exception:
-                    # The message was not deleted: it comes back after its visibility timeout.
-                    log.exception("could not settle message %s", message.message_id)
+            taken = self._next(wait_seconds=min(self.settings.queue.wait_seconds, 1.0))
+            if taken is None:
+                continue
+            queue, message = taken
+            try:
+                self.process(message, queue)
+            except Exception:
+                # The message was not deleted: it comes back after its visibility timeout.
+                log.exception("could not settle message %s", message.message_id)
         log.info("worker %s stopped", self.name)
+
+    def _next(self, *, wait_seconds: float) -> tuple[Queue, ReceivedMessage] | None:
+        """The next message, most urgent lane first; waits on the urgent lane when all are
+        empty, so an urgent job is picked up within one wait."""
+        for queue in self.lanes:
+            messages = queue.receive(max_messages=1, wait_seconds=0)
+            if messages:
+                return queue, messages[0]
+        messages = self.lanes[0].receive(max_messages=1, wait_seconds=wait_seconds)
+        return (self.lanes[0], messages[0]) if messages else None
 
     def run_once(self, *, wait_seconds: float = 0.0) -> bool:
         """Process at most one message; returns whether there was one (for tests and tools)."""
         self.handler.load()
-        messages = self.queue.receive(max_messages=1, wait_seconds=wait_seconds)
-        for message in messages:
-            self.process(message)
-        return bool(messages)
+        taken = self._next(wait_seconds=wait_seconds)
+        if taken is not None:
+            self.process(taken[1], taken[0])
+        return taken is not None
 
-    def process(self, message: ReceivedMessage) -> None:
-        """Run the handler on one delivery and settle the message."""
+    def process(self, message: ReceivedMessage, queue: Queue | None = None) -> None:
+        """Run the handler on one delivery and settle the message on ``queue``."""
+        queue = queue or self.queue
         try:
             task = StageTask.model_validate(message.body)
         except ValidationError as exc:
             log.error("dropping malformed message %s: %s", message.message_id, exc)
-            self.queue.delete(message.receipt)
+            queue.delete(message.receipt)
+            return
+        if self.store.exists(cancel_marker(task.job_id)):
+            log.info("job %s was cancelled; dropping its %s message", task.job_id, task.stage)
+            queue.delete(message.receipt)
             return
         attempt = message.receive_count
         self.status.current_job = task.job_id
         self._emit(task, EventType.STARTED, attempt)
-        heartbeat = _Heartbeat(self.queue, message.receipt, self.settings)
+        heartbeat = _Heartbeat(queue, message.receipt, self.settings)
         heartbeat.start()
         try:
             outcome = self.handler.handle(task, self._context(task, attempt))
         except Exception as exc:
             heartbeat.stop()
-            self._settle_failure(task, message, attempt, exc)
+            self._settle_failure(task, message, queue, attempt, exc)
         else:
             heartbeat.stop()
             self.status.processed += 1
@@ -136,26 +152,31 @@ class Worker:
             if outcome.next_input is not None:
                 outputs["next_input"] = outcome.next_input
             self._emit(task, EventType.COMPLETED, attempt, outputs=outputs, facts=outcome.facts)
-            self.queue.delete(message.receipt)
+            queue.delete(message.receipt)
         finally:
             heartbeat.stop()
             self.status.current_job = None
 
     def _settle_failure(
-        self, task: StageTask, message: ReceivedMessage, attempt: int, exc: Exception
+        self,
+        task: StageTask,
+        message: ReceivedMessage,
+        queue: Queue,
+        attempt: int,
+        exc: Exception,
     ) -> None:
         """Release, drop, fail or schedule a retry of a message whose handler raised."""
         if isinstance(exc, WorkerStopping):
-            self.queue.change_visibility(message.receipt, 0)
+            queue.change_visibility(message.receipt, 0)
             log.warning("released job %s: worker stopping", task.job_id)
         elif isinstance(exc, CancelledError):
             log.info("job %s stopped: %s", task.job_id, exc)
-            self.queue.delete(message.receipt)
+            queue.delete(message.receipt)
         elif isinstance(exc, PermanentError):
             self.status.failed += 1
             log.warning("job %s failed for good at %s: %s", task.job_id, task.stage.value, exc)
             self._emit(task, EventType.FAILED, attempt, error=str(exc))
-            self.queue.delete(message.receipt)
+            queue.delete(message.receipt)
         else:
             self.status.failed += 1
             delay = backoff_delay(
@@ -172,7 +193,7 @@ class Worker:
                 delay,
             )
             self._emit(task, EventType.RETRYING, attempt, error=reason)
-            self.queue.change_visibility(message.receipt, delay)
+            queue.change_visibility(message.receipt, delay)
 
     def _context(self, task: StageTask, attempt: int) -> StageContext:
         last = [0.0]

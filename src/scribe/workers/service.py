@@ -12,6 +12,7 @@ from types import FrameType
 
 from scribe.config import Settings
 from scribe.domain.jobs import Stage
+from scribe.domain.options import lanes
 from scribe.queues import EVENTS_QUEUE, open_broker
 from scribe.storage import open_store
 from scribe.workers.handlers import make_handler
@@ -25,7 +26,7 @@ def build_worker(stage: Stage, settings: Settings) -> Worker:
     broker = open_broker(settings)
     return Worker(
         handler=make_handler(stage, settings),
-        queue=broker.queue(stage.value),
+        queue=[broker.queue(name) for name in lanes(stage.value)],
         events=broker.queue(EVENTS_QUEUE),
         store=open_store(settings),
         settings=settings,

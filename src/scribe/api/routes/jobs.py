@@ -1,155 +1,388 @@
-"""Jobs: create from an upload, list, read, and fetch the transcript and terms."""
+"""Jobs: create (uploads, URLs and S3 keys, manifests), list, read, cancel, retry, delete."""
 
 from __future__ import annotations
 
+import base64
+import json
 import uuid
-from collections.abc import Iterator
-from typing import Annotated, Any, BinaryIO, Literal
+from datetime import datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import ValidationError
 
 from scribe import artifacts
+from scribe.api.auth import ReadAccess, WriteAccess
 from scribe.api.deps import BackendsDep, SettingsDep
-from scribe.api.schemas import JobList, JobView
+from scribe.api.problems import Problem
+from scribe.api.schemas import (
+    CreatedJobs,
+    DeliveryView,
+    JobDetails,
+    JobList,
+    JobView,
+    ManifestProblemView,
+    ManifestResult,
+    SourceJobRequest,
+)
+from scribe.api.uploads import stream_multipart
+from scribe.config import Settings
+from scribe.db import deliveries, library
 from scribe.db import repository as repo
-from scribe.domain.jobs import JobState
-from scribe.errors import NotFoundError
-from scribe.orchestrator.machine import create_job
+from scribe.domain.jobs import Job, JobState
+from scribe.domain.options import JobOptions
+from scribe.ingest import SourceError, check_source, parse_manifest
+from scribe.orchestrator.machine import TransitionError, cancel_job, create_job, retry_job
+from scribe.services import Backends
+from scribe.workers.runtime import cancel_marker
 
 router = APIRouter(tags=["jobs"])
 
-_MEDIA_TYPES = {
-    "json": "application/json",
-    "txt": "text/plain; charset=utf-8",
-    "srt": "application/x-subrip; charset=utf-8",
-    "vtt": "text/vtt; charset=utf-8",
+_UPLOAD_SCHEMA = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {
+                            "type": "array",
+                            "items": {"type": "string", "format": "binary"},
+                            "description": "One or more media files (repeat the part).",
+                        },
+                        **{
+                            name: {"type": "string", "description": str(field.description)}
+                            for name, field in {
+                                **JobOptions.model_fields,
+                                **JobDetails.model_fields,
+                            }.items()
+                        },
+                    },
+                }
+            }
+        },
+    }
 }
 
 
-class UploadTooLarge(Exception):
-    """The upload passed the size limit while streaming."""
+def _job_view(backends: Backends, job_id: str) -> JobView:
+    with backends.engine.connect() as conn:
+        job = repo.get_job(conn, job_id=job_id)
+    if job is None:
+        raise Problem(404, f"no job {job_id}")
+    return JobView.of(job)
 
 
-def _chunks(stream: BinaryIO, *, chunk_size: int, limit: int) -> Iterator[bytes]:
-    total = 0
-    while chunk := stream.read(chunk_size):
-        total += len(chunk)
-        if total > limit:
-            raise UploadTooLarge()
-        yield chunk
+def _check_details(backends: Backends, details: JobDetails, settings: Settings) -> None:
+    if details.collection_id is not None:
+        with backends.engine.connect() as conn:
+            if library.get_collection(conn, collection_id=details.collection_id) is None:
+                raise Problem(422, f"no collection {details.collection_id}")
+    if details.callback_url:
+        from scribe.net.safety import UnsafeUrlError, check_url
+
+        try:
+            check_url(details.callback_url, allow_hosts=settings.webhooks.allow_hosts)
+        except UnsafeUrlError as exc:
+            raise Problem(422, f"callback_url refused: {exc}", kind="unsafe-url") from exc
 
 
-@router.post("/jobs", status_code=201, response_model=JobView)
-def create_job_from_upload(
+def _start(request: Request) -> None:
+    request.app.state.orchestrator.flush_outbox()  # start at once, not at the loop's next turn
+
+
+@router.post(
+    "/jobs",
+    status_code=201,
+    response_model=CreatedJobs,
+    openapi_extra=_UPLOAD_SCHEMA,
+    summary="Upload media files and start their jobs",
+)
+async def create_jobs_from_upload(
+    request: Request, backends: BackendsDep, settings: SettingsDep, _scope: WriteAccess
+) -> CreatedJobs:
+    """Upload one or more files (multipart, streamed to the blob store in chunks; memory stays
+    flat whatever their size). Option and detail fields apply to every file."""
+    ids: dict[str, str] = {}
+
+    def key_for(filename: str) -> str:
+        job_id = uuid.uuid4().hex
+        key = artifacts.source_key(job_id, filename)
+        ids[key] = job_id
+        return key
+
+    form = await stream_multipart(
+        request,
+        store=backends.store,
+        key_for=key_for,
+        max_file_bytes=settings.api.max_upload_bytes,
+    )
+    try:
+        if not form.files:
+            raise Problem(422, "no file part: send the media as a `file` part")
+        empty = [f.filename for f in form.files if f.size == 0]
+        if empty:
+            raise Problem(422, f"empty file(s): {', '.join(empty)}")
+        options, details = _form_options(form.fields)
+        _check_details(backends, details, settings)
+    except BaseException:
+        for stored in form.files:
+            backends.store.delete(stored.key)
+        raise
+    request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+    with backends.engine.begin() as conn:
+        for stored in form.files:
+            create_job(
+                conn,
+                job_id=ids[stored.key],
+                filename=stored.filename,
+                source_key=stored.key,
+                size_bytes=stored.size,
+                options=options.model_dump(exclude_none=True),
+                request_id=request_id,
+                title=details.title or None,
+                collection_id=details.collection_id,
+                lesson_number=details.lesson_number,
+                metadata=details.metadata,
+                callback_url=details.callback_url,
+            )
+    _start(request)
+    return CreatedJobs(jobs=[_job_view(backends, ids[f.key]) for f in form.files])
+
+
+def _form_options(fields: dict[str, str]) -> tuple[JobOptions, JobDetails]:
+    unknown = set(fields) - set(JobOptions.model_fields) - set(JobDetails.model_fields)
+    if unknown:
+        raise Problem(422, f"unknown field(s): {', '.join(sorted(unknown))}")
+    values: dict[str, Any] = {k: v for k, v in fields.items() if v != ""}
+    for flag in ("lexicon_bias", "normalize_loudness"):
+        if flag in values:
+            values[flag] = values[flag].lower() in ("1", "true", "yes", "on")
+    if "metadata" in values:
+        try:
+            values["metadata"] = json.loads(values["metadata"])
+        except json.JSONDecodeError:
+            raise Problem(422, "metadata must be a JSON object") from None
+    try:
+        options = JobOptions.model_validate(
+            {k: v for k, v in values.items() if k in JobOptions.model_fields}
+        )
+        details = JobDetails.model_validate(
+            {k: v for k, v in values.items() if k in JobDetails.model_fields}
+        )
+    except ValidationError as exc:
+        detail = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
+        raise Problem(422, detail) from None
+    return options, details
+
+
+@router.post("/jobs/from-source", status_code=201, response_model=JobView)
+def create_job_from_source(
+    body: SourceJobRequest,
     request: Request,
     backends: BackendsDep,
     settings: SettingsDep,
-    file: Annotated[UploadFile, File(description="The lesson video or audio file.")],
-    language: Annotated[str | None, Form(description="Spoken language, or `auto`.")] = None,
-    initial_prompt: Annotated[str | None, Form(description="Prompt for the decoder.")] = None,
-    hotwords: Annotated[str | None, Form(description="Words to bias the decoder to.")] = None,
+    _scope: WriteAccess,
 ) -> JobView:
-    """Upload a media file (streamed to the blob store in chunks) and start its job."""
-    limit = settings.api.max_upload_bytes
-    declared = int(request.headers.get("content-length") or 0)
-    if declared > limit + 1024 * 1024:
-        raise HTTPException(413, f"upload larger than the {limit} byte limit")
-    job_id = uuid.uuid4().hex
-    filename = artifacts.safe_filename(file.filename or "upload")
-    key = artifacts.source_key(job_id, filename)
+    """A job whose media the extract worker downloads: an http(s) URL (refused when it points
+    at loopback, private, link-local or metadata addresses) or ``s3://`` in the media bucket."""
     try:
-        size = backends.store.put_stream(
-            key,
-            _chunks(file.file, chunk_size=settings.api.upload_chunk_bytes, limit=limit),
-            content_type=file.content_type,
-        )
-    except UploadTooLarge:
-        backends.store.delete(key)
-        raise HTTPException(413, f"upload larger than the {limit} byte limit") from None
-    if size == 0:
-        backends.store.delete(key)
-        raise HTTPException(422, "the uploaded file is empty")
-    options: dict[str, Any] = {
-        name: value
-        for name, value in (
-            ("language", language),
-            ("initial_prompt", initial_prompt),
-            ("hotwords", hotwords),
-        )
-        if value
-    }
-    request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        filename = check_source(body.source, settings)
+    except SourceError as exc:
+        raise Problem(422, str(exc), kind="unsafe-url") from exc
+    _check_details(backends, body, settings)
+    job_id = uuid.uuid4().hex
     with backends.engine.begin() as conn:
         create_job(
             conn,
             job_id=job_id,
             filename=filename,
-            source_key=key,
-            size_bytes=size,
-            options=options,
-            request_id=request_id,
+            source_key=artifacts.source_key(job_id, filename),
+            size_bytes=0,
+            options=body.options.model_dump(exclude_none=True),
+            request_id=request.headers.get("x-request-id") or uuid.uuid4().hex,
+            title=body.title,
+            collection_id=body.collection_id,
+            lesson_number=body.lesson_number,
+            metadata=body.metadata,
+            callback_url=body.callback_url,
+            source_url=body.source,
         )
-        job = repo.get_job(conn, job_id=job_id)
-    assert job is not None
-    request.app.state.orchestrator.flush_outbox()  # start at once, not at the loop's next turn
-    return JobView.of(job)
+    _start(request)
+    return _job_view(backends, job_id)
+
+
+@router.post(
+    "/jobs/manifest",
+    status_code=201,
+    response_model=ManifestResult,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/x-ndjson": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
+async def create_jobs_from_manifest(
+    request: Request, backends: BackendsDep, settings: SettingsDep, _scope: WriteAccess
+) -> ManifestResult:
+    """A batch from a manifest: CSV with a header row (source, title, collection,
+    lesson_number, any other column becomes metadata) or JSON lines. Bad lines are listed with
+    their reason; the other lines still create their jobs. Collections are made by name."""
+    body = await request.body()
+    if len(body) > 20 * 1024 * 1024:
+        raise Problem(413, "a manifest may hold at most 20 MB")
+    ctype = request.headers.get("content-type", "")
+    fmt = "jsonl" if "json" in ctype else ("csv" if "csv" in ctype else None)
+    good, bad = parse_manifest(body.decode("utf-8", "replace"), settings=settings, fmt=fmt)
+    request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+    created: list[str] = []
+    with backends.engine.begin() as conn:
+        collection_ids: dict[str, str] = {}
+        for line in good:
+            collection_id = None
+            if line.collection:
+                if line.collection not in collection_ids:
+                    existing = [
+                        c for c in library.list_collections(conn) if c["name"] == line.collection
+                    ]
+                    collection_ids[line.collection] = (
+                        existing[0]["id"]
+                        if existing
+                        else library.create_collection(conn, name=line.collection)
+                    )
+                collection_id = collection_ids[line.collection]
+            job_id = uuid.uuid4().hex
+            filename = check_source(line.source, settings)
+            create_job(
+                conn,
+                job_id=job_id,
+                filename=filename,
+                source_key=artifacts.source_key(job_id, filename),
+                size_bytes=0,
+                options=JobOptions.model_validate(line.options).model_dump(exclude_none=True),
+                request_id=request_id,
+                title=line.title,
+                collection_id=collection_id,
+                lesson_number=line.lesson_number,
+                metadata=line.metadata,
+                source_url=line.source,
+            )
+            created.append(job_id)
+    if created:
+        _start(request)
+    return ManifestResult(
+        jobs=[_job_view(backends, job_id) for job_id in created],
+        errors=[ManifestProblemView(line=p.line, reason=p.reason) for p in bad],
+    )
+
+
+def _encode_cursor(job: JobView) -> str:
+    raw = f"{job.created_at.isoformat()}|{job.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        created, job_id = raw.split("|", 1)
+        return datetime.fromisoformat(created), job_id
+    except (ValueError, UnicodeDecodeError):
+        raise Problem(422, "invalid cursor") from None
 
 
 @router.get("/jobs", response_model=JobList)
 def list_jobs(
     backends: BackendsDep,
+    _scope: ReadAccess,
     state: Annotated[JobState | None, Query(description="Only jobs in this state.")] = None,
-    limit: Annotated[int, Query(ge=1, le=500, description="Most jobs to return.")] = 50,
+    collection_id: Annotated[str | None, Query(max_length=36)] = None,
+    created_after: Annotated[datetime | None, Query(description="ISO 8601.")] = None,
+    created_before: Annotated[datetime | None, Query(description="ISO 8601.")] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Text in file name or title.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200, description="From `next_cursor`.")] = None,
 ) -> JobList:
-    """Newest jobs first."""
+    """Newest jobs first, filtered, one page at a time."""
     with backends.engine.connect() as conn:
-        jobs = repo.list_jobs(conn, state=state, limit=limit)
-    return JobList(jobs=[JobView.of(job) for job in jobs])
+        jobs = repo.list_jobs(
+            conn,
+            state=state,
+            collection_id=collection_id,
+            created_after=created_after,
+            created_before=created_before,
+            text_query=q,
+            limit=limit + 1,
+            after=_decode_cursor(cursor) if cursor else None,
+        )
+    views = [JobView.of(job) for job in jobs[:limit]]
+    next_cursor = _encode_cursor(views[-1]) if len(jobs) > limit else None
+    return JobList(jobs=views, next_cursor=next_cursor)
 
 
 @router.get("/jobs/{job_id}", response_model=JobView)
-def get_job(job_id: str, backends: BackendsDep) -> JobView:
-    """One job: state, progress, stage timings, error."""
-    with backends.engine.connect() as conn:
-        job = repo.get_job(conn, job_id=job_id)
-    if job is None:
-        raise NotFoundError(f"no job {job_id}")
+def get_job(job_id: str, backends: BackendsDep, _scope: ReadAccess) -> JobView:
+    """One job: state, progress, stage timings, attempts, error."""
+    return _job_view(backends, job_id)
+
+
+@router.post("/jobs/{job_id}/cancel", response_model=JobView)
+def cancel(job_id: str, backends: BackendsDep, _scope: WriteAccess) -> JobView:
+    """Cancel a job; a running stage stops at its next checkpoint."""
+    try:
+        with backends.engine.begin() as conn:
+            job = cancel_job(conn, job_id=job_id)
+    except TransitionError as exc:
+        raise Problem(404 if str(exc).startswith("no job") else 409, str(exc)) from None
+    backends.store.put_bytes(cancel_marker(job_id), b"cancelled")
     return JobView.of(job)
 
 
-def _completed_artifact(backends: BackendsDep, job_id: str, key_of: str) -> bytes:
-    with backends.engine.connect() as conn:
-        job = repo.get_job(conn, job_id=job_id)
-    if job is None:
-        raise NotFoundError(f"no job {job_id}")
+@router.post("/jobs/{job_id}/retry", response_model=JobView)
+def retry(job_id: str, request: Request, backends: BackendsDep, _scope: WriteAccess) -> JobView:
+    """Run a failed (or cancelled) job again from the stage that did not finish."""
+    backends.store.delete(cancel_marker(job_id))
     try:
-        return backends.store.get_bytes(key_of)
-    except NotFoundError:
-        raise HTTPException(
-            409, f"job {job_id} has no such artifact yet (state: {job.state.value})"
-        ) from None
+        with backends.engine.begin() as conn:
+            job = retry_job(conn, job_id=job_id)
+    except TransitionError as exc:
+        raise Problem(404 if str(exc).startswith("no job") else 409, str(exc)) from None
+    _start(request)
+    return JobView.of(job)
 
 
-@router.get("/jobs/{job_id}/transcript", response_model=None)
-def get_transcript(
-    job_id: str,
-    backends: BackendsDep,
-    format: Annotated[
-        Literal["json", "txt", "srt", "vtt"], Query(description="Transcript format.")
-    ] = "json",
-) -> Response:
-    """The transcript as JSON (words with times), plain text, SRT or WebVTT."""
-    data = _completed_artifact(backends, job_id, artifacts.transcript_key(job_id, format))
-    if format == "json":
-        return Response(data, media_type=_MEDIA_TYPES["json"])
-    return PlainTextResponse(data.decode(), media_type=_MEDIA_TYPES[format])
+@router.delete("/jobs/{job_id}", status_code=204)
+def delete(job_id: str, backends: BackendsDep, _scope: WriteAccess) -> Response:
+    """Delete a job's rows and every artifact. Deleting a missing job is not an error."""
+    with backends.engine.begin() as conn:
+        job: Job | None = repo.get_job(conn, job_id=job_id)
+        if job is not None and job.state not in (
+            JobState.COMPLETED,
+            JobState.FAILED,
+            JobState.CANCELLED,
+        ):
+            cancel_job(conn, job_id=job_id)
+    if job is not None:
+        backends.store.put_bytes(cancel_marker(job_id), b"deleted")
+        with backends.engine.begin() as conn:
+            repo.delete_job_rows(conn, job_id=job_id)
+        backends.store.delete_prefix(artifacts.job_prefix(job_id))
+        # A tombstone stops a worker that still holds this job from writing it back.
+        backends.store.put_bytes(cancel_marker(job_id), b"deleted")
+    return Response(status_code=204)
 
 
-@router.get("/jobs/{job_id}/terms", response_model=None)
-def get_terms(job_id: str, backends: BackendsDep) -> JSONResponse | Response:
-    """Every music-term occurrence with its times, and counts per category and term."""
-    data = _completed_artifact(
-        backends, job_id, artifacts.artifact_key(job_id, artifacts.TERMS_JSON)
-    )
-    return Response(data, media_type="application/json")
+@router.get("/jobs/{job_id}/deliveries", response_model=list[DeliveryView])
+def list_deliveries(job_id: str, backends: BackendsDep, _scope: ReadAccess) -> list[DeliveryView]:
+    """Every webhook delivery of a job, with its attempts and outcome."""
+    _job_view(backends, job_id)
+    with backends.engine.connect() as conn:
+        rows = deliveries.deliveries_of(conn, job_id=job_id)
+    return [DeliveryView.model_validate(row) for row in rows]

@@ -1,0 +1,89 @@
+"""API keys on every route but the health checks; scopes read < write < admin.
+
+A key comes as ``Authorization: Bearer sk_…`` (or ``X-API-Key``), or from the web UI's signed
+session cookie. Whether keys are required is decided once at start-up (see
+:func:`auth_required`); bound to loopback with no keys, a single user may go without.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from scribe.api.problems import Problem
+from scribe.config import Settings
+from scribe.db import keys
+
+SESSION_COOKIE = "scribe_session"
+
+
+def is_loopback(host: str) -> bool:
+    """Whether the api binds only the loopback interface."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def auth_required(settings: Settings, live_keys: int) -> bool:
+    """Whether requests need a key; raises when the api must not start as configured."""
+    from scribe.errors import ConfigError
+
+    mode = settings.api.auth
+    loopback = is_loopback(settings.api.host)
+    if not loopback and live_keys == 0 and mode != "off":
+        raise ConfigError(
+            f"the api binds {settings.api.host}, not loopback, and no API key exists: "
+            "create one with `scribe keys create NAME --scope admin` first"
+        )
+    if mode == "off":
+        if not loopback:
+            raise ConfigError("SCRIBE_API__AUTH=off is only allowed on a loopback address")
+        return False
+    return mode == "required" or live_keys > 0 or not loopback
+
+
+def _token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    if request.headers.get("x-api-key"):
+        return request.headers["x-api-key"].strip()
+    session = request.scope.get("session")
+    if isinstance(session, dict) and isinstance(session.get("api_key"), str):
+        return str(session["api_key"])
+    return None
+
+
+def current_scope(request: Request) -> str:
+    """The scope of the caller: ``admin`` when auth is off, else the key's own."""
+    if not request.app.state.auth_required:
+        return "admin"
+    token = _token(request)
+    if not token:
+        raise Problem(401, "an API key is required: send `Authorization: Bearer <key>`")
+    with request.app.state.backends.engine.begin() as conn:
+        key = keys.authenticate(conn, token=token)
+    if key is None:
+        raise Problem(401, "the API key is unknown or revoked")
+    return key.scope
+
+
+def require(needed: str):  # type: ignore[no-untyped-def]
+    """A dependency that lets a request through only with a key of at least ``needed``."""
+
+    def check(scope: Annotated[str, Depends(current_scope)]) -> str:
+        if not keys.allows(scope, needed):
+            raise Problem(403, f"this needs a key with the {needed!r} scope; yours is {scope!r}")
+        return scope
+
+    return check
+
+
+ReadAccess = Annotated[str, Depends(require("read"))]
+WriteAccess = Annotated[str, Depends(require("write"))]
+AdminAccess = Annotated[str, Depends(require("admin"))]

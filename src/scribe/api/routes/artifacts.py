@@ -1,0 +1,177 @@
+"""A job's outputs: transcript formats, terms, and the audio and original media (ranged)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import RedirectResponse, StreamingResponse
+
+from scribe import artifacts
+from scribe.api.auth import ReadAccess
+from scribe.api.deps import BackendsDep, SettingsDep
+from scribe.api.problems import Problem
+from scribe.db import repository as repo
+from scribe.domain.jobs import Job
+from scribe.domain.terms import TermsResult
+from scribe.errors import NotFoundError
+from scribe.services import Backends
+
+router = APIRouter(tags=["artifacts"])
+
+MEDIA_TYPES = {
+    "json": "application/json",
+    "txt": "text/plain; charset=utf-8",
+    "srt": "application/x-subrip; charset=utf-8",
+    "vtt": "text/vtt; charset=utf-8",
+    "tsv": "text/tab-separated-values; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",
+}
+_ACCEPT = {
+    "application/json": "json",
+    "text/plain": "txt",
+    "application/x-subrip": "srt",
+    "text/vtt": "vtt",
+    "text/tab-separated-values": "tsv",
+    "text/csv": "csv",
+}
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_CHUNK = 1024 * 1024
+
+
+def _job(backends: Backends, job_id: str) -> Job:
+    with backends.engine.connect() as conn:
+        job = repo.get_job(conn, job_id=job_id)
+    if job is None:
+        raise Problem(404, f"no job {job_id}")
+    return job
+
+
+def _artifact(backends: Backends, job: Job, key: str) -> bytes:
+    try:
+        return backends.store.get_bytes(key)
+    except NotFoundError:
+        raise Problem(
+            409, f"job {job.id} has no such artifact (state: {job.state.value})"
+        ) from None
+
+
+def _negotiate(request: Request, explicit: str | None, allowed: tuple[str, ...]) -> str:
+    if explicit:
+        return explicit
+    for part in request.headers.get("accept", "").split(","):
+        kind = _ACCEPT.get(part.split(";")[0].strip().lower())
+        if kind in allowed:
+            return kind
+    return allowed[0]
+
+
+@router.get("/jobs/{job_id}/transcript", response_model=None)
+def get_transcript(
+    job_id: str,
+    request: Request,
+    backends: BackendsDep,
+    _scope: ReadAccess,
+    format: Annotated[
+        Literal["json", "txt", "srt", "vtt", "tsv"] | None,
+        Query(description="Format; without it, the Accept header decides (default JSON)."),
+    ] = None,
+) -> Response:
+    """The transcript: JSON (segments, words with times and probabilities), plain text, SRT,
+    WebVTT or TSV."""
+    job = _job(backends, job_id)
+    fmt = _negotiate(request, format, artifacts.TRANSCRIPT_FORMATS)
+    data = _artifact(backends, job, artifacts.transcript_key(job_id, fmt))
+    disposition = f'inline; filename="{artifacts.safe_filename(job.filename)}.{fmt}"'
+    return Response(data, media_type=MEDIA_TYPES[fmt], headers={"Content-Disposition": disposition})
+
+
+@router.get("/jobs/{job_id}/terms", response_model=None)
+def get_terms(
+    job_id: str,
+    request: Request,
+    backends: BackendsDep,
+    _scope: ReadAccess,
+    format: Annotated[
+        Literal["json", "csv"] | None, Query(description="json (default) or csv.")
+    ] = None,
+) -> Response:
+    """Every music-term occurrence with its times, and counts per category and per term."""
+    job = _job(backends, job_id)
+    data = _artifact(backends, job, artifacts.artifact_key(job_id, artifacts.TERMS_JSON))
+    if _negotiate(request, format, ("json", "csv")) == "json":
+        return Response(data, media_type=MEDIA_TYPES["json"])
+    result = TermsResult.model_validate_json(data)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["term", "category", "text", "start", "end", "segment", "context"])
+    for o in result.occurrences:
+        writer.writerow([o.term, o.category, o.text, o.start, o.end, o.segment, o.context])
+    return Response(out.getvalue(), media_type=MEDIA_TYPES["csv"])
+
+
+def _ranged(
+    backends: Backends, key: str, request: Request, media_type: str, expires: int
+) -> Response:
+    store = backends.store
+    url = store.presigned_url(key, expires=expires)
+    if url is not None:
+        return RedirectResponse(url, status_code=307)
+    try:
+        size = store.size(key)
+    except NotFoundError:
+        raise Problem(404, "this job has no such media (yet, or any more)") from None
+    start, end = 0, size - 1
+    header = request.headers.get("range")
+    status = 200
+    if header:
+        match = _RANGE.match(header.strip())
+        if not match or (not match.group(1) and not match.group(2)):
+            raise Problem(416, f"unsupported range {header!r}")
+        if match.group(1):
+            start = int(match.group(1))
+            end = min(int(match.group(2)), size - 1) if match.group(2) else size - 1
+        else:
+            start = max(0, size - int(match.group(2)))
+        if start > end or start >= size:
+            return Response(status_code=416, headers={"Content-Range": f"bytes */{size}"})
+        status = 206
+
+    def body() -> object:
+        position = start
+        while position <= end:
+            chunk = store.read_range(key, position, min(end, position + _CHUNK - 1))
+            if not chunk:
+                return
+            position += len(chunk)
+            yield chunk
+
+    headers = {"Accept-Ranges": "bytes", "Content-Length": str(end - start + 1)}
+    if status == 206:
+        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    return StreamingResponse(body(), status_code=status, media_type=media_type, headers=headers)  # type: ignore[arg-type]
+
+
+@router.get("/jobs/{job_id}/audio", response_model=None)
+def get_audio(
+    job_id: str, request: Request, backends: BackendsDep, settings: SettingsDep, _scope: ReadAccess
+) -> Response:
+    """The extracted 16 kHz WAV, with HTTP range requests (S3: a presigned redirect)."""
+    _job(backends, job_id)
+    key = artifacts.artifact_key(job_id, artifacts.AUDIO_WAV)
+    return _ranged(backends, key, request, "audio/wav", settings.storage.presign_expiry)
+
+
+@router.get("/jobs/{job_id}/media", response_model=None)
+def get_media(
+    job_id: str, request: Request, backends: BackendsDep, settings: SettingsDep, _scope: ReadAccess
+) -> Response:
+    """The original upload, with HTTP range requests, for the player."""
+    job = _job(backends, job_id)
+    import mimetypes
+
+    media_type = mimetypes.guess_type(job.filename)[0] or "application/octet-stream"
+    return _ranged(backends, job.source_key, request, media_type, settings.storage.presign_expiry)

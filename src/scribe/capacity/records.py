@@ -1,0 +1,70 @@
+"""What a simulation keeps track of and hands back: instances, tasks, scaling events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from scribe.capacity.model import PlanInputs
+from scribe.capacity.workload import Arrivals
+
+
+@dataclass
+class Instance:
+    """One GPU instance; billed from ``started`` to ``ended``."""
+
+    id: int
+    group: str
+    type: str
+    spot: bool
+    started: float
+    ready: bool = False
+    task: int | None = None
+    ended: float | None = None
+    busy_seconds: float = 0.0
+    idle_token: int = 0
+
+
+@dataclass
+class Task:
+    """One transcription task (ECS): provisioning, starting, idle or busy."""
+
+    id: int
+    group: str
+    state: str = "provisioning"
+    instance: int | None = None
+    job: int = -1
+    job_start: float = 0.0
+    job_end: float = 0.0
+    epoch: int = 0
+    draining: bool = False
+
+
+@dataclass(frozen=True)
+class ScalingEvent:
+    """A change of the desired task count, or a Spot interruption."""
+
+    time: float
+    kind: str
+    before: int
+    after: int
+
+
+@dataclass
+class SimResult:
+    """What a run produced; :mod:`scribe.capacity.report` turns it into figures."""
+
+    inputs: PlanInputs
+    arrivals: Arrivals
+    start: np.ndarray
+    end: np.ndarray
+    attempts: np.ndarray
+    instances: list[Instance]
+    events: list[ScalingEvent]
+    timeline: dict[str, np.ndarray]
+    horizon: float
+    finished_at: float
+    requeued_by_scale_in: int = 0
+    requeued_by_spot: int = 0
+    lost_work_seconds: float = 0.0

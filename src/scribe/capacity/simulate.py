@@ -1,0 +1,394 @@
+"""A discrete-event simulation of the transcription service's autoscaling on ECS.
+
+The model, one event heap, deterministic for a seed:
+
+- Jobs arrive on one FIFO queue (SQS ordering is best effort; FIFO is the fair reading).
+  A job released by a stopped task goes back to the head of the queue.
+- Every ``evaluation_seconds`` (CloudWatch's 1-minute period) the policy looks at the queue
+  as it was ``metric_delay_seconds`` ago (CloudWatch publishes SQS metrics with a lag):
+  target tracking on backlog per running task (Terraform: visible + in-flight messages
+  divided by RunningTaskCount), new desired count ``ceil(desired x metric / target)`` after
+  ``scale_out_datapoints`` periods above target, or ``scale_in_datapoints`` periods below 90%
+  of it; scale-out waits ``scale_out_cooldown_seconds`` after a scale-out, scale-in waits
+  ``scale_in_cooldown_seconds`` after a scale-in unless a scale-out came since (AWS stops
+  the scale-in cooldown on a scale-out). With no running task target tracking has
+  no data; a step policy adds one task when messages wait and none is in flight (scale from
+  zero), with the task warm-up as its cooldown.
+- One task per GPU instance. A task lands on an idle instance of its group if there is one;
+  otherwise managed scaling launches up to ``max_scaling_step_size`` instances a period. An
+  instance hosts a task after ``gpu_instance_warmup_seconds`` (a warm-pool instance after
+  ``warm_resume_seconds``), the task takes work ``task_startup_seconds`` later. An instance
+  with no task is terminated after ``instance_idle_release_seconds``.
+- The first task runs on the on-demand warm-pool group when it is enabled, every further one
+  on the mixed group, where on-demand instances are the base plus the rounded-up on-demand
+  share of the rest (EC2 Auto Scaling rounds in favour of on-demand).
+- A Spot instance is reclaimed with ``spot_interruptions_per_hour``: two minutes of notice,
+  its task stops at once. A stopped busy task finishes its job when it can within
+  ``stop_timeout_seconds``; otherwise the job returns to the queue and the work is lost.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+import random
+from collections import deque
+from collections.abc import Callable
+
+import numpy as np
+
+from scribe.capacity.model import PlanInputs
+from scribe.capacity.records import Instance, ScalingEvent, SimResult, Task
+from scribe.capacity.workload import generate_arrivals
+
+ARRIVAL, EVALUATE, INSTANCE_READY, TASK_READY, JOB_DONE, SPOT_NOTICE, IDLE_CHECK = range(7)
+SPOT_NOTICE_SECONDS = 120.0
+DRAIN_LIMIT_SECONDS = 30 * 86400.0
+
+
+class Simulation:
+    """One run of the policy against a workload; call :meth:`run` once."""
+
+    def __init__(
+        self, inputs: PlanInputs, *, progress: Callable[[float, float], None] | None = None
+    ) -> None:
+        self.inputs = inputs
+        self.p = inputs.policy
+        self.fleet = inputs.fleet
+        self.progress = progress
+        self.arrivals = generate_arrivals(inputs.workload, inputs.seed)
+        self.rng = random.Random(inputs.seed * 7919 + 17)
+        n = len(self.arrivals)
+        self.start = np.full(n, np.nan)
+        self.end = np.full(n, np.nan)
+        self.attempts = np.zeros(n, dtype=np.int64)
+        self.done = 0
+        self.heap: list[tuple[float, int, int, int, int]] = []
+        self.seq = itertools.count()
+        self.queue: deque[int] = deque()
+        self.tasks: dict[int, Task] = {}
+        self.instances: list[Instance] = []
+        self.live: dict[int, Instance] = {}
+        self.task_ids = itertools.count()
+        self.desired = self.p.min_tasks
+        self.events: list[ScalingEvent] = []
+        self.streak = {"zero": 0, "high": 0, "low": 0}
+        lag = round(self.p.metric_delay_seconds / self.p.evaluation_seconds)
+        self.seen: deque[tuple[int, int, int]] = deque(maxlen=lag + 1)
+        self.last = {"out": -math.inf, "in": -math.inf, "step": -math.inf}
+        self.timeline: dict[str, list[float]] = {
+            k: [] for k in ("time", "visible", "inflight", "desired", "running", "instances")
+        }
+        self.requeued = {"scale-in": 0, "spot": 0}
+        self.lost_work = 0.0
+
+    # -- the event loop ---------------------------------------------------------------------
+
+    def push(self, time: float, kind: int, a: int = 0, b: int = 0) -> None:
+        """Schedule an event."""
+        heapq.heappush(self.heap, (time, next(self.seq), kind, a, b))
+
+    def run(self) -> SimResult:
+        """Simulate until every job is done after the horizon (or a 30-day drain limit)."""
+        horizon = self.inputs.workload.days * 86400.0
+        for job, time in enumerate(self.arrivals.times):
+            self.push(float(time), ARRIVAL, job)
+        for _ in range(self.p.min_tasks):
+            task = self._new_task(0.0)
+            if self.p.start_warm:
+                self._place(task, self._launch(task.group, 0.0, ready_now=True), 0.0)
+                task.state = "idle"
+        self.push(0.0, EVALUATE)
+        now = 0.0
+        handlers = {
+            ARRIVAL: self._on_arrival,
+            INSTANCE_READY: self._on_instance_ready,
+            TASK_READY: self._on_task_ready,
+            JOB_DONE: self._on_job_done,
+            SPOT_NOTICE: self._on_spot_notice,
+            IDLE_CHECK: self._on_idle_check,
+        }
+        while self.heap:
+            now, _, kind, a, b = heapq.heappop(self.heap)
+            if kind != EVALUATE:
+                handlers[kind](now, a, b)
+                continue
+            self._evaluate(now)
+            if now >= horizon and (
+                self.done == len(self.arrivals) or now >= horizon + DRAIN_LIMIT_SECONDS
+            ):
+                break
+            self.push(now + self.p.evaluation_seconds, EVALUATE)
+        for inst in self.instances:
+            if inst.ended is None or inst.ended > now:
+                inst.ended = now
+        return SimResult(
+            inputs=self.inputs,
+            arrivals=self.arrivals,
+            start=self.start,
+            end=self.end,
+            attempts=self.attempts,
+            instances=self.instances,
+            events=self.events,
+            timeline={k: np.asarray(v) for k, v in self.timeline.items()},
+            horizon=horizon,
+            finished_at=now,
+            requeued_by_scale_in=self.requeued["scale-in"],
+            requeued_by_spot=self.requeued["spot"],
+            lost_work_seconds=self.lost_work,
+        )
+
+    # -- jobs -------------------------------------------------------------------------------
+
+    def _on_arrival(self, now: float, job: int, _: int) -> None:
+        self.queue.append(job)
+        self._dispatch(now)
+
+    def _dispatch(self, now: float) -> None:
+        while self.queue:
+            idle = [t for t in self.tasks.values() if t.state == "idle" and not t.draining]
+            if not idle:
+                return
+            task = min(idle, key=lambda t: t.id)
+            job = self.queue.popleft()
+            assert task.instance is not None
+            inst = self.instances[task.instance]
+            service = float(self.arrivals.audio_seconds[job]) * self.fleet.rtf_of(inst.type)
+            service += self.fleet.job_overhead_seconds
+            self.attempts[job] += 1
+            self.start[job] = now
+            task.state, task.job, task.job_start, task.job_end = "busy", job, now, now + service
+            task.epoch += 1
+            self.push(now + service, JOB_DONE, task.id, task.epoch)
+
+    def _on_job_done(self, now: float, task_id: int, epoch: int) -> None:
+        task = self.tasks.get(task_id)
+        if task is None or task.epoch != epoch or task.state != "busy":
+            return
+        self.end[task.job] = now
+        self.done += 1
+        assert task.instance is not None
+        self.instances[task.instance].busy_seconds += now - task.job_start
+        task.state, task.job = "idle", -1
+        if task.draining:
+            self._remove_task(task, now)
+        self._dispatch(now)
+
+    # -- tasks and instances ----------------------------------------------------------------
+
+    def _new_task(self, now: float) -> Task:
+        warm_taken = any(t.group == "warm" for t in self.tasks.values())
+        group = "warm" if self.p.gpu_warm_pool_enabled and not warm_taken else "gpu"
+        task = Task(id=next(self.task_ids), group=group)
+        self.tasks[task.id] = task
+        for inst in self.live.values():
+            if inst.group == group and inst.ready and inst.task is None:
+                self._place(task, inst, now)
+                break
+        return task
+
+    def _place(self, task: Task, inst: Instance, now: float) -> None:
+        task.instance, task.state = inst.id, "starting"
+        inst.task = task.id
+        task.epoch += 1
+        self.push(now + self.fleet.task_startup_seconds, TASK_READY, task.id, task.epoch)
+
+    def _on_task_ready(self, now: float, task_id: int, epoch: int) -> None:
+        task = self.tasks.get(task_id)
+        if task is not None and task.epoch == epoch and task.state == "starting":
+            task.state = "idle"
+            self._dispatch(now)
+
+    def _launch(self, group: str, now: float, *, ready_now: bool = False) -> Instance:
+        p = self.p
+        if group == "warm":
+            itype, spot = p.gpu_warm_instance_type, False
+            boot = (
+                p.warm_resume_seconds
+                if p.gpu_warm_pool_min_size > 0
+                else p.gpu_instance_warmup_seconds
+            )
+        else:
+            itype, boot = self.fleet.instance_type, p.gpu_instance_warmup_seconds
+            live = [i for i in self.live.values() if i.group == "gpu"]
+            n = len(live) + 1
+            base = min(n, p.gpu_on_demand_base_capacity)
+            need_od = base + math.ceil((n - base) * (1.0 - p.spot_share) - 1e-9)
+            spot = sum(not i.spot for i in live) >= need_od
+        inst = Instance(id=len(self.instances), group=group, type=itype, spot=spot, started=now)
+        self.instances.append(inst)
+        self.live[inst.id] = inst
+        if ready_now:
+            inst.ready = True
+        else:
+            self.push(now + boot, INSTANCE_READY, inst.id)
+        if spot and p.spot_interruptions_per_hour > 0:
+            life = self.rng.expovariate(p.spot_interruptions_per_hour) * 3600.0
+            self.push(now + life, SPOT_NOTICE, inst.id)
+        return inst
+
+    def _on_instance_ready(self, now: float, inst_id: int, _: int) -> None:
+        inst = self.instances[inst_id]
+        if inst.ended is not None:
+            return
+        inst.ready = True
+        self._instance_idle(inst, now)
+
+    def _instance_idle(self, inst: Instance, now: float) -> None:
+        """A ready instance without a task: host a waiting task, or start the release clock."""
+        waiting = [
+            t for t in self.tasks.values() if t.state == "provisioning" and t.group == inst.group
+        ]
+        if waiting:
+            self._place(min(waiting, key=lambda t: t.id), inst, now)
+            return
+        inst.idle_token += 1
+        self.push(now + self.p.instance_idle_release_seconds, IDLE_CHECK, inst.id, inst.idle_token)
+
+    def _on_idle_check(self, now: float, inst_id: int, token: int) -> None:
+        inst = self.instances[inst_id]
+        if inst.ended is None and inst.task is None and inst.idle_token == token:
+            inst.ended = now
+            del self.live[inst.id]
+
+    def _remove_task(self, task: Task, now: float) -> None:
+        """Stop ``task``; a busy one finishes within the stop timeout or releases its job."""
+        if task.state == "busy":
+            if task.job_end - now <= self.p.stop_timeout_seconds:
+                task.draining = True
+                return
+            assert task.instance is not None
+            self.instances[task.instance].busy_seconds += now - task.job_start
+            self.lost_work += now - task.job_start
+            self.queue.appendleft(task.job)
+        task.state = "stopped"
+        del self.tasks[task.id]
+        if task.instance is not None:
+            inst = self.instances[task.instance]
+            inst.task = None
+            if inst.ended is None and inst.ready:
+                self._instance_idle(inst, now)
+
+    def _on_spot_notice(self, now: float, inst_id: int, _: int) -> None:
+        inst = self.instances[inst_id]
+        if inst.ended is not None:
+            return
+        inst.ended = now + SPOT_NOTICE_SECONDS
+        del self.live[inst.id]
+        self.events.append(ScalingEvent(now, "spot-interruption", self.desired, self.desired))
+        if inst.task is not None:
+            task = self.tasks[inst.task]
+            if task.state == "busy" and task.job_end - now > self.p.stop_timeout_seconds:
+                self.requeued["spot"] += 1
+            self._remove_task(task, now)
+        self._reconcile(now)
+        self._dispatch(now)
+
+    def _stop_tasks(self, count: int, now: float) -> None:
+        order = {"provisioning": 0, "starting": 1}
+        live = [t for t in self.tasks.values() if not t.draining]
+        early = sorted((t for t in live if t.state in order), key=lambda t: (order[t.state], -t.id))
+        running = [t for t in live if t.state not in order]
+        if self.p.task_scale_in_protection:
+            running.sort(key=lambda t: (t.state == "busy", t.id))
+        else:
+            self.rng.shuffle(running)
+        for task in (early + running)[:count]:
+            if task.state == "busy" and task.job_end - now > self.p.stop_timeout_seconds:
+                if self.p.task_scale_in_protection:
+                    task.draining = True
+                    continue
+                self.requeued["scale-in"] += 1
+            self._remove_task(task, now)
+
+    def _reconcile(self, now: float) -> None:
+        live = sum(not t.draining for t in self.tasks.values())
+        for _ in range(self.desired - live):
+            self._new_task(now)
+        if live > self.desired:
+            self._stop_tasks(live - self.desired, now)
+
+    def _capacity_provider(self, now: float) -> None:
+        for group in ("warm", "gpu"):
+            waiting = sum(
+                t.state == "provisioning" and t.group == group for t in self.tasks.values()
+            )
+            alive = [i for i in self.live.values() if i.group == group]
+            coming = sum(not i.ready for i in alive)
+            limit = 1 if group == "warm" else self.p.gpu_max_instances
+            launches = min(waiting - coming, self.p.max_scaling_step_size, limit - len(alive))
+            for _ in range(max(0, launches)):
+                self._launch(group, now)
+
+    # -- the policy -------------------------------------------------------------------------
+
+    def _set_desired(self, now: float, kind: str, new: int) -> None:
+        self.events.append(ScalingEvent(now, kind, self.desired, new))
+        self.desired = new
+        self.last[{"scale-out": "out", "scale-in": "in", "scale-from-zero": "step"}[kind]] = now
+
+    def _evaluate(self, now: float) -> None:
+        p = self.p
+        now_seen = (
+            len(self.queue),
+            sum(t.state == "busy" for t in self.tasks.values()),
+            sum(t.state in ("idle", "busy") for t in self.tasks.values()),
+        )
+        self.seen.append(now_seen)
+        visible, inflight, running = self.seen[0]
+        backlog = visible + inflight if p.backlog_metric == "visible+inflight" else visible
+        self.streak["zero"] = self.streak["zero"] + 1 if visible and not inflight else 0
+        step_cooldown = p.scale_from_zero_cooldown_seconds
+        if step_cooldown is None:
+            step_cooldown = p.gpu_instance_warmup_seconds + self.fleet.task_startup_seconds
+        if (
+            self.streak["zero"] >= p.scale_from_zero_evaluation_minutes
+            and now - self.last["step"] >= step_cooldown
+            and self.desired < p.max_tasks
+        ):
+            self._set_desired(now, "scale-from-zero", self.desired + 1)
+        if running:
+            metric = backlog / running
+            target = p.transcribe_backlog_per_task_target
+            self.streak["high"] = self.streak["high"] + 1 if metric > target else 0
+            self.streak["low"] = self.streak["low"] + 1 if metric < 0.9 * target else 0
+            new = math.ceil(self.desired * metric / target - 1e-9)
+            new = max(p.min_tasks, min(p.max_tasks, new))
+            if (
+                self.streak["high"] >= p.scale_out_datapoints
+                and new > self.desired
+                and now - self.last["out"] >= p.scale_out_cooldown_seconds
+            ):
+                self._set_desired(now, "scale-out", new)
+            elif (
+                self.streak["low"] >= p.scale_in_datapoints
+                and new < self.desired
+                and (
+                    now - self.last["in"] >= p.scale_in_cooldown_seconds
+                    or max(self.last["out"], self.last["step"]) > self.last["in"]
+                )
+            ):
+                self._set_desired(now, "scale-in", new)
+        else:
+            self.streak["high"] = self.streak["low"] = 0
+        self._reconcile(now)
+        self._capacity_provider(now)
+        for key, value in (
+            ("time", now),
+            ("visible", now_seen[0]),
+            ("inflight", now_seen[1]),
+            ("desired", self.desired),
+            ("running", now_seen[2]),
+            ("instances", len(self.live)),
+        ):
+            self.timeline[key].append(value)
+        if self.progress is not None and now % 3600.0 < p.evaluation_seconds:
+            self.progress(now, self.inputs.workload.days * 86400.0)
+
+
+def simulate(
+    inputs: PlanInputs, *, progress: Callable[[float, float], None] | None = None
+) -> SimResult:
+    """Run one simulation of ``inputs``; ``progress(now, horizon)`` is called every hour."""
+    return Simulation(inputs, progress=progress).run()

@@ -1,0 +1,93 @@
+"""Sends recorded webhook deliveries, retrying with backoff; a dead receiver never blocks jobs.
+
+Deliveries are rows written with the state change they report; this loop claims due ones,
+POSTs them signed (``Scribe-Signature``, HMAC-SHA256 over timestamp and body) and records every
+attempt. After ``max_attempts`` a delivery is recorded as failed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+
+from scribe.config import WebhookSettings
+from scribe.db import deliveries
+from scribe.db.tables import utcnow
+
+log = logging.getLogger(__name__)
+
+
+class WebhookDispatcher:
+    """A loop (and a small thread pool) that sends due deliveries."""
+
+    def __init__(self, engine: Engine, settings: WebhookSettings, *, workers: int = 4) -> None:
+        self.engine = engine
+        self.settings = settings
+        self._stop = threading.Event()
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webhook")
+
+    def send_due(self) -> int:
+        """Claim and send every due delivery once; returns how many were attempted."""
+        now = utcnow()
+        claim_until = now + timedelta(seconds=self.settings.timeout * 3)
+        with self.engine.begin() as conn:
+            due = deliveries.due_deliveries(conn, now=now, limit=50)
+            claimed = [
+                row
+                for row in due
+                if deliveries.claim_delivery(conn, delivery_id=row["id"], until=claim_until)
+            ]
+        list(self._pool.map(self._send, claimed))
+        return len(claimed)
+
+    def _send(self, row: dict[str, Any]) -> None:
+        from scribe.net.webhooks import backoff_schedule, deliver
+
+        attempt = deliver(
+            row["url"],
+            row["payload"],
+            secret=self.settings.secret.get_secret_value(),
+            event=row["event"],
+            delivery_id=row["id"],
+            timeout=self.settings.timeout,
+            allow_hosts=self.settings.allow_hosts,
+        )
+        attempts = int(row["attempts"]) + 1
+        with self.engine.begin() as conn:
+            status = deliveries.settle_delivery(
+                conn,
+                delivery_id=row["id"],
+                ok=attempt.ok,
+                status_code=attempt.status_code,
+                error=attempt.error,
+                attempts=attempts,
+                max_attempts=self.settings.max_attempts,
+                retry_in=backoff_schedule(attempts, base=self.settings.retry_base_delay),
+            )
+        if status == "failed":
+            log.warning(
+                "webhook %s to %s failed for good after %d attempts: %s",
+                row["event"],
+                row["url"],
+                attempts,
+                attempt.error or attempt.status_code,
+            )
+
+    def run(self, *, interval: float = 0.5) -> None:
+        """Loop until :meth:`stop`."""
+        while not self._stop.is_set():
+            try:
+                self.send_due()
+            except Exception:
+                log.exception("webhook dispatch failed; retrying")
+            self._stop.wait(interval)
+
+    def stop(self) -> None:
+        """Ask :meth:`run` to return."""
+        self._stop.set()
+        self._pool.shutdown(wait=False, cancel_futures=True)
