@@ -204,6 +204,11 @@ class IngestSettings(BaseModel):
         description="The S3 bucket of the media library that `s3://bucket/key` sources may name; "
         "empty refuses S3 sources.",
     )
+    media_endpoint_url: str | None = Field(
+        default=None,
+        description="S3 endpoint of the media bucket (moto, MinIO); empty means "
+        "`storage.endpoint_url`, then AWS.",
+    )
     max_manifest_lines: int = Field(
         default=10_000, gt=0, description="Most lines one manifest may hold."
     )

@@ -92,5 +92,5 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
     problems.install(app)
     app.include_router(health.router)
     for router in (jobs.router, artifacts.router, library.router):
-        app.include_router(router, prefix="/api/v1")
+        app.include_router(router, prefix="/api/v1", responses=problems.COMMON_PROBLEMS)
     return app

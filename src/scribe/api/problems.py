@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -33,6 +34,32 @@ PROBLEM_TYPES: dict[int, str] = {
     500: "internal-error",
     503: "unavailable",
 }
+
+
+class ProblemDocument(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries for the problems a route may answer."""
+    schema = {"$ref": "#/components/schemas/ProblemDocument"}
+    return {
+        status: {
+            "description": PROBLEM_TYPES.get(status, "error").replace("-", " ").capitalize(),
+            "content": {"application/problem+json": {"schema": schema}},
+            "model": ProblemDocument,
+        }
+        for status in statuses
+    }
+
+
+COMMON_PROBLEMS = problem_responses(400, 401, 403, 404, 409, 413, 415, 416, 422, 503)
 
 
 class Problem(Exception):

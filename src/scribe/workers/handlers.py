@@ -122,9 +122,8 @@ def fetch_from_media_bucket(url: str, target: Path, settings: Settings) -> None:
     bucket, _, key = url[5:].partition("/")
     if bucket != settings.ingest.media_bucket or not key:
         raise PermanentError(f"{url} is not in the media library bucket")
-    client = boto3.client(
-        "s3", region_name=settings.storage.region, endpoint_url=settings.storage.endpoint_url
-    )
+    endpoint = settings.ingest.media_endpoint_url or settings.storage.endpoint_url
+    client = boto3.client("s3", region_name=settings.storage.region, endpoint_url=endpoint)
     try:
         head = client.head_object(Bucket=bucket, Key=key)
         if int(head["ContentLength"]) > settings.ingest.max_download_bytes:

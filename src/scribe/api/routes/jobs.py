@@ -49,6 +49,7 @@ _UPLOAD_SCHEMA = {
                     "properties": {
                         "file": {
                             "type": "array",
+                            "minItems": 1,
                             "items": {"type": "string", "format": "binary"},
                             "description": "One or more media files (repeat the part).",
                         },
