@@ -12,7 +12,13 @@ import typer
 from pydantic import ValidationError
 
 from scribe.capacity.cli import plan_capacity
-from scribe.commands.operations import dlq_app, keys_app, migrate_app, retention_app
+from scribe.commands.operations import (
+    dlq_app,
+    keys_app,
+    metrics_app,
+    migrate_app,
+    retention_app,
+)
 from scribe.config import Settings, load_settings, masked_settings
 from scribe.domain.jobs import Stage
 from scribe.errors import ScribeError
@@ -29,6 +35,7 @@ app.add_typer(dlq_app, name="dlq")
 app.add_typer(migrate_app, name="migrate")
 app.add_typer(retention_app, name="retention")
 app.add_typer(keys_app, name="keys")
+app.add_typer(metrics_app, name="metrics")
 
 DataDir = Annotated[
     Path | None,

@@ -280,6 +280,15 @@ class MetricsSettings(BaseModel):
         "The containers set 9100.",
     )
     host: str = Field(default="127.0.0.1", description="Address of that listener.")
+    emf: bool = Field(
+        default=False,
+        description="Also write the figures as CloudWatch Embedded Metric Format lines on "
+        "stdout (ECS's awslogs driver turns them into metrics).",
+    )
+    cloudwatch_region: str = Field(default="us-east-1", description="Region of CloudWatch.")
+    cloudwatch_endpoint_url: str | None = Field(
+        default=None, description="CloudWatch endpoint override (moto); empty means AWS."
+    )
 
 
 class RetentionSettings(BaseModel):

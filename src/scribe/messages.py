@@ -25,6 +25,9 @@ class StageTask(BaseModel):
     source_url: str | None = Field(
         default=None, description="Where extract downloads the media first (URL or s3://)."
     )
+    audio_seconds: float | None = Field(
+        default=None, description="The audio's duration, once extraction measured it."
+    )
 
 
 class EventType(StrEnum):

@@ -29,24 +29,32 @@ class Child:
 
     name: str
     argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
     restarts: int = 0
     started_at: float = field(default_factory=time.monotonic)
 
     def start(self, env: dict[str, str]) -> None:
         """Start (or restart) the process."""
-        self.process = subprocess.Popen(self.argv, env=env)
+        self.process = subprocess.Popen(self.argv, env={**env, **self.env})
         self.started_at = time.monotonic()
         log.info("started %s (pid %d)", self.name, self.process.pid)
 
 
-def child_commands(workers_per_stage: int = 1) -> list[Child]:
-    """The processes ``scribe up`` runs."""
+def child_commands(workers_per_stage: int = 1, metrics_port: int = 0) -> list[Child]:
+    """The processes ``scribe up`` runs; with a metrics port P, the workers listen on P, P+1…"""
     base = [sys.executable, "-m", "scribe"]
-    children = [Child("api", [*base, "api"])]
+    children = [Child("api", [*base, "api"], {"SCRIBE_METRICS__PORT": "0"})]
     for stage in ("extract", "transcribe", "terms"):
         for n in range(workers_per_stage):
-            children.append(Child(f"worker-{stage}-{n}", [*base, "worker", stage]))
+            port = metrics_port + len(children) - 1 if metrics_port else 0
+            children.append(
+                Child(
+                    f"worker-{stage}-{n}",
+                    [*base, "worker", stage],
+                    {"SCRIBE_METRICS__PORT": str(port)},
+                )
+            )
     return children
 
 
@@ -59,7 +67,7 @@ def run_all(settings: Settings, *, workers_per_stage: int = 1) -> int:
         "SCRIBE_DATA_DIR": str(settings.data_dir),
         "SCRIBE_DATABASE__AUTO_UPGRADE": "false",
     }
-    children = child_commands(workers_per_stage)
+    children = child_commands(workers_per_stage, settings.metrics.port)
     stopping = False
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:

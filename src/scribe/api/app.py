@@ -15,11 +15,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from scribe import __version__
+from scribe.api import observability as api_observability
 from scribe.api import problems
 from scribe.api.auth import auth_required
+from scribe.api.observability import library_collector
 from scribe.api.routes import artifacts, health, jobs, library
 from scribe.config import Settings, load_settings
 from scribe.db import keys
+from scribe.observability.metrics import register, unregister
 from scribe.orchestrator.dispatcher import WebhookDispatcher
 from scribe.orchestrator.loop import Orchestrator
 from scribe.services import Backends, open_backends
@@ -57,8 +60,13 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
         app.state.settings = settings
         app.state.backends = backends
         orchestrator = Orchestrator(
-            backends.engine, backends.broker, backends.store, webhooks=settings.webhooks
+            backends.engine,
+            backends.broker,
+            backends.store,
+            webhooks=settings.webhooks,
+            emf=settings.metrics.emf,
         )
+        collector = register(library_collector(backends))
         dispatcher = WebhookDispatcher(backends.engine, settings.webhooks)
         app.state.orchestrator = orchestrator
         stopping = threading.Event()
@@ -78,6 +86,7 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
             dispatcher.stop()
             for thread in threads:
                 thread.join(timeout=10)
+            unregister(collector)
             backends.close()
 
     app = FastAPI(
@@ -90,6 +99,7 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
         lifespan=lifespan,
     )
     problems.install(app)
+    api_observability.install(app)
     app.include_router(health.router)
     for router in (jobs.router, artifacts.router, library.router):
         app.include_router(router, prefix="/api/v1", responses=problems.COMMON_PROBLEMS)

@@ -225,3 +225,67 @@ def keys_revoke(key: Annotated[str, typer.Argument(help="The key's prefix or id.
     if not revoked:
         raise ScribeError(f"no live key {key!r}")
     print(f"revoked {key}")
+
+
+metrics_app = typer.Typer(help="Metrics for autoscaling.", no_args_is_help=True)
+
+
+def _pairs(values: list[str], what: str) -> dict[str, str]:
+    pairs = {}
+    for value in values:
+        stage, sep, item = value.partition("=")
+        if not sep or stage not in ("extract", "transcribe", "terms"):
+            raise ScribeError(
+                f"{what} {value!r}: expected STAGE=VALUE with STAGE extract, transcribe or terms"
+            )
+        pairs[stage] = item
+    return pairs
+
+
+@metrics_app.command("publish-backlog")
+def publish_backlog(
+    running: Annotated[
+        list[str] | None,
+        typer.Option(help="Running workers of a stage, e.g. transcribe=2 (instead of ECS)."),
+    ] = None,
+    ecs_cluster: Annotated[str | None, typer.Option(help="ECS cluster to count tasks in.")] = None,
+    ecs_service: Annotated[
+        list[str] | None,
+        typer.Option(help="ECS service of a stage, e.g. transcribe=scribe-transcribe."),
+    ] = None,
+    every: Annotated[
+        float, typer.Option(min=0, help="Publish every N seconds; 0 publishes once.")
+    ] = 0,
+    dry_run: Annotated[bool, typer.Option(help="Print the figures without publishing.")] = False,
+) -> None:
+    """Put each stage's backlog per task (visible messages ÷ running workers) to CloudWatch."""
+    import time
+
+    import boto3
+
+    from scribe.observability.backlog import measure, publish, running_from_ecs
+
+    settings = load_settings()
+    broker = open_broker(settings)
+    region, endpoint = settings.metrics.cloudwatch_region, settings.metrics.cloudwatch_endpoint_url
+    fixed = {stage: int(n) for stage, n in _pairs(running or [], "--running").items()}
+    services = _pairs(ecs_service or [], "--ecs-service")
+    if services and not ecs_cluster:
+        raise ScribeError("--ecs-service needs --ecs-cluster")
+    while True:
+        counts = dict(fixed)
+        if ecs_cluster:
+            ecs = boto3.client("ecs", region_name=region, endpoint_url=endpoint)
+            counts.update(running_from_ecs(ecs, cluster=ecs_cluster, services=services))
+        backlogs = measure(broker, prefix=settings.queue.prefix, running=counts)
+        for b in backlogs:
+            print(
+                f"{b.queue_name}: visible {b.visible}, in flight {b.in_flight}, "
+                f"running {b.running}, backlog per task {b.per_task:.2f}"
+            )
+        if not dry_run:
+            cloudwatch = boto3.client("cloudwatch", region_name=region, endpoint_url=endpoint)
+            print(f"published {publish(cloudwatch, backlogs)} data points")
+        if not every:
+            return
+        time.sleep(every)

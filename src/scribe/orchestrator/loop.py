@@ -14,11 +14,13 @@ from sqlalchemy import Engine
 from scribe import artifacts
 from scribe.config import WebhookSettings
 from scribe.db import repository as repo
-from scribe.domain.jobs import Stage
+from scribe.domain.jobs import Job, JobState, Stage
 from scribe.domain.terms import TermsResult
 from scribe.domain.transcript import Transcript
 from scribe.errors import NotFoundError
 from scribe.messages import EventType, StageEvent, StageTask
+from scribe.observability.context import job_context
+from scribe.observability.metrics import EmfWriter
 from scribe.orchestrator.machine import apply_event, fail_job
 from scribe.queues import EVENTS_QUEUE, LANE_QUEUES
 from scribe.queues.base import QueueBroker
@@ -38,11 +40,13 @@ class Orchestrator:
         *,
         webhooks: WebhookSettings | None = None,
         batch: int = 10,
+        emf: bool = False,
     ) -> None:
         self.engine = engine
         self.broker = broker
         self.store = store
         self.webhooks = webhooks
+        self.emf = EmfWriter(enabled=emf)
         self.events = broker.queue(EVENTS_QUEUE)
         self.batch = batch
         self._stop = threading.Event()
@@ -82,10 +86,39 @@ class Orchestrator:
                     terms = TermsResult.model_validate_json(raw)
             except NotFoundError:
                 log.warning("job %s: %s output missing; not indexed", event.job_id, event.stage)
-        with self.engine.begin() as conn:
-            return apply_event(
+        with (
+            job_context(
+                job_id=event.job_id,
+                stage=event.stage.value,
+                attempt=event.attempt,
+                request_id=event.request_id,
+            ),
+            self.engine.begin() as conn,
+        ):
+            changed = apply_event(
                 conn, event, webhooks=self.webhooks, transcript=transcript, terms=terms
             )
+            if changed and event.type in (EventType.COMPLETED, EventType.FAILED):
+                job = repo.get_job(conn, job_id=event.job_id)
+                if job is not None and job.state in (JobState.COMPLETED, JobState.FAILED):
+                    self._report_final(job)
+        return changed
+
+    def _report_final(self, job: Job) -> None:
+        """Log the end of a job and write its CloudWatch figures."""
+        if job.state == JobState.COMPLETED:
+            log.info("job completed (%.1f s of audio)", job.audio_duration or 0.0)
+        else:
+            log.warning("job failed at %s: %s", job.failed_stage, job.error)
+        seconds = (job.completed_at - job.created_at).total_seconds() if job.completed_at else 0.0
+        self.emf.emit(
+            {
+                "JobsCompleted": (1.0 if job.state == JobState.COMPLETED else 0.0, "Count"),
+                "JobsFailed": (1.0 if job.state == JobState.FAILED else 0.0, "Count"),
+                "JobDuration": (seconds, "Seconds"),
+            },
+            properties={"job_id": job.id, "request_id": job.request_id},
+        )
 
     def process_events(self, *, wait_seconds: float = 0.0) -> int:
         """Apply a batch of events; returns how many were received."""

@@ -30,6 +30,7 @@ from scribe.domain.terms import TermsResult
 from scribe.domain.transcript import Transcript
 from scribe.errors import ScribeError
 from scribe.messages import EventType, StageEvent, StageTask
+from scribe.observability.metrics import JOBS_FINISHED
 from scribe.orchestrator.notify import notify
 
 log = logging.getLogger(__name__)
@@ -100,6 +101,7 @@ def enqueue_stage(conn: Connection, *, job: Job, stage: Stage) -> None:
         options=options,
         request_id=job.request_id,
         source_url=job.source_url if stage == Stage.EXTRACT else None,
+        audio_seconds=job.audio_duration,
     )
     repo.upsert_stage_run(
         conn, job_id=job.id, stage=stage, state="queued", progress=0.0, error=None
@@ -210,14 +212,15 @@ def _complete_stage(
         library.replace_terms(conn, job_id=job.id, result=terms)
     following = stage_after(event.stage)
     if following is None:
-        repo.transition(
+        if repo.transition(
             conn,
             job_id=job.id,
             from_states=[STAGE_STATE[event.stage]],
             to_state=JobState.COMPLETED,
             progress=1.0,
             completed_at=now,
-        )
+        ):
+            JOBS_FINISHED.labels("completed").inc()
         finished = repo.get_job(conn, job_id=job.id)
         if webhooks is not None and finished is not None:
             notify(conn, finished, "job.completed", webhooks)
@@ -230,7 +233,9 @@ def _complete_stage(
         progress=overall_progress(following, 0.0),
     )
     if moved:
-        enqueue_stage(conn, job=job, stage=following)
+        current = repo.get_job(conn, job_id=job.id)
+        assert current is not None
+        enqueue_stage(conn, job=current, stage=following)
 
 
 def fail_job(
@@ -253,6 +258,7 @@ def fail_job(
         completed_at=utcnow(),
     )
     if moved:
+        JOBS_FINISHED.labels("failed").inc()
         repo.upsert_stage_run(
             conn, job_id=job_id, stage=stage, state="failed", error=reason, finished_at=utcnow()
         )
@@ -278,6 +284,7 @@ def cancel_job(conn: Connection, *, job_id: str) -> Job:
         completed_at=utcnow(),
         error="cancelled by request",
     )
+    JOBS_FINISHED.labels("cancelled").inc()
     for run in job.stages:
         if run.state in ("queued", "running"):
             repo.upsert_stage_run(conn, job_id=job_id, stage=run.stage, state="cancelled")

@@ -161,9 +161,11 @@ class TranscribeHandler:
 
         name = model or self.settings.whisper.model
         if name not in self._models:
-            self._models[name] = Transcriber(
-                self.settings.whisper.model_copy(update={"model": name})
-            )
+            from scribe.observability.metrics import MODEL_LOAD_SECONDS
+
+            loaded = Transcriber(self.settings.whisper.model_copy(update={"model": name}))
+            MODEL_LOAD_SECONDS.labels(loaded.model_name, loaded.device).set(loaded.load_seconds)
+            self._models[name] = loaded
         return self._models[name]
 
     def _prompt(self, options: dict[str, Any]) -> str | None:

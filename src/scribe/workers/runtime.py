@@ -25,9 +25,18 @@ from pydantic import ValidationError
 from scribe.config import Settings
 from scribe.errors import CancelledError, PermanentError
 from scribe.messages import EventType, StageEvent, StageTask
+from scribe.observability.context import job_context
+from scribe.observability.metrics import (
+    AUDIO_SECONDS,
+    REAL_TIME_FACTOR,
+    STAGE_DURATION,
+    STAGE_FAILURES,
+    STAGE_RESULTS,
+    EmfWriter,
+)
 from scribe.queues.base import Queue, ReceivedMessage
 from scribe.storage.base import BlobStore
-from scribe.workers.handlers import StageContext, StageHandler
+from scribe.workers.handlers import StageContext, StageHandler, StageOutcome
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +54,14 @@ class WorkerStatus:
     last_heartbeat: float = field(default_factory=time.time)
     processed: int = 0
     failed: int = 0
+    busy_seconds: float = 0.0
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def busy_ratio(self) -> float:
+        """Share of this worker's life spent handling messages."""
+        alive = time.monotonic() - self.started
+        return min(1.0, self.busy_seconds / alive) if alive > 0 else 0.0
 
 
 def backoff_delay(attempt: int, *, base: float, maximum: float) -> float:
@@ -74,6 +91,7 @@ class Worker:
         self.status = WorkerStatus()
         self._stop = threading.Event()
         self._stop_deadline: float | None = None
+        self.emf = EmfWriter(enabled=settings.metrics.emf)
 
     def request_stop(self) -> None:
         """Stop taking messages; give the current one ``stop_timeout`` seconds to finish."""
@@ -136,26 +154,67 @@ class Worker:
             queue.delete(message.receipt)
             return
         attempt = message.receive_count
+        with job_context(
+            job_id=task.job_id, stage=task.stage.value, attempt=attempt, request_id=task.request_id
+        ):
+            self._run_task(task, message, queue, attempt)
+
+    def _run_task(
+        self, task: StageTask, message: ReceivedMessage, queue: Queue, attempt: int
+    ) -> None:
+        """Handle one task with a heartbeat, then settle and measure it."""
         self.status.current_job = task.job_id
         self._emit(task, EventType.STARTED, attempt)
         heartbeat = _Heartbeat(queue, message.receipt, self.settings)
         heartbeat.start()
+        started = time.monotonic()
+        outcome_name = "completed"
+        outcome: StageOutcome | None = None
         try:
             outcome = self.handler.handle(task, self._context(task, attempt))
         except Exception as exc:
             heartbeat.stop()
-            self._settle_failure(task, message, queue, attempt, exc)
+            outcome_name = self._settle_failure(task, message, queue, attempt, exc)
         else:
             heartbeat.stop()
             self.status.processed += 1
+            assert outcome is not None
             outputs = dict(outcome.outputs)
             if outcome.next_input is not None:
                 outputs["next_input"] = outcome.next_input
             self._emit(task, EventType.COMPLETED, attempt, outputs=outputs, facts=outcome.facts)
             queue.delete(message.receipt)
+            log.info("%s done in %.2f s", task.stage.value, time.monotonic() - started)
         finally:
             heartbeat.stop()
+            elapsed = time.monotonic() - started
+            self.status.busy_seconds += elapsed
             self.status.current_job = None
+            self._measure(task, outcome_name, elapsed, outcome)
+
+    def _measure(
+        self, task: StageTask, outcome_name: str, elapsed: float, outcome: StageOutcome | None
+    ) -> None:
+        stage = task.stage.value
+        STAGE_DURATION.labels(stage, outcome_name).observe(elapsed)
+        STAGE_RESULTS.labels(stage, outcome_name).inc()
+        audio = task.audio_seconds
+        facts = outcome.facts if outcome is not None else {}
+        if audio is None and isinstance(facts.get("audio"), dict):
+            audio = facts["audio"].get("duration")
+        if outcome_name != "completed" or not audio:
+            return
+        AUDIO_SECONDS.labels(stage).inc(audio)
+        REAL_TIME_FACTOR.labels(stage).observe(elapsed / audio)
+        self.emf.emit(
+            {
+                "StageDuration": (elapsed, "Seconds"),
+                "AudioSeconds": (float(audio), "Seconds"),
+                "RealTimeFactor": (elapsed / audio, "None"),
+            },
+            dimensions={"Stage": stage},
+            properties={"job_id": task.job_id, "request_id": task.request_id},
+        )
 
     def _settle_failure(
         self,
@@ -164,36 +223,37 @@ class Worker:
         queue: Queue,
         attempt: int,
         exc: Exception,
-    ) -> None:
-        """Release, drop, fail or schedule a retry of a message whose handler raised."""
+    ) -> str:
+        """Release, drop, fail or schedule a retry of a message whose handler raised; returns
+        the outcome's name for the metrics."""
         if isinstance(exc, WorkerStopping):
             queue.change_visibility(message.receipt, 0)
             log.warning("released job %s: worker stopping", task.job_id)
-        elif isinstance(exc, CancelledError):
+            return "released"
+        if isinstance(exc, CancelledError):
             log.info("job %s stopped: %s", task.job_id, exc)
             queue.delete(message.receipt)
-        elif isinstance(exc, PermanentError):
+            return "cancelled"
+        STAGE_FAILURES.labels(task.stage.value, type(exc).__name__).inc()
+        if isinstance(exc, PermanentError):
             self.status.failed += 1
             log.warning("job %s failed for good at %s: %s", task.job_id, task.stage.value, exc)
             self._emit(task, EventType.FAILED, attempt, error=str(exc))
             queue.delete(message.receipt)
-        else:
-            self.status.failed += 1
-            delay = backoff_delay(
-                attempt,
-                base=self.settings.worker.retry_base_delay,
-                maximum=self.settings.worker.retry_max_delay,
-            )
-            reason = f"{type(exc).__name__}: {exc}"
-            log.error(
-                "job %s attempt %d failed (%s); retry in %.0f s",
-                task.job_id,
-                attempt,
-                reason,
-                delay,
-            )
-            self._emit(task, EventType.RETRYING, attempt, error=reason)
-            queue.change_visibility(message.receipt, delay)
+            return "failed"
+        self.status.failed += 1
+        delay = backoff_delay(
+            attempt,
+            base=self.settings.worker.retry_base_delay,
+            maximum=self.settings.worker.retry_max_delay,
+        )
+        reason = f"{type(exc).__name__}: {exc}"
+        log.error(
+            "job %s attempt %d failed (%s); retry in %.0f s", task.job_id, attempt, reason, delay
+        )
+        self._emit(task, EventType.RETRYING, attempt, error=reason)
+        queue.change_visibility(message.receipt, delay)
+        return "retrying"
 
     def _context(self, task: StageTask, attempt: int) -> StageContext:
         last = [0.0]

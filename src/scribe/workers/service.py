@@ -10,9 +10,13 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType
 
+from prometheus_client import CONTENT_TYPE_LATEST
+
 from scribe.config import Settings
 from scribe.domain.jobs import Stage
 from scribe.domain.options import lanes
+from scribe.observability.gpu import GpuProbe
+from scribe.observability.metrics import CallbackCollector, exposition, register
 from scribe.queues import EVENTS_QUEUE, open_broker
 from scribe.storage import open_store
 from scribe.workers.handlers import make_handler
@@ -43,12 +47,45 @@ def run_worker(stage: Stage, settings: Settings) -> None:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    server = _start_health_server(worker, settings) if settings.metrics.port else None
+    server = None
+    if settings.metrics.port:
+        register(CallbackCollector(lambda: worker_families(worker)))
+        if stage == Stage.TRANSCRIBE:
+            register(CallbackCollector(GpuProbe().families))
+        server = _start_health_server(worker, settings)
     try:
         worker.run()
     finally:
         if server is not None:
             server.shutdown()
+
+
+def worker_families(
+    worker: Worker,
+) -> list[tuple[str, str, list[str], list[tuple[list[str], float]]]]:
+    """The worker's own gauges: busy share, readiness and seconds since its loop last beat."""
+    stage = worker.handler.stage.value
+    status = worker.status
+    return [
+        (
+            "scribe_worker_busy_ratio",
+            "Share of the worker's life spent on messages.",
+            ["stage"],
+            [([stage], status.busy_ratio)],
+        ),
+        (
+            "scribe_worker_ready",
+            "1 when the model is loaded and the loop runs.",
+            ["stage"],
+            [([stage], 1.0 if status.ready and not worker.stopping else 0.0)],
+        ),
+        (
+            "scribe_worker_heartbeat_age_seconds",
+            "Seconds since the consume loop last turned.",
+            ["stage"],
+            [([stage], time.time() - status.last_heartbeat)],
+        ),
+    ]
 
 
 def _start_health_server(worker: Worker, settings: Settings) -> ThreadingHTTPServer:
@@ -66,15 +103,19 @@ def _start_health_server(worker: Worker, settings: Settings) -> ThreadingHTTPSer
                 "processed": status.processed,
                 "failed": status.failed,
             }
+            content_type = "application/json"
             if self.path == "/healthz":
-                code = 200
+                code, payload = 200, json.dumps(body).encode()
             elif self.path == "/readyz":
                 code = 200 if status.ready and not worker.stopping else 503
+                payload = json.dumps(body).encode()
+            elif self.path == "/metrics":
+                code, payload = 200, exposition()
+                content_type = CONTENT_TYPE_LATEST
             else:
-                code, body = 404, {"detail": "not found"}
-            payload = json.dumps(body).encode()
+                code, payload = 404, json.dumps({"detail": "not found"}).encode()
             self.send_response(code)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
