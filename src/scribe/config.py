@@ -153,6 +153,9 @@ class WorkerSettings(BaseModel):
     retry_max_delay: float = Field(
         default=120.0, gt=0, description="Largest retry delay; the delay doubles per attempt."
     )
+    status_interval: float = Field(
+        default=15.0, gt=0, description="Seconds between a worker's 'I am alive' events."
+    )
     stop_timeout: float = Field(
         default=25.0,
         gt=0,

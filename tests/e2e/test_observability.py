@@ -38,7 +38,9 @@ def test_metrics_and_json_logs_after_a_job(tmp_path: Path) -> None:
     port, metrics_port = free_port(), free_port()
     log = tmp_path / "up.log"
     env = scribe_env(
-        tmp_path / "var", SCRIBE_LOG__FORMAT="json", SCRIBE_METRICS__PORT=str(metrics_port),
+        tmp_path / "var",
+        SCRIBE_LOG__FORMAT="json",
+        SCRIBE_METRICS__PORT=str(metrics_port),
         SCRIBE_METRICS__EMF="true",
     )
     process = start_scribe(["up", "--port", str(port)], env, log)
@@ -49,7 +51,8 @@ def test_metrics_and_json_logs_after_a_job(tmp_path: Path) -> None:
             wait_http(f"http://127.0.0.1:{metrics_port + offset}/readyz", timeout=90)
         with open(LESSON_MP4, "rb") as handle:
             response = httpx.post(
-                f"{base}/api/v1/jobs", files={"file": ("lesson.mp4", handle)},
+                f"{base}/api/v1/jobs",
+                files={"file": ("lesson.mp4", handle)},
                 headers={"X-Request-ID": "req-observability-1"},
             )
         assert response.headers["x-request-id"] == "req-observability-1"
@@ -60,7 +63,10 @@ def test_metrics_and_json_logs_after_a_job(tmp_path: Path) -> None:
         assert _value(api, r'scribe_jobs\{state="completed"\}') == 1
         assert _value(api, r'scribe_queue_messages\{queue="transcribe",state="dead"\}') == 0
         assert _value(api, r'scribe_jobs_finished_total\{state="completed"\}') == 1
-        assert _value(api, r'scribe_http_request_duration_seconds_count\{.*route="/api/v1/jobs".*\}') >= 1
+        assert (
+            _value(api, r'scribe_http_request_duration_seconds_count\{.*route="/api/v1/jobs".*\}')
+            >= 1
+        )
         assert _value(api, r"process_resident_memory_bytes") > 10e6
 
         stages = ("extract", "transcribe", "terms")
@@ -69,7 +75,10 @@ def test_metrics_and_json_logs_after_a_job(tmp_path: Path) -> None:
             for i, stage in enumerate(stages)
         }
         for stage, samples in workers.items():
-            count = _value(samples, rf'scribe_stage_duration_seconds_count\{{outcome="completed",stage="{stage}"\}}')
+            count = _value(
+                samples,
+                rf'scribe_stage_duration_seconds_count\{{outcome="completed",stage="{stage}"\}}',
+            )
             assert count == 1, stage
             assert 0 < _value(samples, rf'scribe_worker_busy_ratio\{{stage="{stage}"\}}') <= 1
             assert _value(samples, rf'scribe_worker_ready\{{stage="{stage}"\}}') == 1
@@ -77,7 +86,9 @@ def test_metrics_and_json_logs_after_a_job(tmp_path: Path) -> None:
         assert 12 < audio < 14.5
         rtf = _value(workers["transcribe"], r'scribe_real_time_factor_sum\{stage="transcribe"\}')
         assert 0 < rtf < 1
-        assert _value(workers["transcribe"], r'scribe_model_load_seconds\{.*model="tiny.en".*\}') > 0
+        assert (
+            _value(workers["transcribe"], r'scribe_model_load_seconds\{.*model="tiny.en".*\}') > 0
+        )
         assert not any(k.startswith("scribe_gpu_") for k in workers["transcribe"])  # no GPU here
     finally:
         stop(process, timeout=60)

@@ -19,7 +19,7 @@ from scribe.api import observability as api_observability
 from scribe.api import problems
 from scribe.api.auth import auth_required
 from scribe.api.observability import library_collector
-from scribe.api.routes import artifacts, health, jobs, library
+from scribe.api.routes import artifacts, editing, health, insights, jobs, lexicon, library
 from scribe.config import Settings, load_settings
 from scribe.db import keys
 from scribe.observability.metrics import register, unregister
@@ -101,6 +101,13 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
     problems.install(app)
     api_observability.install(app)
     app.include_router(health.router)
-    for router in (jobs.router, artifacts.router, library.router):
+    for router in (
+        jobs.router,
+        artifacts.router,
+        library.router,
+        editing.router,
+        lexicon.router,
+        insights.router,
+    ):
         app.include_router(router, prefix="/api/v1", responses=problems.COMMON_PROBLEMS)
     return app

@@ -190,9 +190,20 @@ def delete_outbox(conn: Connection, *, message_id: int) -> None:
 
 def delete_job_rows(conn: Connection, *, job_id: str) -> bool:
     """Delete a job and everything that hangs off it; False when it was not there."""
-    from scribe.db.tables import term_occurrences, transcript_segments, webhook_deliveries
+    from scribe.db.tables import (
+        term_occurrences,
+        transcript_revisions,
+        transcript_segments,
+        webhook_deliveries,
+    )
 
-    for table in (stage_runs, transcript_segments, term_occurrences, webhook_deliveries):
+    for table in (
+        stage_runs,
+        transcript_segments,
+        term_occurrences,
+        webhook_deliveries,
+        transcript_revisions,
+    ):
         conn.execute(delete(table).where(table.c.job_id == job_id))
     return conn.execute(delete(jobs).where(jobs.c.id == job_id)).rowcount > 0
 

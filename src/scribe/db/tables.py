@@ -179,3 +179,26 @@ outbox = Table(
     Column("body", JSON, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )
+
+transcript_revisions = Table(
+    "transcript_revisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("job_id", String(36), ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("author", String(255), nullable=False),
+    Column("edits", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("job_id", "number", name="uq_revisions_job_number"),
+)
+
+workers = Table(
+    "workers",
+    metadata,
+    Column("name", String(255), primary_key=True),
+    Column("stage", String(32), nullable=False),
+    Column("last_seen", UtcDateTime, nullable=False),
+    Column("current_job", String(36)),
+    Column("processed", Integer, nullable=False, default=0),
+    Column("failed", Integer, nullable=False, default=0),
+)

@@ -124,6 +124,10 @@ class Orchestrator:
         """Apply a batch of events; returns how many were received."""
         messages = self.events.receive(max_messages=self.batch, wait_seconds=wait_seconds)
         for message in messages:
+            if message.body.get("type") == "worker.heartbeat":
+                self._record_worker(message.body)
+                self.events.delete(message.receipt)
+                continue
             try:
                 event = StageEvent.model_validate(message.body)
             except ValidationError as exc:
@@ -135,6 +139,12 @@ class Orchestrator:
         if messages:
             self.flush_outbox()
         return len(messages)
+
+    def _record_worker(self, body: dict[str, object]) -> None:
+        from scribe.db.workers import record_worker
+
+        with self.engine.begin() as conn:
+            record_worker(conn, body)
 
     def sweep_dead_letters(self) -> int:
         """Fail the job of every dead-lettered stage message, with its last error."""

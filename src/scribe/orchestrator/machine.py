@@ -321,3 +321,30 @@ def retry_job(conn: Connection, *, job_id: str) -> Job:
     retried = repo.get_job(conn, job_id=job_id)
     assert retried is not None
     return retried
+
+
+def rerun_terms(conn: Connection, *, job_id: str) -> Job:
+    """Run term recognition again on a completed job (after a lexicon change or an edit);
+    the job is ``recognizing_terms`` until the terms worker is done."""
+    job = repo.get_job(conn, job_id=job_id)
+    if job is None:
+        raise TransitionError(f"no job {job_id}")
+    if job.state not in (JobState.COMPLETED, JobState.RECOGNIZING_TERMS):
+        raise TransitionError(
+            f"job {job_id} is {job.state.value}; only completed jobs re-run terms"
+        )
+    if job.state == JobState.COMPLETED:
+        repo.transition(
+            conn,
+            job_id=job_id,
+            from_states=[JobState.COMPLETED],
+            to_state=JobState.RECOGNIZING_TERMS,
+            progress=overall_progress(Stage.TERMS, 0.0),
+        )
+    repo.upsert_stage_run(
+        conn, job_id=job_id, stage=Stage.TERMS, attempts=0, started_at=None, finished_at=None
+    )
+    enqueue_stage(conn, job=job, stage=Stage.TERMS)
+    updated = repo.get_job(conn, job_id=job_id)
+    assert updated is not None
+    return updated

@@ -226,9 +226,10 @@ class TermsHandler:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._recognizer: Any = None
+        self._version: str | None = None
 
     def load(self) -> None:
-        """Load spaCy and build the entity ruler once."""
+        """Load spaCy and build the entity ruler once (bundled or configured lexicon)."""
         if self._recognizer is None:
             from scribe.lexicon import load_lexicon
             from scribe.pipeline.terms import TermRecognizer
@@ -242,10 +243,25 @@ class TermsHandler:
         self.load()
         return self._recognizer
 
+    def recognizer_for(self, store: BlobStore) -> Any:
+        """The recognizer of the lexicon in force: an edited lexicon in the store (rebuilt
+        when its version changes) unless a fixed ``lexicon_path`` is configured."""
+        self.load()
+        if self.settings.terms.lexicon_path is not None:
+            return self._recognizer
+        from scribe.lexicon.store import read_lexicon, stored_version
+        from scribe.pipeline.terms import TermRecognizer
+
+        version = stored_version(store)
+        if version is not None and version != self._version:
+            self._recognizer = TermRecognizer(read_lexicon(store), self.settings.terms.spacy_model)
+            self._version = version
+        return self._recognizer
+
     def handle(self, task: StageTask, ctx: StageContext) -> StageOutcome:
         """Recognise terms in the stored transcript."""
         transcript = Transcript.model_validate_json(ctx.store.get_bytes(task.input_key))
-        result = self.recognizer.recognize(
+        result = self.recognizer_for(ctx.store).recognize(
             transcript, context_words=self.settings.terms.context_words
         )
         key = artifacts.artifact_key(task.job_id, artifacts.TERMS_JSON)

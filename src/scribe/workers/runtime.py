@@ -109,8 +109,12 @@ class Worker:
         self.handler.load()
         self.status.ready = True
         log.info("worker %s ready", self.name)
+        last_status = 0.0
         while not self._stop.is_set():
             self.status.last_heartbeat = time.time()
+            if time.monotonic() - last_status >= self.settings.worker.status_interval:
+                last_status = time.monotonic()
+                self._send_status()
             taken = self._next(wait_seconds=min(self.settings.queue.wait_seconds, 1.0))
             if taken is None:
                 continue
@@ -121,6 +125,22 @@ class Worker:
                 # The message was not deleted: it comes back after its visibility timeout.
                 log.exception("could not settle message %s", message.message_id)
         log.info("worker %s stopped", self.name)
+
+    def _send_status(self) -> None:
+        """Tell the orchestrator this worker is alive (the operations page lists workers)."""
+        try:
+            self.events.send(
+                {
+                    "type": "worker.heartbeat",
+                    "worker": self.name,
+                    "stage": self.handler.stage.value,
+                    "current_job": self.status.current_job,
+                    "processed": self.status.processed,
+                    "failed": self.status.failed,
+                }
+            )
+        except Exception:
+            log.warning("could not send the worker's heartbeat", exc_info=True)
 
     def _next(self, *, wait_seconds: float) -> tuple[Queue, ReceivedMessage] | None:
         """The next message, most urgent lane first; waits on the urgent lane when all are

@@ -79,11 +79,25 @@ def get_transcript(
         Literal["json", "txt", "srt", "vtt", "tsv"] | None,
         Query(description="Format; without it, the Accept header decides (default JSON)."),
     ] = None,
+    revision: Annotated[
+        int | None,
+        Query(ge=0, le=100_000, description="A saved revision; 0 is the model's original."),
+    ] = None,
 ) -> Response:
-    """The transcript: JSON (segments, words with times and probabilities), plain text, SRT,
-    WebVTT or TSV."""
+    """The transcript (the latest revision unless ``revision`` says otherwise): JSON (segments,
+    words with times and probabilities), plain text, SRT, WebVTT or TSV."""
     job = _job(backends, job_id)
     fmt = _negotiate(request, format, artifacts.TRANSCRIPT_FORMATS)
+    if revision is not None:
+        from scribe.pipeline.formats import RENDERERS
+        from scribe.revisions import load_transcript
+
+        try:
+            old = load_transcript(backends.store, job_id, revision)
+        except NotFoundError:
+            raise Problem(404, f"job {job_id} has no revision {revision}") from None
+        rendered = old.model_dump_json(indent=2) if fmt == "json" else RENDERERS[fmt](old)
+        return Response(rendered, media_type=MEDIA_TYPES[fmt])
     data = _artifact(backends, job, artifacts.transcript_key(job_id, fmt))
     disposition = f'inline; filename="{artifacts.safe_filename(job.filename)}.{fmt}"'
     return Response(data, media_type=MEDIA_TYPES[fmt], headers={"Content-Disposition": disposition})
