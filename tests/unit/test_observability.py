@@ -15,7 +15,8 @@ from scribe.queues.sqs import SqsQueueBroker
 def test_emf_record_shape() -> None:
     stream = io.StringIO()
     EmfWriter(enabled=True, stream=stream).emit(
-        {"StageDuration": (2.5, "Seconds")}, dimensions={"Stage": "extract"},
+        {"StageDuration": (2.5, "Seconds")},
+        dimensions={"Stage": "extract"},
         properties={"job_id": "j1"},
     )
     record = json.loads(stream.getvalue())
@@ -60,9 +61,12 @@ def test_publish_backlog_to_cloudwatch(moto_endpoint: str) -> None:
     cloudwatch = boto3.client("cloudwatch", endpoint_url=moto_endpoint, region_name="us-east-1")
     assert publish(cloudwatch, list(backlogs.values())) == 9
     stats = cloudwatch.get_metric_statistics(
-        Namespace="Scribe", MetricName="BacklogPerTask",
+        Namespace="Scribe",
+        MetricName="BacklogPerTask",
         Dimensions=[{"Name": "QueueName", "Value": f"{prefix}-transcribe"}],
-        StartTime="2000-01-01T00:00:00Z", EndTime="2100-01-01T00:00:00Z",
-        Period=60, Statistics=["Maximum"],
+        StartTime="2000-01-01T00:00:00Z",
+        EndTime="2100-01-01T00:00:00Z",
+        Period=60,
+        Statistics=["Maximum"],
     )
     assert [p["Maximum"] for p in stats["Datapoints"]] == [3.0]
