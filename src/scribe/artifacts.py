@@ -16,6 +16,7 @@ AUDIO_FACTS = "audio.json"
 TRANSCRIPT_JSON = "transcript.json"
 TRANSCRIPT_FORMATS = ("json", "txt", "srt", "vtt", "tsv")
 TERMS_JSON = "terms.json"
+METRICS_JSON = "metrics.json"
 
 
 def job_prefix(job_id: str) -> str:

@@ -123,6 +123,23 @@ class WhisperSettings(BaseModel):
     progress_interval: float = Field(
         default=1.0, gt=0, description="Least seconds between two progress events of one job."
     )
+    no_speech_threshold: float = Field(
+        default=0.6,
+        ge=0,
+        le=1,
+        description="A window more likely silent than this (and decoded with low confidence) "
+        "yields no text.",
+    )
+    compression_ratio_threshold: float = Field(
+        default=2.4,
+        gt=0,
+        description="Text that compresses better than this is a loop: retry hotter, then drop.",
+    )
+    hallucination_silence_threshold: float | None = Field(
+        default=None,
+        description="Skip silences longer than this many seconds around suspect segments. Off by "
+        "default: measured here it dropped 6 % of the words of real speech.",
+    )
 
 
 class TermsSettings(BaseModel):

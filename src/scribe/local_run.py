@@ -26,6 +26,7 @@ OUTPUT_FILES = (
     "transcript.vtt",
     "terms.json",
     "audio.json",
+    "metrics.json",
 )
 
 StageProgress = Callable[[Stage, float], None]

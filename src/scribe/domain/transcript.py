@@ -39,6 +39,10 @@ class Transcript(BaseModel):
     options: dict[str, Any] = Field(default_factory=dict)
     timings: dict[str, float] = Field(default_factory=dict)
     segments: list[Segment] = Field(default_factory=list)
+    flags: list[str] = Field(default_factory=list, description="`no_speech` when nothing was said.")
+    speech_duration: float | None = Field(
+        default=None, description="Seconds of speech the VAD kept."
+    )
 
     @property
     def text(self) -> str:

@@ -33,6 +33,10 @@ class DecodeOptions:
     initial_prompt: str | None = None
     hotwords: str | None = None
     temperature: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+    no_speech_threshold: float = 0.6
+    compression_ratio_threshold: float = 2.4
+    log_prob_threshold: float = -1.0
+    hallucination_silence_threshold: float | None = None
 
     @classmethod
     def from_settings(cls, whisper: WhisperSettings) -> DecodeOptions:
@@ -42,6 +46,9 @@ class DecodeOptions:
             beam_size=whisper.beam_size,
             vad_filter=whisper.vad_filter,
             condition_on_previous_text=whisper.condition_on_previous_text,
+            no_speech_threshold=whisper.no_speech_threshold,
+            compression_ratio_threshold=whisper.compression_ratio_threshold,
+            hallucination_silence_threshold=whisper.hallucination_silence_threshold,
         )
 
     def with_job_options(self, options: dict[str, Any]) -> DecodeOptions:
@@ -147,16 +154,29 @@ class Transcriber:
             initial_prompt=opts.initial_prompt,
             hotwords=opts.hotwords,
             temperature=list(opts.temperature),
+            no_speech_threshold=opts.no_speech_threshold,
+            compression_ratio_threshold=opts.compression_ratio_threshold,
+            log_prob_threshold=opts.log_prob_threshold,
+            hallucination_silence_threshold=opts.hallucination_silence_threshold,
         )
         segments: list[Segment] = []
         for raw in segments_iter:
-            segments.append(_segment(len(segments), raw))
+            segment = guard_segment(_segment(len(segments), raw))
+            if segment is not None:
+                segments.append(segment)
             if progress and info.duration:
                 progress(min(0.999, raw.end / info.duration))
             if should_stop and should_stop():
                 raise CancelledError("cancelled during transcription")
         elapsed = time.perf_counter() - started
+        flags = (
+            []
+            if any(segment.words or segment.text.strip() for segment in segments)
+            else ["no_speech"]
+        )
         return Transcript(
+            flags=flags,
+            speech_duration=round(float(getattr(info, "duration_after_vad", info.duration)), 3),
             language=info.language,
             language_probability=round(float(info.language_probability), 4),
             duration=round(float(info.duration), 3),
@@ -168,6 +188,26 @@ class Transcriber:
             },
             segments=segments,
         )
+
+
+def guard_segment(segment: Segment) -> Segment | None:
+    """Hallucination guards on one decoded segment: a word repeated with the same timestamps
+    (a decoding loop) is kept once; a segment left with no words and no text is dropped."""
+    kept: list[Word] = []
+    for word in segment.words:
+        if (
+            kept
+            and word.text.strip().lower() == kept[-1].text.strip().lower()
+            and (word.start == kept[-1].start or word.end - word.start <= 0.0)
+        ):
+            continue
+        kept.append(word)
+    if len(kept) != len(segment.words):
+        segment.words = kept
+        segment.text = "".join(w.text for w in kept)
+    if not segment.words and not segment.text.strip():
+        return None
+    return segment
 
 
 def _segment(index: int, raw: Any) -> Segment:

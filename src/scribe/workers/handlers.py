@@ -19,6 +19,7 @@ from scribe.domain.jobs import Stage
 from scribe.domain.transcript import Transcript
 from scribe.messages import StageTask
 from scribe.pipeline.formats import RENDERERS
+from scribe.pipeline.quality import quality_figures
 from scribe.storage.base import BlobStore
 
 
@@ -268,14 +269,20 @@ class TermsHandler:
         ctx.store.put_bytes(
             key, result.model_dump_json(indent=2).encode(), content_type="application/json"
         )
+        audio_key = artifacts.artifact_key(task.job_id, artifacts.AUDIO_FACTS)
+        audio = json.loads(ctx.store.get_bytes(audio_key)) if ctx.store.exists(audio_key) else None
+        quality = quality_figures(transcript, result, audio)
+        metrics_key = artifacts.artifact_key(task.job_id, artifacts.METRICS_JSON)
+        ctx.store.put_bytes(metrics_key, _json_bytes(quality), content_type="application/json")
         return StageOutcome(
-            outputs={"terms": key},
+            outputs={"terms": key, "metrics": metrics_key},
             facts={
                 "terms": {
                     "occurrences": len(result.occurrences),
                     "distinct": len(result.counts_by_term),
                     "lexicon_version": result.lexicon_version,
-                }
+                },
+                "quality": quality,
             },
         )
 

@@ -127,6 +127,15 @@ def get_terms(
     return Response(out.getvalue(), media_type=MEDIA_TYPES["csv"])
 
 
+@router.get("/jobs/{job_id}/metrics", response_model=None)
+def get_metrics(job_id: str, backends: BackendsDep, _scope: ReadAccess) -> Response:
+    """Quality figures: mean word probability, low-confidence shares, words per minute, speech
+    ratio, term density, language, segment count and the grade."""
+    job = _job(backends, job_id)
+    data = _artifact(backends, job, artifacts.artifact_key(job_id, artifacts.METRICS_JSON))
+    return Response(data, media_type=MEDIA_TYPES["json"])
+
+
 def _ranged(
     backends: Backends, key: str, request: Request, media_type: str, expires: int
 ) -> Response:
