@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import RedirectResponse, StreamingResponse
@@ -39,6 +39,19 @@ _ACCEPT = {
     "text/csv": "csv",
 }
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def content(*media_types: str, status: int = 200, binary: bool = False) -> dict[int | str, Any]:
+    """An OpenAPI ``responses`` entry naming the media types a route answers with."""
+    schema = {"type": "string", "format": "binary"} if binary else {}
+    return {
+        status: {
+            "description": "OK",
+            "content": {media: {"schema": schema} for media in media_types},
+        }
+    }
+
+
 _CHUNK = 1024 * 1024
 
 
@@ -69,7 +82,11 @@ def _negotiate(request: Request, explicit: str | None, allowed: tuple[str, ...])
     return allowed[0]
 
 
-@router.get("/jobs/{job_id}/transcript", response_model=None)
+@router.get(
+    "/jobs/{job_id}/transcript",
+    response_model=None,
+    responses=content(*(MEDIA_TYPES[f].split(";")[0] for f in artifacts.TRANSCRIPT_FORMATS)),
+)
 def get_transcript(
     job_id: str,
     request: Request,
@@ -103,7 +120,9 @@ def get_transcript(
     return Response(data, media_type=MEDIA_TYPES[fmt], headers={"Content-Disposition": disposition})
 
 
-@router.get("/jobs/{job_id}/terms", response_model=None)
+@router.get(
+    "/jobs/{job_id}/terms", response_model=None, responses=content("application/json", "text/csv")
+)
 def get_terms(
     job_id: str,
     request: Request,
@@ -127,7 +146,7 @@ def get_terms(
     return Response(out.getvalue(), media_type=MEDIA_TYPES["csv"])
 
 
-@router.get("/jobs/{job_id}/metrics", response_model=None)
+@router.get("/jobs/{job_id}/metrics", response_model=None, responses=content("application/json"))
 def get_metrics(job_id: str, backends: BackendsDep, _scope: ReadAccess) -> Response:
     """Quality figures: mean word probability, low-confidence shares, words per minute, speech
     ratio, term density, language, segment count and the grade."""
@@ -178,7 +197,15 @@ def _ranged(
     return StreamingResponse(body(), status_code=status, media_type=media_type, headers=headers)  # type: ignore[arg-type]
 
 
-@router.get("/jobs/{job_id}/audio", response_model=None)
+@router.get(
+    "/jobs/{job_id}/audio",
+    response_model=None,
+    responses={
+        **content("application/octet-stream", "video/mp4", "audio/wav", binary=True),
+        **content("application/octet-stream", "video/mp4", "audio/wav", status=206, binary=True),
+        307: {"description": "Redirect to a presigned URL of the object store"},
+    },
+)
 def get_audio(
     job_id: str, request: Request, backends: BackendsDep, settings: SettingsDep, _scope: ReadAccess
 ) -> Response:
@@ -188,7 +215,15 @@ def get_audio(
     return _ranged(backends, key, request, "audio/wav", settings.storage.presign_expiry)
 
 
-@router.get("/jobs/{job_id}/media", response_model=None)
+@router.get(
+    "/jobs/{job_id}/media",
+    response_model=None,
+    responses={
+        **content("application/octet-stream", "video/mp4", "audio/wav", binary=True),
+        **content("application/octet-stream", "video/mp4", "audio/wav", status=206, binary=True),
+        307: {"description": "Redirect to a presigned URL of the object store"},
+    },
+)
 def get_media(
     job_id: str, request: Request, backends: BackendsDep, settings: SettingsDep, _scope: ReadAccess
 ) -> Response:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from scribe.api.auth import ReadAccess, WriteAccess
 from scribe.api.deps import BackendsDep
 from scribe.api.problems import Problem
+from scribe.api.routes.artifacts import content
 from scribe.lexicon import store as lexicon_store
 
 router = APIRouter(tags=["lexicon"])
@@ -106,7 +107,11 @@ def add_category(body: CategoryIn, backends: BackendsDep, _s: WriteAccess) -> Le
     )
 
 
-@router.get("/lexicon/export", response_model=None)
+@router.get(
+    "/lexicon/export",
+    response_model=None,
+    responses=content("application/json", "text/csv"),
+)
 def export_lexicon(
     backends: BackendsDep,
     _s: ReadAccess,
