@@ -27,8 +27,8 @@ module "ai_transcription" {
   ecr_repository_arns = local.ecr_repository_arns
 
   queue_prefix                      = local.queue_prefix
-  queues                            = { for stage, q in aws_sqs_queue.stage : stage => { arn = q.arn, name = q.name } }
-  dead_letter_queues                = { for stage, q in aws_sqs_queue.dlq : stage => { arn = q.arn, name = q.name } }
+  queues                            = { for key, q in aws_sqs_queue.stage : key => { arn = q.arn, name = q.name } }
+  dead_letter_queues                = { for key, q in aws_sqs_queue.dlq : key => { arn = q.arn, name = q.name } }
   queue_max_receives                = var.queue_max_receives
   queue_visibility_timeout_seconds  = var.queue_visibility_timeout_seconds
   worker_heartbeat_interval_seconds = var.worker_heartbeat_interval_seconds

@@ -1,8 +1,10 @@
 ################################################################################
 # Alerts: an encrypted SNS topic and the alarms that page on it.
-#   - a dead-letter queue holds a message
-#   - the oldest message of a queue is too old (a stage stalls)
-#   - GPUs idle while transcriptions wait (a stuck or misplaced transcription worker)
+#   - a dead-letter queue holds a message (one alarm per DLQ: every lane and events)
+#   - the oldest message of a queue is too old (one alarm per lane and events: a stage
+#     stalls, or the high and normal lanes starve the low one)
+#   - GPUs idle while transcriptions wait in any transcribe lane (a stuck or misplaced
+#     transcription worker)
 #   - the api answers 5xx to too many requests
 #   - too many jobs fail (Scribe/JobsFailed vs Scribe/JobsCompleted, published by the app)
 ################################################################################
@@ -24,45 +26,88 @@ locals {
   alarm_actions = [aws_sns_topic.alerts.arn]
 }
 
+# The api's dead-letter watcher fails the job of a dead-lettered lane message and deletes
+# it within seconds, so a lane DLQ is rarely seen non-empty by the once-a-minute
+# ApproximateNumberOfMessagesVisible. The alarm therefore also counts the dead letters
+# received from the DLQ (NumberOfMessagesReceived: the watcher, `scribe dlq list|redrive`);
+# the events DLQ is not swept and simply stays non-empty until redriven.
 resource "aws_cloudwatch_metric_alarm" "dlq_not_empty" {
   for_each            = aws_sqs_queue.dlq
   alarm_name          = "${each.value.name}-not-empty"
-  alarm_description   = "Messages were dead-lettered from ${local.queue_prefix}-${each.key}. Runbook: docs/operations/runbooks/dlq-redrive.md"
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateNumberOfMessagesVisible"
-  dimensions          = { QueueName = each.value.name }
-  statistic           = "Maximum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 0
+  alarm_description   = "Messages were dead-lettered from ${aws_sqs_queue.stage[each.key].name}. Find the cause, then `scribe dlq redrive ${each.key}` (or retry the failed jobs). Runbook: docs/operations/runbooks/dlq-redrive.md"
   comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  evaluation_periods  = 1
   treat_missing_data  = "notBreaching"
   alarm_actions       = local.alarm_actions
   ok_actions          = local.alarm_actions
-  tags                = local.tags
+
+  metric_query {
+    id = "waiting"
+    metric {
+      namespace   = "AWS/SQS"
+      metric_name = "ApproximateNumberOfMessagesVisible"
+      period      = 300
+      stat        = "Maximum"
+      dimensions  = { QueueName = each.value.name }
+    }
+  }
+
+  metric_query {
+    id = "received"
+    metric {
+      namespace   = "AWS/SQS"
+      metric_name = "NumberOfMessagesReceived"
+      period      = 300
+      stat        = "Sum"
+      dimensions  = { QueueName = each.value.name }
+    }
+  }
+
+  metric_query {
+    id          = "dead_letters"
+    label       = "Dead letters waiting in or taken from ${each.value.name}"
+    expression  = "FILL(waiting, 0) + FILL(received, 0)"
+    return_data = true
+  }
+
+  tags = merge(local.tags, { Stage = local.queues[each.key].stage, Priority = local.queues[each.key].priority })
+}
+
+locals {
+  # The oldest-message-age threshold of each queue: its own key if given (the normal lanes
+  # and events are keyed by their stage), else the stage's threshold times the lane's
+  # priority factor (high 0.5, low 4 by default).
+  oldest_message_age_thresholds = {
+    for key, queue in local.queues : key => lookup(
+      var.oldest_message_age_threshold_seconds,
+      key,
+      var.oldest_message_age_threshold_seconds[queue.stage] * lookup(var.oldest_message_age_priority_factors, queue.priority, 1),
+    )
+  }
 }
 
 resource "aws_cloudwatch_metric_alarm" "oldest_message_age" {
   for_each            = aws_sqs_queue.stage
   alarm_name          = "${each.value.name}-oldest-message-age"
-  alarm_description   = "The oldest message in ${each.value.name} waits longer than expected. Runbook: docs/operations/runbooks/scaling.md"
+  alarm_description   = "The oldest message in ${each.value.name} (${local.queues[each.key].priority} lane of ${local.queues[each.key].stage}) waits longer than ${local.oldest_message_age_thresholds[each.key]} s. Runbook: docs/operations/runbooks/scaling.md"
   namespace           = "AWS/SQS"
   metric_name         = "ApproximateAgeOfOldestMessage"
   dimensions          = { QueueName = each.value.name }
   statistic           = "Maximum"
   period              = 300
   evaluation_periods  = 2
-  threshold           = var.oldest_message_age_threshold_seconds[each.key]
+  threshold           = local.oldest_message_age_thresholds[each.key]
   comparison_operator = "GreaterThanThreshold"
   treat_missing_data  = "notBreaching"
   alarm_actions       = local.alarm_actions
   ok_actions          = local.alarm_actions
-  tags                = local.tags
+  tags                = merge(local.tags, { Stage = local.queues[each.key].stage, Priority = local.queues[each.key].priority })
 }
 
 resource "aws_cloudwatch_metric_alarm" "gpu_idle_with_backlog" {
   alarm_name          = "${local.name}-gpu-idle-with-backlog"
-  alarm_description   = "GPU utilisation stays low while transcriptions wait. Runbook: docs/operations/runbooks/gpu-troubleshooting.md"
+  alarm_description   = "GPU utilisation stays low while transcriptions wait (all transcribe lanes). Runbook: docs/operations/runbooks/gpu-troubleshooting.md"
   comparison_operator = "GreaterThanOrEqualToThreshold"
   threshold           = 1
   evaluation_periods  = 3
@@ -71,15 +116,25 @@ resource "aws_cloudwatch_metric_alarm" "gpu_idle_with_backlog" {
   alarm_actions       = local.alarm_actions
   ok_actions          = local.alarm_actions
 
-  metric_query {
-    id = "backlog"
-    metric {
-      namespace   = "AWS/SQS"
-      metric_name = "ApproximateNumberOfMessagesVisible"
-      period      = 300
-      stat        = "Maximum"
-      dimensions  = { QueueName = aws_sqs_queue.stage["transcribe"].name }
+  dynamic "metric_query" {
+    for_each = local.stage_lanes["transcribe"]
+    content {
+      id = "visible_${replace(metric_query.value, "-", "_")}"
+      metric {
+        namespace   = "AWS/SQS"
+        metric_name = "ApproximateNumberOfMessagesVisible"
+        period      = 300
+        stat        = "Maximum"
+        dimensions  = { QueueName = aws_sqs_queue.stage[metric_query.value].name }
+      }
     }
+  }
+
+  metric_query {
+    id          = "backlog"
+    label       = "Transcriptions waiting, all lanes"
+    expression  = join(" + ", [for queue in local.stage_lanes["transcribe"] : "FILL(visible_${replace(queue, "-", "_")}, 0)"])
+    return_data = false
   }
 
   dynamic "metric_query" {
@@ -204,22 +259,50 @@ resource "aws_cloudwatch_metric_alarm" "job_failure_rate" {
 ################################################################################
 
 locals {
-  dashboard_queue_metrics = [
-    for stage in local.queue_stages :
-    ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", aws_sqs_queue.stage[stage].name]
-  ]
+  # Messages waiting (visible) and in flight in each stage's lanes, and in events.
+  dashboard_stage_queue_metrics = {
+    for stage in concat(local.worker_stages, ["events"]) : stage => concat(
+      [
+        for queue in lookup(local.stage_lanes, stage, [stage]) :
+        ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", aws_sqs_queue.stage[queue].name, { label = "${queue} waiting" }]
+      ],
+      [
+        for queue in lookup(local.stage_lanes, stage, [stage]) :
+        ["AWS/SQS", "ApproximateNumberOfMessagesNotVisible", "QueueName", aws_sqs_queue.stage[queue].name, { label = "${queue} in flight" }]
+      ],
+    )
+  }
   dashboard_dlq_metrics = [
-    for stage in local.queue_stages :
-    ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", aws_sqs_queue.dlq[stage].name]
+    for key, queue in aws_sqs_queue.dlq :
+    ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", queue.name, { label = "${key}-dlq" }]
   ]
   dashboard_age_metrics = [
-    for stage in local.queue_stages :
-    ["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", aws_sqs_queue.stage[stage].name]
+    for key, queue in aws_sqs_queue.stage :
+    ["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", queue.name, { label = key }]
   ]
-  dashboard_backlog_metrics = [
-    for stage in ["extract", "transcribe", "terms"] :
-    ["Scribe", "BacklogPerTask", "QueueName", aws_sqs_queue.stage[stage].name]
-  ]
+  # The autoscaling policies' own metric: the backlog of all a stage's lanes (visible + in
+  # flight) divided by its running tasks, computed the same way on the dashboard.
+  dashboard_backlog_metrics = concat(
+    [
+      for key, lane in local.lane_queues :
+      ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", aws_sqs_queue.stage[key].name, { id = "v_${replace(key, "-", "_")}", stat = "Sum", visible = false }]
+    ],
+    [
+      for key, lane in local.lane_queues :
+      ["AWS/SQS", "ApproximateNumberOfMessagesNotVisible", "QueueName", aws_sqs_queue.stage[key].name, { id = "f_${replace(key, "-", "_")}", stat = "Sum", visible = false }]
+    ],
+    [
+      for stage in local.worker_stages :
+      ["ECS/ContainerInsights", "RunningTaskCount", "ClusterName", aws_ecs_cluster.this.name, "ServiceName", module.ai_transcription.service_names[stage], { id = "t_${stage}", stat = "Average", visible = false }]
+    ],
+    [
+      for stage in local.worker_stages : [{
+        id         = "b_${stage}"
+        label      = "${stage} backlog per task"
+        expression = "(${join(" + ", [for queue in local.stage_lanes[stage] : "FILL(v_${replace(queue, "-", "_")}, 0) + FILL(f_${replace(queue, "-", "_")}, 0)"])}) / t_${stage}"
+      }]
+    ],
+  )
   dashboard_task_metrics = [
     for service in local.services :
     ["ECS/ContainerInsights", "RunningTaskCount", "ClusterName", aws_ecs_cluster.this.name, "ServiceName", module.ai_transcription.service_names[service]]
@@ -234,10 +317,13 @@ locals {
   ]
 
   dashboard_widgets = [
-    { title = "Messages waiting per queue", metrics = local.dashboard_queue_metrics, stat = "Maximum" },
-    { title = "Dead-letter queues", metrics = local.dashboard_dlq_metrics, stat = "Maximum" },
-    { title = "Oldest message age (s)", metrics = local.dashboard_age_metrics, stat = "Maximum" },
-    { title = "Backlog per task (app metric)", metrics = local.dashboard_backlog_metrics, stat = "Average" },
+    { title = "extract lanes: messages waiting / in flight", metrics = local.dashboard_stage_queue_metrics["extract"], stat = "Maximum" },
+    { title = "transcribe lanes: messages waiting / in flight", metrics = local.dashboard_stage_queue_metrics["transcribe"], stat = "Maximum" },
+    { title = "terms lanes: messages waiting / in flight", metrics = local.dashboard_stage_queue_metrics["terms"], stat = "Maximum" },
+    { title = "events: messages waiting / in flight", metrics = local.dashboard_stage_queue_metrics["events"], stat = "Maximum" },
+    { title = "Dead-letter queues (every lane and events)", metrics = local.dashboard_dlq_metrics, stat = "Maximum" },
+    { title = "Oldest message age (s) per queue", metrics = local.dashboard_age_metrics, stat = "Maximum" },
+    { title = "Backlog per task, all lanes (what the autoscaling tracks)", metrics = local.dashboard_backlog_metrics, stat = "Average" },
     { title = "Running tasks", metrics = local.dashboard_task_metrics, stat = "Average" },
     { title = "GPU utilisation (%)", metrics = local.dashboard_gpu_metrics, stat = "Average" },
     { title = "GPU instances in service", metrics = local.dashboard_gpu_instances, stat = "Average" },

@@ -25,9 +25,27 @@ locals {
     Stack       = "ai-transcription"
   })
 
-  # The four services and the queue of each stage. The api consumes the events queue.
-  services     = ["api", "extract", "transcribe", "terms"]
-  queue_stages = ["extract", "transcribe", "terms", "events"]
+  # The four services and their queues, named as scribe.queues names them (LANE_QUEUES,
+  # EVENTS_QUEUE): each worker stage has three priority lanes, most urgent first,
+  # <stage>-high, <stage> (normal) and <stage>-low; the api consumes the events queue.
+  # The keys of local.queues are those logical names, so the queues, their DLQs, alarms
+  # and outputs are addressed aws_sqs_queue.stage["transcribe-high"] and so on.
+  services         = ["api", "extract", "transcribe", "terms"]
+  worker_stages    = ["extract", "transcribe", "terms"]
+  queue_priorities = ["high", "normal", "low"]
+  lane_queues = {
+    for pair in setproduct(local.worker_stages, local.queue_priorities) :
+    (pair[1] == "normal" ? pair[0] : "${pair[0]}-${pair[1]}") => { stage = pair[0], priority = pair[1] }
+  }
+  queues = merge(local.lane_queues, {
+    events = { stage = "events", priority = "normal" }
+  })
+  # The lanes of each stage, most urgent first (the order a worker polls them).
+  stage_lanes = {
+    for stage in local.worker_stages : stage => [
+      for priority in local.queue_priorities : priority == "normal" ? stage : "${stage}-${priority}"
+    ]
+  }
   queue_prefix = coalesce(var.queue_prefix, local.name)
 
   # Images live in the main account's ECR and are pulled cross-account.

@@ -39,13 +39,13 @@ output "queue_prefix" {
 }
 
 output "queue_urls" {
-  description = "Stage and events queue URLs, keyed by stage."
-  value       = { for stage, q in aws_sqs_queue.stage : stage => q.url }
+  description = "Queue URLs keyed by logical name (scribe.queues.ALL_QUEUES): the lanes extract-high, extract, extract-low, transcribe-high, ..., terms-low, and events."
+  value       = { for key, q in aws_sqs_queue.stage : key => q.url }
 }
 
 output "dead_letter_queue_urls" {
-  description = "Dead-letter queue URLs, keyed by stage."
-  value       = { for stage, q in aws_sqs_queue.dlq : stage => q.url }
+  description = "Dead-letter queue URLs, keyed like queue_urls (one per lane and one for events)."
+  value       = { for key, q in aws_sqs_queue.dlq : key => q.url }
 }
 
 output "bucket_names" {

@@ -183,7 +183,7 @@ variable "queue_prefix" {
 
 variable "queue_max_receives" {
   type        = number
-  description = "Deliveries of one message before SQS moves it to the stage's dead-letter queue (SCRIBE_QUEUE__MAX_RECEIVES)."
+  description = "Deliveries of one message before SQS moves it to its queue's dead-letter queue (SCRIBE_QUEUE__MAX_RECEIVES); the same for every lane and events."
   default     = 5
 }
 
@@ -206,7 +206,7 @@ variable "worker_heartbeat_interval_seconds" {
 
 variable "queue_message_retention_seconds" {
   type        = number
-  description = "How long a stage or events queue keeps an unconsumed message."
+  description = "How long a lane queue or the events queue keeps an unconsumed message."
   default     = 345600
 }
 
@@ -478,13 +478,13 @@ variable "gpu_instance_warmup_seconds" {
 
 variable "transcribe_backlog_per_task_target" {
   type        = number
-  description = "Target of (visible + in-flight messages) per running transcription task."
+  description = "Target of (visible + in-flight messages, summed over the transcribe-high, transcribe and transcribe-low lanes) per running transcription task."
   default     = 2
 }
 
 variable "cpu_worker_backlog_per_task_target" {
   type        = number
-  description = "Target of (visible + in-flight messages) per running extract or terms task."
+  description = "Target of (visible + in-flight messages, summed over the stage's three lanes) per running extract or terms task."
   default     = 5
 }
 
@@ -508,7 +508,7 @@ variable "scale_in_cooldown_seconds" {
 
 variable "scale_from_zero_evaluation_minutes" {
   type        = number
-  description = "Minutes messages must wait with nothing in flight before a worker service at zero gets its first task."
+  description = "Minutes messages must wait in any lane of a stage, with nothing in flight in its lanes, before a worker service at zero gets its first task."
   default     = 1
 }
 
@@ -524,7 +524,7 @@ variable "alarm_emails" {
 
 variable "oldest_message_age_threshold_seconds" {
   type        = map(number)
-  description = "Alarm threshold of ApproximateAgeOfOldestMessage per queue stage (extract, transcribe, terms, events)."
+  description = "Alarm threshold (s) of ApproximateAgeOfOldestMessage per stage (extract, transcribe, terms, events), which the normal lane and events use as it is; the high and low lanes get it times oldest_message_age_priority_factors. A key naming one lane (e.g. transcribe-low) sets that lane's threshold outright."
   default = {
     extract    = 900
     transcribe = 1800
@@ -535,6 +535,25 @@ variable "oldest_message_age_threshold_seconds" {
   validation {
     condition     = length(setsubtract(["extract", "transcribe", "terms", "events"], keys(var.oldest_message_age_threshold_seconds))) == 0
     error_message = "oldest_message_age_threshold_seconds must have the keys extract, transcribe, terms and events."
+  }
+
+  validation {
+    condition     = length(setsubtract(keys(var.oldest_message_age_threshold_seconds), ["extract-high", "extract", "extract-low", "transcribe-high", "transcribe", "transcribe-low", "terms-high", "terms", "terms-low", "events"])) == 0
+    error_message = "The keys of oldest_message_age_threshold_seconds are stages (extract, transcribe, terms, events) or lane queues (e.g. transcribe-high, terms-low)."
+  }
+}
+
+variable "oldest_message_age_priority_factors" {
+  type        = map(number)
+  description = "Multiplier of a stage's oldest-message-age threshold for its high and low lanes: a high lane alarms sooner, a low lane (which waits behind the others by design) later. The normal lane uses the stage's threshold as it is."
+  default = {
+    high = 0.5
+    low  = 4
+  }
+
+  validation {
+    condition     = length(setsubtract(keys(var.oldest_message_age_priority_factors), ["high", "low"])) == 0 && alltrue([for factor in values(var.oldest_message_age_priority_factors) : factor > 0])
+    error_message = "The keys of oldest_message_age_priority_factors are high and low (a missing one means 1), each with a positive factor."
   }
 }
 
@@ -558,7 +577,7 @@ variable "gpu_low_utilisation_percent" {
 
 variable "gpu_backlog_alarm_messages" {
   type        = number
-  description = "Visible transcribe messages above which a low GPU utilisation raises an alarm."
+  description = "Visible transcribe messages (summed over the three transcribe lanes) above which a low GPU utilisation raises an alarm."
   default     = 10
 }
 

@@ -8,10 +8,14 @@ validate` would if a provider could be downloaded here.
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import subprocess
 import sys
 from functools import cache
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import hcl2
@@ -28,7 +32,6 @@ COMPOSE_DIR = REPO / "deploy" / "compose"
 
 SERVICES = ("api", "extract", "transcribe", "terms")
 WORKERS = ("extract", "transcribe", "terms")
-QUEUE_STAGES = ("extract", "transcribe", "terms", "events")
 TEMPLATES = {
     "api": "api.json",
     "extract": "audio-extraction.json",
@@ -203,6 +206,82 @@ def settings_class() -> Any:
     from scribe.config import Settings
 
     return Settings
+
+
+@cache
+def app_queues() -> SimpleNamespace:
+    """The queue names of the scribe package (scribe.queues), never a hand-kept list."""
+    sys.path.insert(0, str(REPO / "src"))
+    import scribe.queues as queues
+    from scribe.domain.options import PRIORITIES, lanes
+
+    assert (*queues.LANE_QUEUES, queues.EVENTS_QUEUE) == queues.ALL_QUEUES
+    return SimpleNamespace(
+        all=tuple(queues.ALL_QUEUES),
+        lanes=tuple(queues.LANE_QUEUES),
+        stages=tuple(queues.STAGE_QUEUES),
+        events=queues.EVENTS_QUEUE,
+        priorities=tuple(PRIORITIES),
+        stage_lanes={stage: lanes(stage) for stage in queues.STAGE_QUEUES},
+    )
+
+
+# --------------------------------------------------------------------------------------
+# The root stack's queue locals, evaluated by Terraform itself (no provider needed)
+# --------------------------------------------------------------------------------------
+
+QUEUE_LOCALS = ("worker_stages", "queue_priorities", "lane_queues", "queues", "stage_lanes")
+
+
+def _terraform() -> str | None:
+    beside = Path(sys.executable).with_name("terraform")
+    return str(beside) if beside.is_file() else shutil.which("terraform")
+
+
+@cache
+def evaluated_queue_locals() -> dict[str, Any]:
+    """local.queues and local.stage_lanes of infra/terraform/main.tf as Terraform computes
+    them: the locals' expressions are copied into a provider-less scratch configuration,
+    applied (nothing but outputs) and read back with `terraform output -json`."""
+    terraform = _terraform()
+    if terraform is None:
+        pytest.skip("terraform is not installed (scripts/check_infra.sh puts it in .venv-infra)")
+    import tempfile
+
+    body = "\n".join(f"  {name} = {_hcl(root().locals[name])}" for name in QUEUE_LOCALS)
+    outputs = "\n".join(f'output "{name}" {{\n  value = local.{name}\n}}' for name in QUEUE_LOCALS)
+    env = {
+        **os.environ,
+        "CHECKPOINT_DISABLE": "1",
+        "TF_IN_AUTOMATION": "1",
+        "TF_CLI_CONFIG_FILE": os.devnull,
+    }
+    with tempfile.TemporaryDirectory(prefix="scribe-queue-locals-") as folder:
+        (Path(folder) / "main.tf").write_text(f"locals {{\n{body}\n}}\n\n{outputs}\n")
+        for args in (
+            ["init", "-input=false", "-no-color"],
+            ["apply", "-auto-approve", "-input=false", "-no-color", "-lock=false"],
+        ):
+            done = subprocess.run(
+                [terraform, *args], cwd=folder, env=env, capture_output=True, text=True
+            )
+            assert done.returncode == 0, f"terraform {args[0]}: {done.stdout}{done.stderr}"
+        done = subprocess.run(
+            [terraform, "output", "-json", "-no-color"],
+            cwd=folder,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+    return {name: value["value"] for name, value in json.loads(done.stdout).items()}
+
+
+def _hcl(value: Any) -> str:
+    """A parsed HCL value back as HCL source: literals as JSON, expressions bare."""
+    if isinstance(value, str) and value.startswith("${") and value.endswith("}"):
+        return _expr(value)
+    return json.dumps(value)
 
 
 @cache
@@ -399,13 +478,31 @@ def test_log_group_exists_in_the_stack(service: str) -> None:
     assert options["awslogs-region"] == "${common.region}"
 
 
+def test_terraform_creates_exactly_the_apps_queues() -> None:
+    """Terraform's queue keys are scribe.queues.ALL_QUEUES: the three priority lanes of each
+    stage (most urgent first, as scribe.domain.options.lanes orders them) and events."""
+    app = app_queues()
+    evaluated = evaluated_queue_locals()
+    assert evaluated["worker_stages"] == list(app.stages)
+    assert evaluated["queue_priorities"] == list(app.priorities)
+    assert set(evaluated["lane_queues"]) == set(app.lanes)
+    assert set(evaluated["queues"]) == set(app.all)
+    assert evaluated["stage_lanes"] == app.stage_lanes
+    for name, queue in evaluated["queues"].items():
+        if name == app.events:
+            assert queue == {"stage": "events", "priority": "normal"}
+        else:
+            assert name in app.stage_lanes[queue["stage"]], name
+            position = app.stage_lanes[queue["stage"]].index(name)
+            assert queue["priority"] == app.priorities[position], name
+
+
 def test_queues_named_by_the_task_definitions_exist() -> None:
     r = root()
-    assert set(r.locals["queue_stages"]) == set(QUEUE_STAGES)
     stage = r.resources[("aws_sqs_queue", "stage")]
     dlq = r.resources[("aws_sqs_queue", "dlq")]
-    assert stage["for_each"] == dlq["for_each"] == "${toset(local.queue_stages)}"
-    # The app derives <prefix>-<stage> and <prefix>-<stage>-dlq from SCRIBE_QUEUE__PREFIX.
+    assert stage["for_each"] == dlq["for_each"] == "${local.queues}"
+    # The app derives <prefix>-<queue> and <prefix>-<queue>-dlq from SCRIBE_QUEUE__PREFIX.
     assert stage["name"] == "${local.queue_prefix}-${each.key}"
     assert dlq["name"] == "${local.queue_prefix}-${each.key}-dlq"
     assert module_input("queue_prefix") == "local.queue_prefix"
@@ -414,15 +511,58 @@ def test_queues_named_by_the_task_definitions_exist() -> None:
         template_value("api", "common.queue_max_receives") == "${tostring(var.queue_max_receives)}"
     )
     assert module_input("queue_max_receives") == "var.queue_max_receives"
-    redrive = stage["redrive_policy"]
-    assert "aws_sqs_queue.dlq[each.key].arn" in redrive
-    assert "var.queue_max_receives" in redrive
-    assert "kms_master_key_id" in stage and "kms_master_key_id" in dlq
+    # Every queue, keyed by its logical name, reaches the module.
+    assert "aws_sqs_queue.stage" in module_input("queues")
+    assert "aws_sqs_queue.dlq" in module_input("dead_letter_queues")
     for service in SERVICES:
         env = {e["name"]: e["value"] for e in container(service)["environment"]}
         assert env["SCRIBE_QUEUE__BACKEND"] == "sqs"
         assert env["SCRIBE_QUEUE__PREFIX"] == "${common.queue_prefix}"
         assert env["SCRIBE_QUEUE__MAX_RECEIVES"] == "${common.queue_max_receives}"
+
+
+def test_every_queue_has_its_own_dead_letter_queue_with_a_redrive_policy() -> None:
+    """One DLQ per lane queue and one for events, each the target of exactly its queue's
+    redrive policy (maxReceiveCount = queue_max_receives) and redrivable only from it."""
+    r = root()
+    stage = r.resources[("aws_sqs_queue", "stage")]
+    dlq = r.resources[("aws_sqs_queue", "dlq")]
+    allow = r.resources[("aws_sqs_queue_redrive_allow_policy", "dlq")]
+    # Same keys everywhere, so every queue of ALL_QUEUES (test above) has its DLQ.
+    assert stage["for_each"] == dlq["for_each"] == allow["for_each"] == "${local.queues}"
+    redrive = stage["redrive_policy"]
+    assert "deadLetterTargetArn = aws_sqs_queue.dlq[each.key].arn" in redrive
+    assert "maxReceiveCount = var.queue_max_receives" in redrive
+    assert allow["queue_url"] == "${aws_sqs_queue.dlq[each.key].id}"
+    assert 'redrivePermission = "byQueue"' in allow["redrive_allow_policy"]
+    assert "sourceQueueArns = [aws_sqs_queue.stage[each.key].arn]" in allow["redrive_allow_policy"]
+    assert "redrive_policy" not in dlq, "a dead-letter queue dead-letters nowhere"
+    assert "kms_master_key_id" in stage and "kms_master_key_id" in dlq
+    assert r.variables["dlq_message_retention_seconds"]["default"] == 14 * 24 * 3600
+    # The module accepts exactly these keys (its validation lists the app's queues).
+    for variable in ("queues", "dead_letter_queues"):
+        condition = module().variables[variable]["validation"][0]["condition"]
+        listed = re.findall(r'"([a-z-]+)"', condition)
+        assert sorted(listed) == sorted(app_queues().all), variable
+    # An alarm per DLQ; an oldest-message-age alarm per queue.
+    alarms = r.resources
+    assert alarms[("aws_cloudwatch_metric_alarm", "dlq_not_empty")]["for_each"] == (
+        "${aws_sqs_queue.dlq}"
+    )
+    assert alarms[("aws_cloudwatch_metric_alarm", "oldest_message_age")]["for_each"] == (
+        "${aws_sqs_queue.stage}"
+    )
+    age_keys = r.variables["oldest_message_age_threshold_seconds"]["validation"][1]["condition"]
+    assert sorted(re.findall(r'"([a-z-]+)"', age_keys)) == sorted(app_queues().all)
+
+
+def test_each_service_consumes_its_lanes_most_urgent_first() -> None:
+    app = app_queues()
+    services = module().locals["services"]
+    assert services["api"]["queues"] == [app.events]
+    for worker in WORKERS:
+        assert services[worker]["queues"] == app.stage_lanes[worker], worker
+    assert set(app.stages) == set(WORKERS)
 
 
 def _group_defaults(group: str) -> Any:
@@ -504,17 +644,119 @@ def test_database_secret_reaches_the_api_only() -> None:
     assert 'each.key == "api"' in secret_statements[0]["for_each"]
 
 
-def test_workers_may_locate_but_not_read_their_dead_letter_queues() -> None:
-    """The SQS broker resolves <queue>-dlq next to each queue it opens (get_queue_url)."""
+def _task_statements() -> dict[str, dict[str, Any]]:
+    """The task-role policy's dynamic statements, keyed by Sid."""
     task = module().data[("aws_iam_policy_document", "task")]
-    by_sid = {d["statement"]["content"][0]["sid"]: d["statement"] for d in task["dynamic"]}
+    return {d["statement"]["content"][0]["sid"]: d["statement"] for d in task["dynamic"]}
+
+
+def test_workers_consume_their_lanes_and_may_locate_but_not_read_their_dead_letter_queues() -> None:
+    """A worker receives from the three lanes of its stage and sends events; its SQS broker
+    resolves <queue>-dlq next to each queue it opens (get_queue_url, counts) but never reads
+    a DLQ."""
+    m = module()
+    by_sid = _task_statements()
+
+    consume = by_sid["ConsumeOwnStageLanes"]
+    assert consume["for_each"] == "${each.value.worker ? [local.worker_lane_arns[each.key]] : []}"
+    assert m.locals["worker_lane_arns"] == (
+        "${{for key, svc in local.workers : key => [for queue in svc.queues : var.queues[queue].arn]}}"
+    )
+    assert set(consume["content"][0]["actions"]) == {
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility",
+        "sqs:GetQueueUrl",
+        "sqs:GetQueueAttributes",
+    }
+
+    send = by_sid["SendEvents"]
+    assert send["for_each"] == '${each.value.worker ? [var.queues["events"].arn] : []}'
+    assert "sqs:ReceiveMessage" not in send["content"][0]["actions"]
+
     locate = by_sid["LocateOwnDeadLetterQueues"]
-    assert "var.dead_letter_queues[each.value.queue].arn" in locate["for_each"]
-    assert 'var.dead_letter_queues["events"].arn' in locate["for_each"]
-    actions = set(locate["content"][0]["actions"])
-    assert actions == {"sqs:GetQueueUrl", "sqs:GetQueueAttributes"}
+    assert locate["for_each"] == "${each.value.worker ? [local.worker_dlq_arns[each.key]] : []}"
+    dlqs = m.locals["worker_dlq_arns"]
+    assert 'concat(svc.queues, ["events"])' in dlqs
+    assert "var.dead_letter_queues[queue].arn" in dlqs
+    assert set(locate["content"][0]["actions"]) == {"sqs:GetQueueUrl", "sqs:GetQueueAttributes"}
+
+    # No worker statement may read, delete or redrive through any dead-letter queue.
+    for sid, statement in by_sid.items():
+        if "each.value.worker" in statement["for_each"] and sid != "LocateOwnDeadLetterQueues":
+            assert "dead_letter" not in statement["for_each"], sid
+
+
+def test_the_api_enqueues_every_lane_and_redrives_every_dead_letter_queue() -> None:
+    m = module()
+    by_sid = _task_statements()
+    enqueue = by_sid["EnqueueStageLanes"]
+    assert enqueue["for_each"] == '${each.key == "api" ? [local.lane_queue_arns] : []}'
+    assert m.locals["lane_queue_arns"] == '${[for key, q in var.queues : q.arn if key != "events"]}'
+    assert "sqs:SendMessage" in enqueue["content"][0]["actions"]
+    assert "sqs:ReceiveMessage" not in enqueue["content"][0]["actions"]
+
+    events = by_sid["ConsumeEvents"]
+    assert events["for_each"] == '${each.key == "api" ? [var.queues["events"].arn] : []}'
+    assert {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:SendMessage"} <= set(
+        events["content"][0]["actions"]
+    )
+
     redrive = by_sid["InspectAndRedriveDeadLetters"]
-    assert 'each.key == "api"' in redrive["for_each"]
+    assert redrive["for_each"] == '${each.key == "api" ? [local.dlq_arns] : []}'
+    assert m.locals["dlq_arns"] == "${[for key, q in var.dead_letter_queues : q.arn]}"
+    assert {
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+        "sqs:StartMessageMoveTask",
+    } <= set(redrive["content"][0]["actions"])
+
+
+def test_workers_scale_on_the_backlog_of_all_their_lanes() -> None:
+    m = module()
+    lane_sum = {
+        "visible": "ApproximateNumberOfMessagesVisible",
+        "inflight": "ApproximateNumberOfMessagesNotVisible",
+    }
+    for metric_id in lane_sum:
+        assert m.locals[f"lanes_{metric_id}_sum"] == (
+            '${{for key, ids in local.lane_metric_ids : key => join(" + ", '
+            f'[for queue in local.workers[key].queues : "FILL({metric_id}_${{ids[queue]}}, 0)"])}}}}'
+        )
+
+    policy = m.resources[("aws_appautoscaling_policy", "backlog_per_task")]
+    assert policy["for_each"] == "${local.workers}"
+    spec = policy["target_tracking_scaling_policy_configuration"][0]
+    custom = spec["customized_metric_specification"][0]
+    per_lane = {
+        d["metrics"]["content"][0]["id"].split("_")[0]: d["metrics"] for d in custom["dynamic"]
+    }
+    assert set(per_lane) == set(lane_sum)
+    for metric_id, metric_name in lane_sum.items():
+        block = per_lane[metric_id]
+        assert block["for_each"] == "${each.value.queues}", "one metric per lane"
+        metric = block["content"][0]["metric_stat"][0]["metric"][0]
+        assert metric["namespace"] == "AWS/SQS" and metric["metric_name"] == metric_name
+        assert metric["dimensions"][0]["value"] == "${var.queues[metrics.value].name}"
+    returned = [q for q in custom["metrics"] if q.get("return_data") is True]
+    assert len(returned) == 1
+    assert returned[0]["expression"] == (
+        "(${local.lanes_visible_sum[each.key]} + ${local.lanes_inflight_sum[each.key]}) / tasks"
+    )
+    tasks = next(q for q in custom["metrics"] if q["id"] == "tasks")
+    assert tasks["metric_stat"][0]["metric"][0]["metric_name"] == "RunningTaskCount"
+    assert spec["target_value"] == "${local.backlog_targets[each.key]}"
+    assert m.locals["backlog_targets"]["transcribe"] == "${var.transcribe_backlog_per_task_target}"
+
+    alarm = m.resources[("aws_cloudwatch_metric_alarm", "scale_from_zero")]
+    assert alarm["alarm_actions"] == ["${aws_appautoscaling_policy.scale_from_zero[each.key].arn}"]
+    queries = {q["id"]: q for q in alarm["metric_query"]}
+    assert queries["visible"]["expression"] == "${local.lanes_visible_sum[each.key]}"
+    assert queries["inflight"]["expression"] == "${local.lanes_inflight_sum[each.key]}"
+    assert queries["waiting_idle"]["return_data"] is True
+    for block in alarm["dynamic"]:
+        assert block["metric_query"]["for_each"] == "${each.value.queues}"
 
 
 def test_rds_is_private_encrypted_with_a_managed_password() -> None:
@@ -803,16 +1045,41 @@ def test_compose_wiring() -> None:
     assert devices[0]["capabilities"] == ["gpu"]
 
 
+def _elasticmq_queues(conf: str) -> dict[str, str | None]:
+    """Each queue block of elasticmq.conf and the DLQ its deadLettersQueue names."""
+    body = conf[conf.index("\nqueues {") :]
+    found: dict[str, str | None] = {}
+    for match in re.finditer(r'^  "([^"]+)" \{\n(.*?)^  \}$', body, flags=re.M | re.S):
+        dead = re.search(r'deadLettersQueue \{\s*name = "([^"]+)"', match[2])
+        found[match[1]] = dead[1] if dead else None
+    return found
+
+
 def test_elasticmq_config_matches_the_queue_settings() -> None:
     conf = (COMPOSE_DIR / "elasticmq" / "elasticmq.conf").read_text()
     shared = read_env_file(ENV_DIR / "shared.env")
     prefix = shared["SCRIBE_QUEUE__PREFIX"]
-    for stage in QUEUE_STAGES:
-        queue = f"{prefix}-{stage}"
-        assert f'"{queue}" {{' in conf
-        assert f'"{queue}-dlq" {{' in conf
-        assert f'name = "{queue}-dlq"' in conf
+    expected = {f"{prefix}-{name}" for name in app_queues().all}
+    queues = _elasticmq_queues(conf)
+    assert set(queues) == expected | {f"{q}-dlq" for q in expected}
+    for queue in expected:
+        assert queues[queue] == f"{queue}-dlq", f"{queue}: its own dead-letter queue"
+        assert queues[f"{queue}-dlq"] is None, f"{queue}-dlq dead-letters nowhere"
     receives = re.findall(r"maxReceiveCount = (\d+)", conf)
-    assert receives and set(receives) == {shared["SCRIBE_QUEUE__MAX_RECEIVES"]}
+    assert len(receives) == len(expected)
+    assert set(receives) == {shared["SCRIBE_QUEUE__MAX_RECEIVES"]}
     visibility = set(re.findall(r"defaultVisibilityTimeout = (\d+) seconds", conf))
     assert visibility == {shared["SCRIBE_QUEUE__VISIBILITY_TIMEOUT"]}
+
+
+def test_compose_waits_for_every_queue() -> None:
+    """The queues-ready one-shot waits for exactly the queues and DLQs the app opens."""
+    yaml = pytest.importorskip("yaml")
+    base = yaml.safe_load((COMPOSE_DIR / "compose.yaml").read_text())
+    script = base["services"]["queues-ready"]["command"][-1]
+    lines = [line for line in script.splitlines() if line.startswith(("queues =", "names ="))]
+    namespace: dict[str, Any] = {}
+    exec("\n".join(lines), namespace)
+    prefix = read_env_file(ENV_DIR / "shared.env")["SCRIBE_QUEUE__PREFIX"]
+    expected = {f"{prefix}-{name}{dlq}" for name in app_queues().all for dlq in ("", "-dlq")}
+    assert set(namespace["names"]) == expected

@@ -1,16 +1,20 @@
 ################################################################################
 # Service autoscaling.
 #
-# Workers scale on their own queue's backlog per task, computed by CloudWatch metric
-# math from AWS-published metrics:
-#     (ApproximateNumberOfMessagesVisible + ApproximateNumberOfMessagesNotVisible)
+# Workers scale on the backlog per task of ALL the priority lanes of their stage
+# (<stage>-high, <stage>, <stage>-low), computed by CloudWatch metric math from
+# AWS-published metrics:
+#     sum over the three lanes of (ApproximateNumberOfMessagesVisible
+#                                  + ApproximateNumberOfMessagesNotVisible)
 #       / ECS/ContainerInsights RunningTaskCount
-# In-flight messages count as load so a busy task is never scaled in mid-video.
-# The app's own Scribe/BacklogPerTask metric (dimension QueueName) shows the same on the
-# dashboard, but the policy does not depend on it: at zero tasks nobody would publish it.
+# One worker serves all three lanes (high first), so the lanes add up to its load; a
+# backlog in the low lane alone scales out just as much as one in the normal lane.
+# In-flight messages count as load so a busy task is never scaled in mid-video. Each lane
+# term is FILL(..., 0): a lane nobody has touched for hours publishes no datapoints, and a
+# missing term must not blank out the sum.
 #
 # Target tracking cannot leave zero (0 tasks x any ratio = 0), so a step policy adds
-# the first task when messages wait and none is in flight.
+# the first task when messages wait in any lane and none is in flight in any lane.
 # The api scales on CPU. Instances follow through capacity-provider managed scaling.
 ################################################################################
 
@@ -19,6 +23,25 @@ locals {
     extract    = var.cpu_worker_backlog_per_task_target
     transcribe = var.transcribe_backlog_per_task_target
     terms      = var.cpu_worker_backlog_per_task_target
+  }
+
+  # Metric-math IDs of each worker's lanes (transcribe-high -> transcribe_high) and the
+  # sums over its lanes: visible, in flight, and both.
+  lane_metric_ids = {
+    for key, svc in local.workers : key => {
+      for queue in svc.queues : queue => replace(queue, "-", "_")
+    }
+  }
+  lanes_visible_sum = {
+    for key, ids in local.lane_metric_ids :
+    key => join(" + ", [for queue in local.workers[key].queues : "FILL(visible_${ids[queue]}, 0)"])
+  }
+  lanes_inflight_sum = {
+    for key, ids in local.lane_metric_ids :
+    key => join(" + ", [for queue in local.workers[key].queues : "FILL(inflight_${ids[queue]}, 0)"])
+  }
+  lane_names = {
+    for key, svc in local.workers : key => join(", ", [for queue in svc.queues : var.queues[queue].name])
   }
 }
 
@@ -64,37 +87,43 @@ resource "aws_appautoscaling_policy" "backlog_per_task" {
     scale_out_cooldown = var.scale_out_cooldown_seconds
 
     customized_metric_specification {
-      metrics {
-        id          = "visible"
-        label       = "Messages waiting in ${var.queues[each.value.queue].name}"
-        return_data = false
+      dynamic "metrics" {
+        for_each = each.value.queues
+        content {
+          id          = "visible_${local.lane_metric_ids[each.key][metrics.value]}"
+          label       = "Messages waiting in ${var.queues[metrics.value].name}"
+          return_data = false
 
-        metric_stat {
-          stat = "Sum"
-          metric {
-            namespace   = "AWS/SQS"
-            metric_name = "ApproximateNumberOfMessagesVisible"
-            dimensions {
-              name  = "QueueName"
-              value = var.queues[each.value.queue].name
+          metric_stat {
+            stat = "Sum"
+            metric {
+              namespace   = "AWS/SQS"
+              metric_name = "ApproximateNumberOfMessagesVisible"
+              dimensions {
+                name  = "QueueName"
+                value = var.queues[metrics.value].name
+              }
             }
           }
         }
       }
 
-      metrics {
-        id          = "inflight"
-        label       = "Messages in flight in ${var.queues[each.value.queue].name}"
-        return_data = false
+      dynamic "metrics" {
+        for_each = each.value.queues
+        content {
+          id          = "inflight_${local.lane_metric_ids[each.key][metrics.value]}"
+          label       = "Messages in flight in ${var.queues[metrics.value].name}"
+          return_data = false
 
-        metric_stat {
-          stat = "Sum"
-          metric {
-            namespace   = "AWS/SQS"
-            metric_name = "ApproximateNumberOfMessagesNotVisible"
-            dimensions {
-              name  = "QueueName"
-              value = var.queues[each.value.queue].name
+          metric_stat {
+            stat = "Sum"
+            metric {
+              namespace   = "AWS/SQS"
+              metric_name = "ApproximateNumberOfMessagesNotVisible"
+              dimensions {
+                name  = "QueueName"
+                value = var.queues[metrics.value].name
+              }
             }
           }
         }
@@ -124,8 +153,8 @@ resource "aws_appautoscaling_policy" "backlog_per_task" {
 
       metrics {
         id          = "backlog_per_task"
-        label       = "Backlog per ${each.key} task"
-        expression  = "(visible + inflight) / tasks"
+        label       = "Backlog per ${each.key} task, all lanes"
+        expression  = "(${local.lanes_visible_sum[each.key]} + ${local.lanes_inflight_sum[each.key]}) / tasks"
         return_data = true
       }
     }
@@ -155,7 +184,7 @@ resource "aws_appautoscaling_policy" "scale_from_zero" {
 resource "aws_cloudwatch_metric_alarm" "scale_from_zero" {
   for_each            = local.workers
   alarm_name          = "${var.name}-${each.key}-waiting-with-nothing-in-flight"
-  alarm_description   = "Messages wait in ${var.queues[each.value.queue].name} and no ${each.key} task holds any: add a task (scale from zero)."
+  alarm_description   = "Messages wait in the ${each.key} lanes (${local.lane_names[each.key]}) and no ${each.key} task holds any: add a task (scale from zero)."
   comparison_operator = "GreaterThanOrEqualToThreshold"
   threshold           = 1
   evaluation_periods  = var.scale_from_zero_evaluation_minutes
@@ -163,30 +192,50 @@ resource "aws_cloudwatch_metric_alarm" "scale_from_zero" {
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_appautoscaling_policy.scale_from_zero[each.key].arn]
 
-  metric_query {
-    id = "visible"
-    metric {
-      namespace   = "AWS/SQS"
-      metric_name = "ApproximateNumberOfMessagesVisible"
-      period      = 60
-      stat        = "Maximum"
-      dimensions = {
-        QueueName = var.queues[each.value.queue].name
+  dynamic "metric_query" {
+    for_each = each.value.queues
+    content {
+      id = "visible_${local.lane_metric_ids[each.key][metric_query.value]}"
+      metric {
+        namespace   = "AWS/SQS"
+        metric_name = "ApproximateNumberOfMessagesVisible"
+        period      = 60
+        stat        = "Maximum"
+        dimensions = {
+          QueueName = var.queues[metric_query.value].name
+        }
+      }
+    }
+  }
+
+  dynamic "metric_query" {
+    for_each = each.value.queues
+    content {
+      id = "inflight_${local.lane_metric_ids[each.key][metric_query.value]}"
+      metric {
+        namespace   = "AWS/SQS"
+        metric_name = "ApproximateNumberOfMessagesNotVisible"
+        period      = 60
+        stat        = "Maximum"
+        dimensions = {
+          QueueName = var.queues[metric_query.value].name
+        }
       }
     }
   }
 
   metric_query {
-    id = "inflight"
-    metric {
-      namespace   = "AWS/SQS"
-      metric_name = "ApproximateNumberOfMessagesNotVisible"
-      period      = 60
-      stat        = "Maximum"
-      dimensions = {
-        QueueName = var.queues[each.value.queue].name
-      }
-    }
+    id          = "visible"
+    label       = "Messages waiting, all ${each.key} lanes"
+    expression  = local.lanes_visible_sum[each.key]
+    return_data = false
+  }
+
+  metric_query {
+    id          = "inflight"
+    label       = "Messages in flight, all ${each.key} lanes"
+    expression  = local.lanes_inflight_sum[each.key]
+    return_data = false
   }
 
   metric_query {

@@ -2,11 +2,15 @@
 # IAM: one execution role and one task role per service, each with only what that
 # service does. Execution roles pull images (cross-account ECR), write their own log
 # group and - the api's only - read the database URL secret. Task roles:
-#   api        sends to the stage queues, consumes events, manages the DLQs (redrive),
-#              reads media, writes artifacts and the archive
-#   extract    consumes extract, sends events, reads media, writes artifacts
-#   transcribe consumes transcribe, sends events, writes artifacts, writes the model cache
-#   terms      consumes terms, sends events, writes artifacts
+#   api        sends to every lane queue (<stage>-high, <stage>, <stage>-low), consumes
+#              events, reads, deletes and redrives every DLQ (the dead-letter watcher,
+#              `scribe dlq list|redrive`), reads media, writes artifacts and the archive
+#   extract    consumes the three extract lanes, sends events, reads media, writes artifacts
+#   transcribe consumes the three transcribe lanes, sends events, writes artifacts, writes
+#              the model cache
+#   terms      consumes the three terms lanes, sends events, writes artifacts
+# Workers may look up (GetQueueUrl, GetQueueAttributes) the DLQs of their lanes and of
+# events, never read them.
 ################################################################################
 
 data "aws_iam_policy_document" "ecs_tasks_assume" {
@@ -110,12 +114,22 @@ resource "aws_iam_role" "task" {
 }
 
 locals {
-  stage_queue_arns = [for stage, q in var.queues : q.arn if stage != "events"]
-  dlq_arns         = [for stage, q in var.dead_letter_queues : q.arn]
-  artifacts_rw     = [var.artifacts_bucket_arn, "${var.artifacts_bucket_arn}/*"]
-  media_read       = [var.media_bucket_arn, "${var.media_bucket_arn}/*"]
-  archive_write    = [var.archive_bucket_arn, "${var.archive_bucket_arn}/*"]
-  shared_rw        = flatten([for arn in var.shared_bucket_arns : [arn, "${arn}/*"]])
+  # Every lane queue (all but events) and every dead-letter queue, for the api.
+  lane_queue_arns = [for key, q in var.queues : q.arn if key != "events"]
+  dlq_arns        = [for key, q in var.dead_letter_queues : q.arn]
+  # Per worker: the lanes it consumes, and the DLQs its SQS broker resolves next to them
+  # (its lanes' and the events queue's).
+  worker_lane_arns = {
+    for key, svc in local.workers : key => [for queue in svc.queues : var.queues[queue].arn]
+  }
+  worker_dlq_arns = {
+    for key, svc in local.workers :
+    key => [for queue in concat(svc.queues, ["events"]) : var.dead_letter_queues[queue].arn]
+  }
+  artifacts_rw  = [var.artifacts_bucket_arn, "${var.artifacts_bucket_arn}/*"]
+  media_read    = [var.media_bucket_arn, "${var.media_bucket_arn}/*"]
+  archive_write = [var.archive_bucket_arn, "${var.archive_bucket_arn}/*"]
+  shared_rw     = flatten([for arn in var.shared_bucket_arns : [arn, "${arn}/*"]])
   # Which EFS access points each service mounts, and which buckets it reads.
   reads_media = {
     api        = true
@@ -128,11 +142,12 @@ locals {
 data "aws_iam_policy_document" "task" {
   for_each = local.services
 
-  # Workers: consume their own stage queue and report on the events queue.
+  # Workers: consume the three priority lanes of their own stage and report on the
+  # events queue.
   dynamic "statement" {
-    for_each = each.value.worker ? [var.queues[each.value.queue].arn] : []
+    for_each = each.value.worker ? [local.worker_lane_arns[each.key]] : []
     content {
-      sid = "ConsumeOwnStageQueue"
+      sid = "ConsumeOwnStageLanes"
       actions = [
         "sqs:ReceiveMessage",
         "sqs:DeleteMessage",
@@ -140,7 +155,7 @@ data "aws_iam_policy_document" "task" {
         "sqs:GetQueueUrl",
         "sqs:GetQueueAttributes",
       ]
-      resources = [statement.value]
+      resources = statement.value
     }
   }
 
@@ -154,9 +169,10 @@ data "aws_iam_policy_document" "task" {
   }
 
   # The scribe SQS broker resolves each queue together with its dead-letter queue and
-  # reports both depths (its metrics), so a worker may look up - not read - those DLQs.
+  # reports both depths (its metrics), so a worker may look up - not read - the DLQs of
+  # its three lanes and of the events queue.
   dynamic "statement" {
-    for_each = each.value.worker ? [[var.dead_letter_queues[each.value.queue].arn, var.dead_letter_queues["events"].arn]] : []
+    for_each = each.value.worker ? [local.worker_dlq_arns[each.key]] : []
     content {
       sid       = "LocateOwnDeadLetterQueues"
       actions   = ["sqs:GetQueueUrl", "sqs:GetQueueAttributes"]
@@ -164,11 +180,12 @@ data "aws_iam_policy_document" "task" {
     }
   }
 
-  # The api: enqueue stages, consume events, inspect and redrive the dead letters.
+  # The api: enqueue stages in any lane, consume events, inspect and redrive the dead
+  # letters of every queue (a redrive sends each dead letter back to its own lane).
   dynamic "statement" {
-    for_each = each.key == "api" ? [local.stage_queue_arns] : []
+    for_each = each.key == "api" ? [local.lane_queue_arns] : []
     content {
-      sid       = "EnqueueStages"
+      sid       = "EnqueueStageLanes"
       actions   = ["sqs:SendMessage", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"]
       resources = statement.value
     }

@@ -11,14 +11,16 @@ locals {
   models_dir = "/models"
   jobs_dir   = "/jobs"
 
-  # One entry per service. `queue` is the stage queue a worker consumes.
+  # One entry per service. `queues` are the queues it receives from, most urgent first:
+  # a worker polls the three priority lanes of its stage (<stage>-high, <stage>,
+  # <stage>-low, as scribe.domain.options.lanes names them); the api consumes events.
   services = {
     api = {
       template    = "api.json"
       launch_type = "FARGATE"
       efs_volumes = ["jobs"]
       port        = 8000
-      queue       = "events"
+      queues      = ["events"]
       worker      = false
     }
     extract = {
@@ -26,7 +28,7 @@ locals {
       launch_type = "FARGATE"
       efs_volumes = ["jobs"]
       port        = 9100
-      queue       = "extract"
+      queues      = ["extract-high", "extract", "extract-low"]
       worker      = true
     }
     transcribe = {
@@ -34,7 +36,7 @@ locals {
       launch_type = "EC2"
       efs_volumes = ["models", "jobs"]
       port        = 9100
-      queue       = "transcribe"
+      queues      = ["transcribe-high", "transcribe", "transcribe-low"]
       worker      = true
     }
     terms = {
@@ -42,7 +44,7 @@ locals {
       launch_type = "FARGATE"
       efs_volumes = ["jobs"]
       port        = 9100
-      queue       = "terms"
+      queues      = ["terms-high", "terms", "terms-low"]
       worker      = true
     }
   }

@@ -93,7 +93,7 @@ variable "ecr_repository_arns" {
 
 variable "queue_prefix" {
   type        = string
-  description = "Prefix of the queue names (SCRIBE_QUEUE__PREFIX); the app derives <prefix>-<stage> and <prefix>-<stage>-dlq."
+  description = "Prefix of the queue names (SCRIBE_QUEUE__PREFIX); the app derives <prefix>-<queue> and <prefix>-<queue>-dlq for every queue of scribe.queues.ALL_QUEUES."
 }
 
 variable "queues" {
@@ -101,7 +101,12 @@ variable "queues" {
     arn  = string
     name = string
   }))
-  description = "The stage and events queues, keyed by stage (extract, transcribe, terms, events)."
+  description = "Every queue, keyed by its logical name (scribe.queues.ALL_QUEUES): the priority lanes <stage>-high, <stage> and <stage>-low of extract, transcribe and terms, and events."
+
+  validation {
+    condition     = length(setsubtract(["extract-high", "extract", "extract-low", "transcribe-high", "transcribe", "transcribe-low", "terms-high", "terms", "terms-low", "events"], keys(var.queues))) == 0
+    error_message = "The queues must include extract-high, extract, extract-low, transcribe-high, transcribe, transcribe-low, terms-high, terms, terms-low and events."
+  }
 }
 
 variable "dead_letter_queues" {
@@ -109,7 +114,12 @@ variable "dead_letter_queues" {
     arn  = string
     name = string
   }))
-  description = "The dead-letter queues, keyed by stage."
+  description = "The dead-letter queue of every queue, keyed like `queues` (one DLQ per lane and one for events)."
+
+  validation {
+    condition     = length(setsubtract(["extract-high", "extract", "extract-low", "transcribe-high", "transcribe", "transcribe-low", "terms-high", "terms", "terms-low", "events"], keys(var.dead_letter_queues))) == 0
+    error_message = "The dead-letter queues must include one per lane (extract-high, extract, extract-low, transcribe-high, transcribe, transcribe-low, terms-high, terms, terms-low) and one for events."
+  }
 }
 
 variable "queue_max_receives" {
@@ -259,7 +269,7 @@ variable "enable_execute_command" {
 
 variable "metrics_namespace" {
   type        = string
-  description = "CloudWatch namespace of the app's custom metrics (BacklogPerTask, JobsCompleted, JobsFailed)."
+  description = "CloudWatch namespace of the app's custom metrics (JobsCompleted, JobsFailed, StageDuration, ...)."
   default     = "Scribe"
 }
 
@@ -269,13 +279,13 @@ variable "metrics_namespace" {
 
 variable "transcribe_backlog_per_task_target" {
   type        = number
-  description = "Target of (visible + in-flight messages) per running transcription task."
+  description = "Target of (visible + in-flight messages, summed over the transcribe lanes) per running transcription task."
   default     = 2
 }
 
 variable "cpu_worker_backlog_per_task_target" {
   type        = number
-  description = "Target of (visible + in-flight messages) per running extract or terms task."
+  description = "Target of (visible + in-flight messages, summed over the stage's lanes) per running extract or terms task."
   default     = 5
 }
 
@@ -309,6 +319,6 @@ variable "worker_warmup_seconds" {
 
 variable "scale_from_zero_evaluation_minutes" {
   type        = number
-  description = "Minutes messages must wait with nothing in flight before the scale-from-zero step adds a task."
+  description = "Minutes messages must wait in any lane of a stage, with nothing in flight in its lanes, before the scale-from-zero step adds a task."
   default     = 1
 }
