@@ -660,7 +660,7 @@ def test_workers_consume_their_lanes_and_may_locate_but_not_read_their_dead_lett
     consume = by_sid["ConsumeOwnStageLanes"]
     assert consume["for_each"] == "${each.value.worker ? [local.worker_lane_arns[each.key]] : []}"
     assert m.locals["worker_lane_arns"] == (
-        "${{for key, svc in local.workers : key => [for queue in svc.queues : var.queues[queue].arn]}}"
+        "${{for key, svc in local.workers : key => [for queue in svc.queues : var.queues[queue].arn]}}"  # noqa: E501 - the HCL expression as Terraform writes it
     )
     assert set(consume["content"][0]["actions"]) == {
         "sqs:ReceiveMessage",
@@ -722,7 +722,7 @@ def test_workers_scale_on_the_backlog_of_all_their_lanes() -> None:
     for metric_id in lane_sum:
         assert m.locals[f"lanes_{metric_id}_sum"] == (
             '${{for key, ids in local.lane_metric_ids : key => join(" + ", '
-            f'[for queue in local.workers[key].queues : "FILL({metric_id}_${{ids[queue]}}, 0)"])}}}}'
+            f'[for queue in local.workers[key].queues : "FILL({metric_id}_${{ids[queue]}}, 0)"])}}}}'  # noqa: E501
         )
 
     policy = m.resources[("aws_appautoscaling_policy", "backlog_per_task")]
