@@ -181,6 +181,22 @@ class WorkerSettings(BaseModel):
     )
 
 
+class WatchdogSettings(BaseModel):
+    """Finds jobs nothing is working on (a worker vanished, a message was lost)."""
+
+    interval: float = Field(default=30.0, gt=0, description="Seconds between two looks.")
+    stale_after: float = Field(
+        default=600.0,
+        gt=0,
+        description="Seconds without word from a job's worker (workers report every heartbeat) "
+        "before the watchdog steps in; also how long a queued job may wait while its queues "
+        "are empty (its message was lost).",
+    )
+    max_restarts: int = Field(
+        default=2, ge=0, description="Times a stalled stage is sent again before the job fails."
+    )
+
+
 class ApiSettings(BaseModel):
     """The HTTP api, web UI and orchestrator."""
 
@@ -223,6 +239,12 @@ class IngestSettings(BaseModel):
         default="",
         description="The S3 bucket of the media library that `s3://bucket/key` sources may name; "
         "empty refuses S3 sources.",
+    )
+    max_audio_seconds: float = Field(
+        default=6 * 3600.0,
+        gt=0,
+        description="Longest audio the extract stage decodes; longer (or a file that only "
+        "claims to be that long) fails with a reason instead of filling the disk.",
     )
     media_endpoint_url: str | None = Field(
         default=None,
@@ -362,6 +384,7 @@ class Settings(BaseSettings):
     terms: TermsSettings = Field(default_factory=TermsSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    watchdog: WatchdogSettings = Field(default_factory=WatchdogSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     presets: PresetsSettings = Field(default_factory=PresetsSettings)

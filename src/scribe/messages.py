@@ -35,6 +35,7 @@ class EventType(StrEnum):
 
     STARTED = "stage.started"
     PROGRESS = "stage.progress"
+    HEARTBEAT = "stage.heartbeat"
     RETRYING = "stage.retrying"
     COMPLETED = "stage.completed"
     FAILED = "stage.failed"

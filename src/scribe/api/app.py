@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
             backends.store,
             webhooks=settings.webhooks,
             emf=settings.metrics.emf,
+            watchdog=settings.watchdog,
         )
         collector = register(library_collector(backends))
         dispatcher = WebhookDispatcher(backends.engine, settings.webhooks)

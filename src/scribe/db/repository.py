@@ -70,6 +70,7 @@ def list_jobs(
     text_query: str | None = None,
     after: tuple[datetime, str] | None = None,
     states: Sequence[JobState] | None = None,
+    updated_before: datetime | None = None,
 ) -> list[Job]:
     """Newest jobs first, filtered; ``after`` is the (created_at, id) of the previous page's
     last job (cursor pagination)."""
@@ -82,6 +83,8 @@ def list_jobs(
         query = query.where(jobs.c.created_at < created_before)
     if created_after is not None:
         query = query.where(jobs.c.created_at >= created_after)
+    if updated_before is not None:
+        query = query.where(jobs.c.updated_at < updated_before)
     if collection_id is not None:
         query = query.where(jobs.c.collection_id == collection_id)
     if text_query:

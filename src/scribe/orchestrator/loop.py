@@ -7,21 +7,25 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from datetime import timedelta
 
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
 from scribe import artifacts
-from scribe.config import WebhookSettings
+from scribe.config import WatchdogSettings, WebhookSettings
 from scribe.db import repository as repo
+from scribe.db.tables import utcnow
 from scribe.domain.jobs import Job, JobState, Stage
+from scribe.domain.options import lanes
 from scribe.domain.terms import TermsResult
 from scribe.domain.transcript import Transcript
 from scribe.errors import NotFoundError
 from scribe.messages import EventType, StageEvent, StageTask
 from scribe.observability.context import job_context
 from scribe.observability.metrics import EmfWriter
-from scribe.orchestrator.machine import apply_event, fail_job
+from scribe.orchestrator.machine import apply_event, fail_job, restart_stage, stale_jobs
 from scribe.queues import EVENTS_QUEUE, LANE_QUEUES
 from scribe.queues.base import QueueBroker
 from scribe.storage.base import BlobStore
@@ -41,6 +45,7 @@ class Orchestrator:
         webhooks: WebhookSettings | None = None,
         batch: int = 10,
         emf: bool = False,
+        watchdog: WatchdogSettings | None = None,
     ) -> None:
         self.engine = engine
         self.broker = broker
@@ -51,6 +56,8 @@ class Orchestrator:
         self.batch = batch
         self._stop = threading.Event()
         self._outbox_lock = threading.Lock()
+        self.watchdog_settings = watchdog or WatchdogSettings()
+        self._last_watch = time.monotonic()
 
     def flush_outbox(self) -> int:
         """Send every pending outbox message; returns how many were sent.
@@ -176,11 +183,40 @@ class Orchestrator:
                 queue.delete_dead(message.receipt)
         return failed
 
+    def watch(self) -> dict[str, str]:
+        """Restart (or fail) jobs that nothing is working on; returns job id → action."""
+        policy = self.watchdog_settings
+        older_than = utcnow() - timedelta(seconds=policy.stale_after)
+        actions: dict[str, str] = {}
+
+        def lanes_empty(stage: Stage) -> bool:
+            counts = [self.broker.queue(name).counts() for name in lanes(stage.value)]
+            return all(c.visible == 0 and c.in_flight == 0 for c in counts)
+
+        with self.engine.begin() as conn:
+            for job in stale_jobs(conn, older_than=older_than, lanes_empty=lanes_empty):
+                with job_context(job_id=job.id, request_id=job.request_id):
+                    action = restart_stage(
+                        conn,
+                        job=job,
+                        max_restarts=policy.max_restarts,
+                        idle_seconds=policy.stale_after,
+                        webhooks=self.webhooks,
+                    )
+                    log.warning("watchdog: job stalled, %s", action)
+                actions[job.id] = action
+        if actions:
+            self.flush_outbox()
+        return actions
+
     def step(self, *, wait_seconds: float = 0.0) -> int:
-        """One round: outbox, events, dead letters."""
+        """One round: outbox, events, dead letters, and now and then the watchdog."""
         self.flush_outbox()
         handled = self.process_events(wait_seconds=wait_seconds)
         self.sweep_dead_letters()
+        if time.monotonic() - self._last_watch >= self.watchdog_settings.interval:
+            self._last_watch = time.monotonic()
+            self.watch()
         return handled
 
     def run(self, *, wait_seconds: float = 1.0) -> None:

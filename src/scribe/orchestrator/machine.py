@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -145,6 +146,8 @@ def apply_event(
         repo.upsert_stage_run(conn, job_id=job.id, stage=event.stage, progress=share)
         repo.update_job(conn, job_id=job.id, progress=progress)
         _notify_progress(conn, job, progress, webhooks)
+    elif event.type == EventType.HEARTBEAT:
+        repo.update_job(conn, job_id=job.id)  # the watchdog reads updated_at
     elif event.type == EventType.RETRYING:
         repo.upsert_stage_run(
             conn, job_id=job.id, stage=event.stage, attempts=event.attempt, error=event.error
@@ -348,3 +351,57 @@ def rerun_terms(conn: Connection, *, job_id: str) -> Job:
     updated = repo.get_job(conn, job_id=job_id)
     assert updated is not None
     return updated
+
+
+def stale_jobs(
+    conn: Connection, *, older_than: datetime, lanes_empty: Callable[[Stage], bool]
+) -> list[Job]:
+    """Jobs the watchdog should look at: a stage running with no word from its worker since
+    ``older_than``, or queued although its stage's queues hold no message at all (lost)."""
+    found = []
+    busy = [JobState.EXTRACTING, JobState.TRANSCRIBING, JobState.RECOGNIZING_TERMS, JobState.QUEUED]
+    for job in repo.list_jobs(conn, states=busy, limit=500, updated_before=older_than):
+        stage = current_stage(job)
+        run = job.stage_run(stage) if stage else None
+        if run is None or stage is None:
+            continue
+        if run.state == "running" or (run.state == "queued" and lanes_empty(stage)):
+            found.append(job)
+    return found
+
+
+def current_stage(job: Job) -> Stage | None:
+    """The stage a job that is not final is at."""
+    for stage in STAGE_ORDER:
+        run = job.stage_run(stage)
+        if run is None or run.state != "completed":
+            return stage
+    return None
+
+
+def restart_stage(
+    conn: Connection,
+    *,
+    job: Job,
+    max_restarts: int,
+    idle_seconds: float,
+    webhooks: WebhookSettings | None = None,
+) -> str:
+    """Send a stalled job's stage again, or fail it once it was restarted too often;
+    returns what was done ("restarted" or "failed")."""
+    stage = current_stage(job)
+    assert stage is not None
+    restarts = int(job.facts.get("watchdog", {}).get("restarts", 0))
+    if restarts >= max_restarts:
+        fail_job(
+            conn,
+            job_id=job.id,
+            stage=stage,
+            webhooks=webhooks,
+            reason=f"no worker reported on {stage.value} for {idle_seconds:.0f} s "
+            f"(restarted {restarts} times)",
+        )
+        return "failed"
+    repo.merge_facts(conn, job_id=job.id, facts={"watchdog": {"restarts": restarts + 1}})
+    enqueue_stage(conn, job=job, stage=stage)
+    return "restarted"

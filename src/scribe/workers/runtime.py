@@ -18,6 +18,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
@@ -185,7 +186,12 @@ class Worker:
         """Handle one task with a heartbeat, then settle and measure it."""
         self.status.current_job = task.job_id
         self._emit(task, EventType.STARTED, attempt)
-        heartbeat = _Heartbeat(queue, message.receipt, self.settings)
+        heartbeat = _Heartbeat(
+            queue,
+            message.receipt,
+            self.settings,
+            on_beat=lambda: self._emit(task, EventType.HEARTBEAT, attempt),
+        )
         heartbeat.start()
         started = time.monotonic()
         outcome_name = "completed"
@@ -315,9 +321,16 @@ def cancel_marker(job_id: str) -> str:
 class _Heartbeat:
     """Extends a held message's visibility every ``heartbeat_interval`` seconds."""
 
-    def __init__(self, queue: Queue, receipt: str, settings: Settings) -> None:
+    def __init__(
+        self,
+        queue: Queue,
+        receipt: str,
+        settings: Settings,
+        on_beat: Callable[[], None] | None = None,
+    ) -> None:
         self._queue = queue
         self._receipt = receipt
+        self._on_beat = on_beat
         self._interval = settings.worker.heartbeat_interval
         self._timeout = settings.queue.visibility_timeout
         self._done = threading.Event()
@@ -335,5 +348,7 @@ class _Heartbeat:
         while not self._done.wait(self._interval):
             try:
                 self._queue.change_visibility(self._receipt, self._timeout)
+                if self._on_beat is not None:
+                    self._on_beat()
             except Exception:
                 log.exception("heartbeat failed")

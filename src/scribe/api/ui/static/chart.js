@@ -28,13 +28,15 @@ export function scale(max, count = 4) {
   return { top: step * Math.ceil(max / step), step };
 }
 
-const plain = (v) => (Math.abs(v) >= 100 || Number.isInteger(v) ? String(Math.round(v)) : v.toFixed(v < 1 ? 2 : 1));
+/** 1234 → "1234", 2.5 → "2.5", 0.0042 → "0.0042": enough digits to tell ticks apart. */
+export const plain = (v) => (Math.abs(v) >= 100 || Number.isInteger(v) ? String(Math.round(v)) : String(Number(v.toPrecision(2))));
 
 function table(title, head, rows) {
-  return h("table", { class: "sr-only" },
+  // A wrapper, not the table, is visually hidden: a table does not shrink to 1 px.
+  return h("div", { class: "sr-only" }, h("table", {},
     h("caption", {}, title),
     h("thead", {}, h("tr", {}, ...head.map((x) => h("th", { scope: "col" }, x)))),
-    h("tbody", {}, ...rows.map((r) => h("tr", {}, ...r.map((x, i) => (i ? h("td", {}, x) : h("th", { scope: "row" }, x)))))));
+    h("tbody", {}, ...rows.map((r) => h("tr", {}, ...r.map((x, i) => (i ? h("td", {}, x) : h("th", { scope: "row" }, x))))))));
 }
 
 function legend(series) {
@@ -73,7 +75,7 @@ export function barChart(target, { items, title, format = plain, color = "#1d4ed
   frame(target, { title, empty: !items.length }, (figure, width) => {
     const row = 28;
     const longest = Math.max(...items.map((i) => String(i.label).length));
-    const labelW = Math.min(Math.round(width * 0.4), longest * 7 + 12);
+    const labelW = Math.min(Math.round(width * 0.4), Math.round(longest * 7.6) + 16);
     const valueW = 56;
     const plotW = width - labelW - valueW;
     const { top } = scale(Math.max(...items.map((i) => i.value)));
@@ -84,7 +86,7 @@ export function barChart(target, { items, title, format = plain, color = "#1d4ed
       const w = Math.max(2, (item.value / top) * plotW);
       const g = s("g", { class: onSelect ? "bar clickable" : "bar" });
       g.append(s("title", {}, `${item.label}: ${format(item.value)}${item.note ? ` (${item.note})` : ""}`));
-      g.append(s("text", { x: labelW - 8, y: y + row / 2, "text-anchor": "end", "dominant-baseline": "middle", "font-size": FONT, class: "label" }, truncate(String(item.label), Math.floor(labelW / 7))));
+      g.append(s("text", { x: labelW - 8, y: y + row / 2, "text-anchor": "end", "dominant-baseline": "middle", "font-size": FONT, class: "label" }, truncate(String(item.label), Math.floor((labelW - 12) / 7.6))));
       g.append(s("rect", { x: labelW, y: y + 4, width: w, height: row - 10, rx: 3, fill: item.color || color }));
       g.append(s("text", { x: labelW + w + 6, y: y + row / 2, "dominant-baseline": "middle", "font-size": FONT, class: "value" }, format(item.value)));
       if (onSelect) g.addEventListener("click", () => onSelect(item));

@@ -62,7 +62,7 @@ async function show(id) {
     renameForm(c),
     el("dl", { class: "figures" },
       el("div", {}, el("dt", {}, "Lessons"), el("dd", {}, String(figures.lessons))),
-      el("div", {}, el("dt", {}, "Hours of audio"), el("dd", {}, figures.hours.toFixed(2))),
+      el("div", {}, el("dt", {}, "Audio"), el("dd", {}, duration(figures.hours * 3600))),
       el("div", {}, el("dt", {}, "Mean word confidence"), el("dd", {}, percent(figures.mean_confidence, 1)))),
     chart,
     el("h3", {}, "Lessons in order"),

@@ -12,6 +12,7 @@ let view = null;
 let terms = { occurrences: [] };
 let viewing = null; // a revision number while an older one is shown
 let stopPolling = null;
+let collectionName = "";
 
 function hashTime() {
   const m = /(?:^#|&)t=([\d.]+)/.exec(location.hash);
@@ -28,7 +29,6 @@ function setupPlayer() {
   });
   $("#player-slot").replaceChildren(media);
   view = new TranscriptView({ media, box: $("#transcript"), resume: $("#resume"), onSave: saveEdit });
-  media.addEventListener("timeupdate", () => { $("#now-word").textContent = `${clock(media.currentTime)} / ${clock(media.duration || job.audio_duration || 0)}`; });
 }
 
 function renderHead() {
@@ -38,7 +38,11 @@ function renderHead() {
   const sub = [job.title ? job.filename : null, job.lesson_number ? `Lesson ${job.lesson_number}` : null, `added ${when(job.created_at)}`, job.source_url ? `from ${job.source_url}` : null];
   $("#job-sub").replaceChildren(sub.filter(Boolean).join(" · "));
   if (job.collection_id) {
-    $("#job-sub").append(" · ", el("a", { href: `/collections?id=${job.collection_id}` }, "collection"));
+    const link = el("a", { href: `/collections?id=${job.collection_id}` }, collectionName || "collection");
+    $("#job-sub").append(" · ", link);
+    if (!collectionName) {
+      api(`collections/${job.collection_id}`).then((c) => { collectionName = c.name; link.textContent = c.name; }).catch(() => {});
+    }
   }
   $("#job-retry").hidden = !["failed", "cancelled"].includes(job.state);
   $("#job-cancel").hidden = FINAL.has(job.state);
@@ -210,7 +214,7 @@ async function loadRevisions() {
     r.number ? el("small", { class: "muted" }, `${r.edits} edit${r.edits === 1 ? "" : "s"}`) : "",
     r.number === newest && viewing === null
       ? el("small", { class: "muted" }, "(shown)")
-      : el("button", { type: "button", class: "linklike", onclick: () => showRevision(r.number === newest ? null : r.number), "aria-label": `Read revision ${r.number}` }, "read"))));
+      : el("button", { type: "button", class: "linklike", onclick: () => showRevision(r.number === newest ? null : r.number), "aria-label": r.number ? `Read revision ${r.number}` : "Read the original transcript" }, "read"))));
 }
 
 function updateLowCount() {
