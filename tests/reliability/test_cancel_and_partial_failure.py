@@ -26,7 +26,7 @@ def test_cancel_while_queued_extracting_and_mid_transcription(
     cluster.wait_until(long_job["id"], ["transcribing"], timeout=60)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:  # wait for the transcription to be under way
-        run = [s for s in cluster.job(long_job["id"])["stages"] if s["stage"] == "transcribe"][0]
+        run = next(s for s in cluster.job(long_job["id"])["stages"] if s["stage"] == "transcribe")
         if run["state"] == "running" and run["progress"] > 0:
             break
         time.sleep(0.1)
