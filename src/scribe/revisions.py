@@ -77,6 +77,7 @@ def apply_edits(transcript: Transcript, edits: list[Edit]) -> Transcript:
             word = segment.words[edit.word]
             lead = word.text[: len(word.text) - len(word.text.lstrip())] or " "
             word.text = lead + edit.text.strip()
+            word.probability = 1.0  # a person wrote it
             segment.text = "".join(w.text for w in segment.words)
     return result
 
@@ -87,7 +88,9 @@ def _replace_segment(segment: Segment, text: str) -> None:
     old = segment.words
     if len(old) == len(new_words):
         for word, spelled in zip(old, new_words, strict=True):
-            word.text = " " + spelled
+            if word.text.strip() != spelled:
+                word.text = " " + spelled
+                word.probability = 1.0  # a person wrote it
         return
     total = sum(len(w) for w in new_words) or 1
     position, span = segment.start, segment.end - segment.start

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 
 from scribe import __version__
 from scribe.api import observability as api_observability
-from scribe.api import problems
+from scribe.api import problems, ui
 from scribe.api.auth import auth_required
 from scribe.api.observability import library_collector
 from scribe.api.routes import artifacts, editing, health, insights, jobs, lexicon, library
@@ -111,4 +111,5 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
         insights.router,
     ):
         app.include_router(router, prefix="/api/v1", responses=problems.COMMON_PROBLEMS)
+    ui.install(app, settings)
     return app

@@ -33,6 +33,7 @@ PROBLEM_TYPES: dict[int, str] = {
     422: "validation-error",
     500: "internal-error",
     503: "unavailable",
+    507: "insufficient-storage",
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -199,6 +200,10 @@ async def stream_multipart(
         await _discard(writers, store)
         if isinstance(exc, Problem):
             raise
+        if isinstance(exc, OSError):
+            if exc.errno == errno.ENOSPC:
+                raise Problem(507, "the blob store is full; try again later") from exc
+            raise Problem(503, f"the blob store cannot be written ({exc.strerror})") from exc
         if isinstance(exc, (ValueError, KeyError)) or type(exc).__name__.endswith("ParseError"):
             raise Problem(400, f"malformed multipart body: {exc}") from exc
         raise

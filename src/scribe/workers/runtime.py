@@ -93,12 +93,22 @@ class Worker:
         self._stop = threading.Event()
         self._stop_deadline: float | None = None
         self.emf = EmfWriter(enabled=settings.metrics.emf)
+        self._held: tuple[Queue, str] | None = None
 
     def request_stop(self) -> None:
         """Stop taking messages; give the current one ``stop_timeout`` seconds to finish."""
         if not self._stop.is_set():
             self._stop_deadline = time.monotonic() + self.settings.worker.stop_timeout
             self._stop.set()
+
+    def release_held(self) -> bool:
+        """Hand the message in progress back to the queue at once (the stop timeout ran out
+        while the stage was inside a long computation with no checkpoint)."""
+        held = self._held
+        if held is None:
+            return False
+        queue, receipt = held
+        return queue.change_visibility(receipt, 0)
 
     @property
     def stopping(self) -> bool:
@@ -185,6 +195,7 @@ class Worker:
     ) -> None:
         """Handle one task with a heartbeat, then settle and measure it."""
         self.status.current_job = task.job_id
+        self._held = (queue, message.receipt)
         self._emit(task, EventType.STARTED, attempt)
         heartbeat = _Heartbeat(
             queue,
@@ -216,6 +227,7 @@ class Worker:
             elapsed = time.monotonic() - started
             self.status.busy_seconds += elapsed
             self.status.current_job = None
+            self._held = None
             self._measure(task, outcome_name, elapsed, outcome)
 
     def _measure(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import signal
 import threading
 import time
@@ -41,8 +42,17 @@ def run_worker(stage: Stage, settings: Settings) -> None:
     """Run a worker until SIGTERM or SIGINT; the message in hand is finished or released."""
     worker = build_worker(stage, settings)
 
+    def force_stop() -> None:
+        if worker.release_held():
+            log.warning("stop timeout reached inside a stage: message released, exiting now")
+        os._exit(0)
+
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         log.info("signal %d: finishing the current message, then stopping", signum)
+        if not worker.stopping:
+            timer = threading.Timer(settings.worker.stop_timeout + 0.5, force_stop)
+            timer.daemon = True
+            timer.start()
         worker.request_stop()
 
     signal.signal(signal.SIGTERM, on_signal)

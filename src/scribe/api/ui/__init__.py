@@ -43,6 +43,18 @@ CSP = (
 )
 
 templates = Jinja2Templates(directory=HERE / "templates")
+
+
+class _StaticFiles(StaticFiles):
+    """Static files that browsers revalidate (cheap 304s), so an upgrade is seen at once."""
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = "no-cache"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
 router = APIRouter(include_in_schema=False)
 
 
@@ -114,7 +126,7 @@ def _render(request: Request, name: str, status: int = 200, **context: Any) -> R
 def _page(request: Request, name: str, active: str, **context: Any) -> Response:
     """A page shell, or a redirect to the login page when a key is needed and missing."""
     who = None
-    if request.app.state.auth_required:
+    if getattr(request.app.state, "auth_required", False):
         who = _who(request)
         if who is None:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -191,7 +203,7 @@ def login(
 ) -> Response:
     """Check the key and keep it in the session cookie."""
     target = _safe_next(next)
-    if not request.app.state.auth_required:
+    if not getattr(request.app.state, "auth_required", False):
         return RedirectResponse(target, status_code=303)
 
     def again(message: str, status: int) -> Response:
@@ -234,5 +246,5 @@ def install(app: FastAPI, settings: Settings) -> None:
         same_site="lax",
         https_only=not is_loopback(settings.api.host),
     )
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="ui-static")
+    app.mount("/static", _StaticFiles(directory=HERE / "static"), name="ui-static")
     app.include_router(router)

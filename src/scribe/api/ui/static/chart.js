@@ -71,7 +71,7 @@ function frame(target, spec, draw) {
 }
 
 /** Horizontal bars: items [{label, value, color, note}]. */
-export function barChart(target, { items, title, format = plain, color = "#1d4ed8", onSelect }) {
+export function barChart(target, { items, title, format = plain, color = "#1d4ed8" }) {
   frame(target, { title, empty: !items.length }, (figure, width) => {
     const row = 28;
     const longest = Math.max(...items.map((i) => String(i.label).length));
@@ -84,12 +84,11 @@ export function barChart(target, { items, title, format = plain, color = "#1d4ed
     items.forEach((item, n) => {
       const y = n * row + 4;
       const w = Math.max(2, (item.value / top) * plotW);
-      const g = s("g", { class: onSelect ? "bar clickable" : "bar" });
+      const g = s("g", { class: "bar" });
       g.append(s("title", {}, `${item.label}: ${format(item.value)}${item.note ? ` (${item.note})` : ""}`));
       g.append(s("text", { x: labelW - 8, y: y + row / 2, "text-anchor": "end", "dominant-baseline": "middle", "font-size": FONT, class: "label" }, truncate(String(item.label), Math.floor((labelW - 12) / 7.6))));
       g.append(s("rect", { x: labelW, y: y + 4, width: w, height: row - 10, rx: 3, fill: item.color || color }));
       g.append(s("text", { x: labelW + w + 6, y: y + row / 2, "dominant-baseline": "middle", "font-size": FONT, class: "value" }, format(item.value)));
-      if (onSelect) g.addEventListener("click", () => onSelect(item));
       svg.append(g);
     });
     figure.append(svg, table(title || "Values", ["Item", "Value"], items.map((i) => [i.label, format(i.value)])));

@@ -95,9 +95,9 @@ export function showError(error) {
 
 /** Build an element: el("a", {href: "/", class: "x", onclick: fn}, "text", child). */
 export function el(tag, attrs = {}, ...children) {
-  const node = tag === "svg" || attrs.svg ? document.createElementNS("http://www.w3.org/2000/svg", tag) : document.createElement(tag);
+  const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false || name === "svg") continue;
+    if (value === undefined || value === null || value === false) continue;
     if (name.startsWith("on") && typeof value === "function") node.addEventListener(name.slice(2), value);
     else if (name === "dataset") Object.assign(node.dataset, value);
     else if (name === "text") node.textContent = value;
@@ -239,9 +239,4 @@ export function markedText(html) {
     else out.append(node.textContent || "");
   }
   return out;
-}
-
-/** Ask before something that cannot be undone. */
-export function confirmAction(message) {
-  return window.confirm(message);
 }

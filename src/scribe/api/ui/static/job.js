@@ -194,7 +194,9 @@ async function saveEdit(edit, before, revert) {
   }
   await loadTranscript().catch(showError);
   await loadRevisions();
-  // The server recognises the terms of the edited transcript again; follow the job until then.
+  // The server recognises the terms of the edited transcript again; follow the job until then
+  // (even if that is done before the next look, the terms are loaded again when it completes).
+  job = { ...job, state: "recognizing_terms" };
   if (!stopPolling) stopPolling = every(2000, refreshJob);
   notify(edit.word !== undefined ? `Saved “${before}” → “${edit.text}”.` : "Saved the passage.", "success");
   return true;
@@ -238,12 +240,14 @@ async function refreshJob() {
     stopPolling = null;
     if (job.state === "completed" && before !== "completed") {
       const first = !view.words.length;
+      $("#transcript-tools").hidden = false;
       await loadTranscript(viewing);
       await loadRevisions();
       const t = hashTime();
       if (first && t !== null) view.seek(t);
     } else if (job.state !== "completed") {
       $("#transcript").replaceChildren(el("p", { class: "muted" }, "There is no transcript: the job did not complete."));
+      $("#transcript-tools").hidden = true;
       $("#transcript").setAttribute("aria-busy", "false");
       renderTerms();
     }
@@ -254,6 +258,7 @@ async function act(verb) {
   try {
     await api(`jobs/${jobId}/${verb}`, { method: "POST" });
     notify(verb === "retry" ? "The job runs again." : "The job was cancelled.", "success");
+    if (verb === "retry") job = { ...job, state: "queued" };
     if (!stopPolling) stopPolling = every(2000, refreshJob);
   } catch (error) { showError(error); }
 }
@@ -264,8 +269,8 @@ async function start() {
   } catch (error) {
     $("#job-title").textContent = "Job not available";
     $("#job-problem").hidden = false;
-    $("#job-problem").textContent = describe(error);
-    $("#transcript").replaceChildren();
+    $("#job-problem").replaceChildren(`${describe(error).replace(/\.$/, "")}. `, error.status === 404 ? "It may have been deleted. " : "", el("a", { href: "/jobs" }, "Back to all jobs"));
+    $("#job-body").hidden = true;
     return;
   }
   setupPlayer();

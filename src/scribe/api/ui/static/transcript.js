@@ -218,6 +218,7 @@ export class TranscriptView {
 
   editWord(i) {
     if (this.readOnly) return;
+    this.pauseFollow(); // the line being edited must not scroll away
     const w = this.words[i];
     const before = w.el.textContent;
     const input = el("input", { type: "text", class: "word-input", value: before, "aria-label": `New text for the word “${before}”`, size: Math.max(3, before.length + 2) });
@@ -249,6 +250,7 @@ export class TranscriptView {
     const s = this.segments.findIndex((seg, n) => (seg.index ?? n) === segIndex);
     const row = this.box.querySelector(`.seg[data-seg="${s}"]`);
     if (!row || row.querySelector(".seg-editor")) return;
+    this.pauseFollow();
     const p = row.querySelector(".text");
     const before = this.segments[s].text.trim();
     const id = `seg-edit-${s}`;

@@ -4,7 +4,7 @@ import { $, $$, FINAL, api, bytes, describe, el, every, fillCollections, jobName
 const PARALLEL = 2;
 const queue = [];
 let active = 0;
-const watching = new Map(); // job id -> status element
+const watching = new Map(); // job id -> {status element, note}
 
 function options() {
   const values = {
@@ -79,9 +79,10 @@ function send(item) {
         setProgress(item, 1);
         item.progress.classList.add("done");
         const [job] = body.jobs;
-        item.status.replaceChildren("Uploaded · ", stateBadge(job.state), " ", jobLink(job));
+        const note = `Uploaded ${bytes(item.file.size)} · `;
+        item.status.replaceChildren(note, stateBadge(job.state), " ", jobLink(job));
         item.status.dataset.jobId = job.id;
-        watching.set(job.id, item.status);
+        watching.set(job.id, { status: item.status, note });
       } else {
         if (xhr.status === 401 && document.body.dataset.auth === "1") toLogin();
         item.progress.classList.add("bad");
@@ -105,11 +106,11 @@ function send(item) {
 }
 
 async function watch() {
-  for (const [id, status] of watching) {
+  for (const [id, { status, note }] of watching) {
     const job = await api(`jobs/${id}`);
     const stage = job.stages.find((s) => s.state === "running");
     status.replaceChildren(
-      stateBadge(job.state), " ",
+      note, stateBadge(job.state), " ",
       job.state === "failed" ? `${job.error || "failed"} · ` : "",
       stage ? `${stage.stage} ${Math.round(stage.progress * 100)} % · ` : "",
       jobLink(job),
@@ -150,7 +151,7 @@ async function sendUrls(event) {
     try {
       const job = await api("jobs/from-source", { method: "POST", json: { source, options: opts, collection_id: collection || null } });
       status.replaceChildren(stateBadge(job.state), " ", jobLink(job));
-      watching.set(job.id, status);
+      watching.set(job.id, { status, note: "" });
       created += 1;
     } catch (error) {
       status.classList.add("bad");
@@ -181,7 +182,7 @@ async function sendManifest(event) {
     if (result.jobs.length) {
       parts.push(el("ul", { class: "uploads" }, result.jobs.map((job) => {
         const status = el("div", { class: "status" }, stateBadge(job.state), " ", jobLink(job));
-        watching.set(job.id, status);
+        watching.set(job.id, { status, note: "" });
         return el("li", {}, el("span", { class: "name" }, jobName(job)), status);
       })));
     }
