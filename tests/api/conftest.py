@@ -37,7 +37,7 @@ class LiveApi:
 
     def app_state(self) -> Any:
         """The running app's state (backends, orchestrator)."""
-        return self.server.config.app.state  # type: ignore[attr-defined]
+        return self.server.config.app.state  # type: ignore[union-attr]
 
     def wait_job(self, job_id: str, timeout: float = 180) -> dict[str, Any]:
         """Poll until the job is final."""
