@@ -117,3 +117,60 @@ def test_a_permanent_failure_records_stage_and_reason(engine: Engine) -> None:
         "no audio stream found",
     )
     assert job.stages[0].state == "failed"
+
+
+def test_full_text_search_with_filters(engine: Engine) -> None:
+    from scribe.db import library
+    from scribe.domain.terms import TermOccurrence, TermsResult
+    from scribe.domain.transcript import Segment, Transcript
+
+    first = _job(engine, "one.mp4")
+    second = _job(engine, "two.mp4")
+    with engine.begin() as conn:
+        course = library.create_collection(conn, name="Picking course")
+        repo.update_job(conn, job_id=first, collection_id=course, title="Alternate picking")
+        for job_id, texts in (
+            (first, ["Today we practise alternate picking slowly.", "Then the G major chord."]),
+            (second, ["Hybrid picked notes sound bright.", "Nothing to see <b>here</b>."]),
+        ):
+            transcript = Transcript(
+                language="en",
+                language_probability=1.0,
+                duration=20.0,
+                model="t",
+                segments=[
+                    Segment(index=i, start=i * 5.0, end=i * 5.0 + 4.0, text=text)
+                    for i, text in enumerate(texts)
+                ],
+            )
+            library.replace_segments(conn, job_id=job_id, transcript=transcript)
+        library.replace_terms(
+            conn,
+            job_id=first,
+            result=TermsResult(
+                lexicon_version="v",
+                occurrences=[
+                    TermOccurrence(
+                        term="alternate picking",
+                        category="technique",
+                        text="alternate picking",
+                        start=1.0,
+                        end=2.0,
+                        segment=0,
+                        context="",
+                    )
+                ],
+            ),
+        )
+        everything = library.search_segments(conn, query="picking")
+        in_course = library.search_segments(conn, query="picking", collection_id=course)
+        with_term = library.search_segments(conn, query="picking", term="Alternate Picking")
+        escaped = library.search_segments(conn, query="nothing see")
+        nothing = library.search_segments(conn, query='"( NEAR AND')
+    assert {(h.job_id, h.segment) for h in everything} == {(first, 0), (second, 0)}  # stemmed
+    assert [(h.job_id, h.start, h.end) for h in in_course] == [(first, 0.0, 4.0)]
+    assert [h.job_id for h in with_term] == [first]
+    assert "<mark>" in in_course[0].snippet and in_course[0].job_title == "Alternate picking"
+    # The transcript's own markup never reaches the page as markup (escaped or dropped).
+    assert "<b>" not in escaped[0].snippet and "here" in escaped[0].snippet
+    assert nothing == []

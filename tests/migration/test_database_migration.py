@@ -39,6 +39,11 @@ def test_sqlite_to_postgresql_and_back_is_identical(
     by_table = {t.table: t for t in forward.tables}
     assert by_table["jobs"].source_rows == 1000 and by_table["jobs"].copied == 1000
     assert by_table["stage_runs"].copied == 3000
+    assert by_table["transcript_segments"].copied == 3000
+    assert by_table["term_occurrences"].copied == 3000
+    assert by_table["transcript_revisions"].copied == 334
+    assert by_table["webhook_deliveries"].copied == 1000
+    assert all(t.source_rows > 0 for t in forward.tables if t.table != "outbox" or t.copied)
     assert _checksums(source) == _checksums(fresh_postgres_url) == _checksums(back)
 
 
