@@ -17,8 +17,16 @@ from scribe.errors import CancelledError, ModelError
 
 BUNDLED_MODEL = "tiny.en"
 
+SAMPLE_RATE = 16_000
+# A second pass (Transcriber.redecode) decodes stretches of first-pass segments no longer than
+# Whisper's window, with up to this much audio either side (within the neighbouring stretches).
+WINDOW_SECONDS = 28.0
+CLIP_PAD_SECONDS = 1.0
+
 ProgressCallback = Callable[[float], None]
 StopCheck = Callable[[], bool]
+WindowPrompt = Callable[[list[Segment]], str | None]
+WindowChoice = Callable[[list[Segment], list[Segment]], bool]
 
 
 @dataclass(frozen=True)
@@ -117,6 +125,9 @@ class Transcriber:
         self.settings = whisper
         path, self.model_name = resolve_model(whisper)
         self.device, self.compute_type = pick_device(whisper)
+        from scribe.pipeline.batching import resolve_replicas
+
+        self.replicas, cpu_threads = resolve_replicas(whisper, self.device)
         started = time.perf_counter()
         try:
             self.model = WhisperModel(
@@ -124,14 +135,20 @@ class Transcriber:
                 device=self.device,
                 device_index=whisper.device_index,
                 compute_type=self.compute_type,
-                cpu_threads=whisper.cpu_threads,
+                cpu_threads=cpu_threads,
+                num_workers=self.replicas,
                 download_root=str(whisper.cache_dir),
                 local_files_only=not whisper.allow_download,
             )
-        except (RuntimeError, ValueError, OSError) as exc:
+        except (RuntimeError, ValueError, OSError, MemoryError) as exc:
             raise ModelError(f"cannot load model {self.model_name!r}: {exc}") from exc
         self.load_seconds = time.perf_counter() - started
         self.default_options = DecodeOptions.from_settings(whisper)
+        from scribe.pipeline.batching import BatchDecoder, resolve_batch_size
+
+        self.batch_size = resolve_batch_size(whisper, self.device)
+        # Batched decoding (scribe.pipeline.batching) when batch_size > 1.
+        self.batch_decoder = BatchDecoder(self.model, batch_size=self.batch_size)
 
     def transcribe(
         self,
@@ -141,8 +158,15 @@ class Transcriber:
         progress: ProgressCallback | None = None,
         should_stop: StopCheck | None = None,
     ) -> Transcript:
-        """Transcribe a 16 kHz WAV; ``should_stop`` is checked after each segment."""
+        """Transcribe a 16 kHz WAV; ``should_stop`` is checked after each segment (after each
+        batch when ``batch_size`` > 1)."""
         opts = options or self.default_options
+        if self.batch_size > 1:
+            from scribe.pipeline.batching import transcribe_batched
+
+            return transcribe_batched(
+                self, audio, options=opts, progress=progress, should_stop=should_stop
+            )
         started = time.perf_counter()
         segments_iter, info = self.model.transcribe(
             str(audio),
@@ -189,6 +213,100 @@ class Transcriber:
             segments=segments,
         )
 
+    def redecode(
+        self,
+        audio: Path,
+        first: Transcript,
+        *,
+        prompt_for: WindowPrompt,
+        keep: WindowChoice,
+        options: DecodeOptions | None = None,
+        should_stop: StopCheck | None = None,
+    ) -> Transcript:
+        """A second pass over ``first``: each window of its segments (at most
+        :data:`WINDOW_SECONDS`) for which ``prompt_for`` gives a prompt is decoded again with
+        that initial prompt, and its new segments replace the old ones where ``keep(old,
+        new)`` says so. faster-whisper applies an initial prompt to the first 30 s window
+        only; decoding window by window gives each its own."""
+        opts = options or self.default_options
+        started = time.perf_counter()
+        groups = windows(first.segments)
+        samples: Any = None
+        segments: list[Segment] = []
+        redecoded = replaced = 0
+        for n, group in enumerate(groups):
+            prompt = prompt_for(group)
+            chosen = group
+            if prompt:
+                if samples is None:
+                    from faster_whisper import decode_audio
+
+                    samples = decode_audio(str(audio), sampling_rate=SAMPLE_RATE)
+                low = max(group[0].start - CLIP_PAD_SECONDS, groups[n - 1][-1].end if n else 0.0)
+                high = group[-1].end + CLIP_PAD_SECONDS
+                if n + 1 < len(groups):
+                    high = min(high, groups[n + 1][0].start)
+                clip = samples[int(low * SAMPLE_RATE) : int(high * SAMPLE_RATE)]
+                new = self._decode_clip(clip, low, replace(opts, initial_prompt=prompt))
+                redecoded += 1
+                if keep(group, new):
+                    chosen = new
+                    replaced += 1
+            segments.extend(chosen)
+            if should_stop and should_stop():
+                raise CancelledError("cancelled during transcription")
+        elapsed = time.perf_counter() - started
+        return first.model_copy(
+            update={
+                "segments": [s.model_copy(update={"index": i}) for i, s in enumerate(segments)],
+                "options": {
+                    **first.options,
+                    "second_pass": {
+                        "windows": len(groups),
+                        "redecoded": redecoded,
+                        "replaced": replaced,
+                    },
+                },
+                "timings": {**first.timings, "second_pass_seconds": round(elapsed, 3)},
+            }
+        )
+
+    def _decode_clip(self, clip: Any, offset: float, opts: DecodeOptions) -> list[Segment]:
+        """Decode a stretch of 16 kHz samples that starts ``offset`` seconds into the file."""
+        segments_iter, _info = self.model.transcribe(
+            clip,
+            language=opts.language,
+            beam_size=opts.beam_size,
+            vad_filter=opts.vad_filter,
+            word_timestamps=opts.word_timestamps,
+            condition_on_previous_text=opts.condition_on_previous_text,
+            initial_prompt=opts.initial_prompt,
+            hotwords=opts.hotwords,
+            temperature=list(opts.temperature),
+            no_speech_threshold=opts.no_speech_threshold,
+            compression_ratio_threshold=opts.compression_ratio_threshold,
+            log_prob_threshold=opts.log_prob_threshold,
+            hallucination_silence_threshold=opts.hallucination_silence_threshold,
+        )
+        decoded: list[Segment] = []
+        for raw in segments_iter:
+            segment = guard_segment(_segment(len(decoded), raw, offset))
+            if segment is not None:
+                decoded.append(segment)
+        return decoded
+
+
+def windows(segments: list[Segment], seconds: float = WINDOW_SECONDS) -> list[list[Segment]]:
+    """Consecutive segments grouped into stretches of at most ``seconds`` (a longer segment
+    stands alone)."""
+    groups: list[list[Segment]] = []
+    for segment in segments:
+        if groups and segment.end - groups[-1][0].start <= seconds:
+            groups[-1].append(segment)
+        else:
+            groups.append([segment])
+    return groups
+
 
 def guard_segment(segment: Segment) -> Segment | None:
     """Hallucination guards on one decoded segment: a word repeated with the same timestamps
@@ -210,20 +328,20 @@ def guard_segment(segment: Segment) -> Segment | None:
     return segment
 
 
-def _segment(index: int, raw: Any) -> Segment:
+def _segment(index: int, raw: Any, offset: float = 0.0) -> Segment:
     words = [
         Word(
             text=w.word,
-            start=round(float(w.start), 3),
-            end=round(float(w.end), 3),
+            start=round(float(w.start) + offset, 3),
+            end=round(float(w.end) + offset, 3),
             probability=round(float(w.probability), 4),
         )
         for w in raw.words or []
     ]
     return Segment(
         index=index,
-        start=round(float(raw.start), 3),
-        end=round(float(raw.end), 3),
+        start=round(float(raw.start) + offset, 3),
+        end=round(float(raw.end) + offset, 3),
         text=raw.text,
         words=words,
         avg_logprob=round(float(raw.avg_logprob), 4),

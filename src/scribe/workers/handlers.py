@@ -30,6 +30,8 @@ class StageContext:
     store: BlobStore
     progress: Callable[[float], None] = lambda _share: None
     should_stop: Callable[[], bool] = lambda: False
+    decoded: Transcript | None = None
+    """A transcript the batching worker already decoded (the transcribe stage uses it)."""
 
 
 @dataclass
@@ -185,18 +187,54 @@ class TranscribeHandler:
             chosen=options.get("bias_terms"),
         )
 
-    def handle(self, task: StageTask, ctx: StageContext) -> StageOutcome:
-        """Transcribe and store every format."""
+    def decode_options(self, task: StageTask) -> tuple[Any, Any]:
+        """The transcriber (by preset) and the decode options of a task."""
         preset = getattr(self.settings.presets, str(task.options.get("preset") or "balanced"))
         transcriber = self.model_for(preset.model)
         job_options = {**task.options, "initial_prompt": self._prompt(task.options)}
         if preset.beam_size and not task.options.get("beam_size"):
             job_options["beam_size"] = preset.beam_size
-        options = transcriber.default_options.with_job_options(job_options)
+        return transcriber, transcriber.default_options.with_job_options(job_options)
+
+    def _with_lexicon(self, task: StageTask, ctx: StageContext, first: Transcript) -> Transcript:
+        """Lexicon biasing after the first pass: windows whose words sound like a term they
+        do not spell are decoded again with those terms as the prompt, then words that still
+        sound like a term are corrected to it (see scribe.pipeline.bias and .correction)."""
+        from scribe.pipeline.bias import second_pass
+        from scribe.pipeline.correction import correct_transcript
+
+        if self._lexicon is None:
+            from scribe.lexicon import load_lexicon
+
+            self._lexicon = load_lexicon(self.settings.terms.lexicon_path)
+        if not self.settings.whisper.second_pass:
+            return correct_transcript(first, self._lexicon)
+        transcriber, options = self.decode_options(task)
         with ctx.store.local_copy(task.input_key) as audio:
-            transcript: Transcript = transcriber.transcribe(
-                audio, options=options, progress=ctx.progress, should_stop=ctx.should_stop
+            transcript = second_pass(
+                transcriber,
+                audio,
+                first,
+                self._lexicon,
+                options=options,
+                user_prompt=task.options.get("initial_prompt"),
+                chosen=task.options.get("bias_terms"),
+                should_stop=ctx.should_stop,
             )
+        return correct_transcript(transcript, self._lexicon)
+
+    def handle(self, task: StageTask, ctx: StageContext) -> StageOutcome:
+        """Transcribe (unless ``ctx.decoded`` holds the transcript) and store every format."""
+        if ctx.decoded is not None:
+            transcript: Transcript = ctx.decoded
+        else:
+            transcriber, options = self.decode_options(task)
+            with ctx.store.local_copy(task.input_key) as audio:
+                transcript = transcriber.transcribe(
+                    audio, options=options, progress=ctx.progress, should_stop=ctx.should_stop
+                )
+        if task.options.get("lexicon_bias", True):
+            transcript = self._with_lexicon(task, ctx, transcript)
         outputs = write_transcript(ctx.store, task.job_id, transcript)
         words = transcript.words
         return StageOutcome(

@@ -20,7 +20,7 @@ from scribe.observability.gpu import GpuProbe
 from scribe.observability.metrics import CallbackCollector, exposition, register
 from scribe.queues import EVENTS_QUEUE, open_broker
 from scribe.storage import open_store
-from scribe.workers.handlers import make_handler
+from scribe.workers.handlers import TranscribeHandler, make_handler
 from scribe.workers.runtime import Worker
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,16 @@ log = logging.getLogger(__name__)
 def build_worker(stage: Stage, settings: Settings) -> Worker:
     """A worker of ``stage`` on the backends the settings choose."""
     broker = open_broker(settings)
+    if stage == Stage.TRANSCRIBE and batched_transcription(settings):
+        from scribe.workers.transcribe_worker import BatchingTranscribeWorker
+
+        return BatchingTranscribeWorker(
+            handler=TranscribeHandler(settings),
+            queue=[broker.queue(name) for name in lanes(stage.value)],
+            events=broker.queue(EVENTS_QUEUE),
+            store=open_store(settings),
+            settings=settings,
+        )
     return Worker(
         handler=make_handler(stage, settings),
         queue=[broker.queue(name) for name in lanes(stage.value)],
@@ -36,6 +46,16 @@ def build_worker(stage: Stage, settings: Settings) -> Worker:
         store=open_store(settings),
         settings=settings,
     )
+
+
+def batched_transcription(settings: Settings) -> bool:
+    """Whether the transcribe stage decodes in batches (``whisper.batch_size`` above 1 once
+    `auto` is resolved for the device): then its worker batches across messages too."""
+    from scribe.pipeline.batching import resolve_batch_size
+    from scribe.pipeline.transcribe import pick_device
+
+    device, _compute_type = pick_device(settings.whisper)
+    return resolve_batch_size(settings.whisper, device) > 1
 
 
 def run_worker(stage: Stage, settings: Settings) -> None:
@@ -113,6 +133,8 @@ def _start_health_server(worker: Worker, settings: Settings) -> ThreadingHTTPSer
                 "processed": status.processed,
                 "failed": status.failed,
             }
+            if getattr(status, "reason", None):
+                body["reason"] = status.reason  # type: ignore[attr-defined]
             content_type = "application/json"
             if self.path == "/healthz":
                 code, payload = 200, json.dumps(body).encode()
