@@ -68,8 +68,10 @@ class Redriven(BaseModel):
 
 
 def _reason(error: str | None) -> str:
-    text_ = (error or "unknown").split(":")[0] if "gave up" not in (error or "") else error or ""
-    return text_[:120]
+    """A failure grouped by its kind: the text before the first colon, except dead-letter
+    failures ("… gave up after N attempts: <last error>"), whose last error is the kind."""
+    error = error or "unknown"
+    return (error if "gave up" in error else error.split(":")[0])[:120]
 
 
 @router.get("/analytics", response_model=Analytics)
