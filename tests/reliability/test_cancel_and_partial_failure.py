@@ -15,6 +15,13 @@ def test_cancel_while_queued_extracting_and_mid_transcription(
 ) -> None:
     long_audio = tmp_path / "long.wav"
     make_long_speech(long_audio, 150)
+    # A batched worker reports progress and checks for a cancel after each batch. The long
+    # speech repeats three clips, so a 30-second chunk holds repeated text, which trips
+    # Whisper's compression-ratio fallback (six decodes a chunk: a minute a batch on one CPU
+    # thread). 10-second chunks hold one clip each, and batches of four keep the checkpoints
+    # a few seconds apart.
+    cluster.env["SCRIBE_WHISPER__BATCH_CHUNK_SECONDS"] = "10"
+    cluster.env["SCRIBE_WHISPER__BATCH_SIZE"] = "4"
     cluster.start_api()
     queued = cluster.upload(SHORT_CLIP)
     assert cluster.http.post(f"/api/v1/jobs/{queued['id']}/cancel").json()["state"] == "cancelled"
@@ -30,8 +37,11 @@ def test_cancel_while_queued_extracting_and_mid_transcription(
         if run["state"] == "running" and run["progress"] > 0:
             break
         time.sleep(0.1)
+    else:
+        raise AssertionError(f"no progress while transcribing: {run}\n{cluster.log_tail()}")
     cancelled_at = time.monotonic()
     response = cluster.http.post(f"/api/v1/jobs/{long_job['id']}/cancel")
+    assert response.status_code == 200, response.text
     assert response.json()["state"] == "cancelled"
     follower = cluster.upload(SHORT_CLIP)  # the worker must be free again soon
     assert cluster.wait_until(follower["id"], ["completed"], timeout=90)["state"] == "completed"
