@@ -97,6 +97,9 @@ def test_not_numbers() -> None:
         ("A minor, then back", "A minor", "Am"),
         ("the A minor major seven", "A minor major seven", "Am(maj7)"),
         ("the riff is all A5", "A5", "A5"),
+        ("The last chord in a C major 7, sharp 11.", "C major 7, sharp 11", "Cmaj7#11"),
+        ("the A minor 7 flat, 5 which", "A minor 7 flat, 5", "Am7b5"),
+        ("a G7, then back to C", "G7", "G7"),
     ],
 )
 def test_chord_names(recognizer: TermRecognizer, text: str, span: str, term: str) -> None:
@@ -149,6 +152,10 @@ def test_not_chord_names(recognizer: TermRecognizer, text: str) -> None:
         ("a two five progression", "two five", "ii-V"),
         ("1-4-5 Nashville style", "1-4-5", "I-IV-V"),
         ("write I IV V on the chart", "I IV V", "I-IV-V"),
+        ("The flat 7 chord is borrowed.", "flat 7 chord", "bVII"),
+        ("1, 6, 4, 5 is the classic sound.", "1, 6, 4, 5", "I-vi-IV-V"),
+        ("a 1 4 5 in A", "1 4 5", "I-IV-V"),
+        ("play the 2, 5, 1, then stop", "2, 5, 1", "ii-V-I"),
     ],
 )
 def test_progressions(recognizer: TermRecognizer, text: str, span: str, term: str) -> None:
@@ -167,6 +174,11 @@ def test_progressions(recognizer: TermRecognizer, text: str, span: str, term: st
         "play one chord per bar",
         "five six seven eight",
         "Chapter IV and World War II",
+        "okay, 1, 2, 3, 4",
+        "the 1, 3, 5 of the chord",
+        "we did 8, 1, 6, 4 takes",
+        "it took 1, 4, 5 times",
+        "in 2, 5 and 1",
     ],
 )
 def test_not_progressions(recognizer: TermRecognizer, text: str) -> None:
@@ -254,6 +266,8 @@ def test_open_chords_and_strings_are_not_tunings(recognizer: TermRecognizer) -> 
         ("twelve eight is how slow blues is written", "twelve eight", "12/8"),
         ("keep a steady four-four feel", "four-four", "4/4"),
         ("it's six eight.", "six eight", "6/8"),
+        ("Keep it at a standard 4-4 feel.", "4-4", "4/4"),
+        ("play it in 6-8 time", "6-8", "6/8"),
     ],
 )
 def test_time_signatures(recognizer: TermRecognizer, text: str, span: str, term: str) -> None:
@@ -270,6 +284,10 @@ def test_time_signatures(recognizer: TermRecognizer, text: str, span: str, term:
         "move 3/4 of the way up the neck",
         "a 3/4 size guitar",
         "1/2 of the students",
+        "we won 4-2 on Saturday",
+        "take a 2-4 minute break",
+        "bars 4-8 repeat",
+        "do it 3 4 times",
     ],
 )
 def test_not_time_signatures(recognizer: TermRecognizer, text: str) -> None:

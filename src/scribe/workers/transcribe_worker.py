@@ -356,7 +356,9 @@ class BatchingTranscribeWorker(Worker):
 
     def _take_batch(self) -> list[tuple[_Job, int]]:
         """The next batch: chunks of the oldest file with chunks left, topped up with chunks of
-        other files that share its model and options, up to ``batch_size``."""
+        other files that share its model and options, up to ``batch_size``. When fewer chunks
+        are waiting than would fill a batch for every replica, they are shared out evenly, so
+        one short file keeps every replica (and so every CPU core) busy."""
         self._top_up()
         with self._lock:
             candidates = [
@@ -367,7 +369,8 @@ class BatchingTranscribeWorker(Worker):
             if not candidates:
                 return []
             key = candidates[0].batch_key
-            size = candidates[0].decoder.batch_size
+            waiting = sum(job.file.pending for job in candidates if job.batch_key == key)  # type: ignore[union-attr]
+            size = min(candidates[0].decoder.batch_size, -(-waiting // self.replicas))
             batch: list[tuple[_Job, int]] = []
             for job in candidates:
                 if job.batch_key != key:

@@ -314,12 +314,31 @@ def _tail_step(tokens: Tokens, k: int, chord: _Chord) -> int | None:
             sign = "#" if alt["sign"] in SHARP_SIGNS else "b"
             chord.alts.append(sign + alt["degree"])
             return k + 1
-        sign = "#" if word == "sharp" or text in SHARP_SIGNS else "b"
-        if (word in ("sharp", "flat") or text in SHARP_SIGNS | FLAT_SIGNS) and (
-            tokens.lower_at(nxt) in _ALTERED
-        ):
-            chord.alts.append(sign + _ALTERED[tokens.lower_at(nxt)])
-            return nxt + 1
+        if text == "," and chord.ext:  # Whisper's comma in "C major 7, sharp 11"
+            return _spoken_alteration(tokens, k + 1, chord)
+        return _spoken_alteration(tokens, k, chord) or _slash_bass(tokens, k, chord)
+    return _slash_bass(tokens, k, chord)
+
+
+def _spoken_alteration(tokens: Tokens, k: int, chord: _Chord) -> int | None:
+    """ "sharp eleven", "flat 5", "b9" split from its chord, or "flat, 5" with Whisper's comma
+    between sign and degree; the end index once added to ``chord``."""
+    word, text = tokens.lower_at(k), tokens.text[k] if k < tokens.n else ""
+    if not (word in ("sharp", "flat") or text in SHARP_SIGNS | FLAT_SIGNS):
+        return None
+    sign = "#" if word == "sharp" or text in SHARP_SIGNS else "b"
+    nxt = tokens.next_word(k + 1)
+    if tokens.text[nxt : nxt + 1] == [","]:
+        nxt += 1
+    if tokens.lower_at(nxt) not in _ALTERED:
+        return None
+    chord.alts.append(sign + _ALTERED[tokens.lower_at(nxt)])
+    return nxt + 1
+
+
+def _slash_bass(tokens: Tokens, k: int, chord: _Chord) -> int | None:
+    """ "over F sharp", "slash A": the bass note, once added to ``chord``."""
+    word = tokens.lower_at(k)
     if not chord.bass and word in ("over", "slash", "/"):
         bass = note_at(tokens, tokens.next_word(k + 1))
         if bass is not None:

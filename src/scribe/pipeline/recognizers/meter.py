@@ -65,15 +65,24 @@ def find_time_signatures(tokens: Tokens) -> list[Found]:
     return found
 
 
+def _meter_number(word: str, words: dict[str, int]) -> int | None:
+    """A numerator or denominator spoken ("four") or in digits ("4")."""
+    if word.isdigit():
+        return int(word) if int(word) in words.values() else None
+    return words.get(word)
+
+
 def _spoken_meter(tokens: Tokens, i: int) -> Found | None:
-    top = _NUMERATORS.get(tokens.lower_at(i))
+    """A spoken pair ("four four", "six-eight"), or digits joined by a hyphen ("4-4", as
+    Whisper writes "four four"), in a meter's context."""
+    top = _meter_number(tokens.lower_at(i), _NUMERATORS)
     if top is None:
         return None
     j = tokens.next_word(i + 1)
-    if j == i + 1 and tokens.glued(j):
-        return None
-    bottom = _DENOMINATORS.get(tokens.lower_at(j))
-    if bottom is None:
+    if j == i + 1 and (tokens.glued(j) or tokens.text[i].isdigit()):
+        return None  # digits need the hyphen: "4 4" is too often two counts
+    bottom = _meter_number(tokens.lower_at(j), _DENOMINATORS)
+    if bottom is None or tokens.text[i].isdigit() != tokens.text[j].isdigit():
         return None
     before = tokens.prev_word(i)
     k = j + 1

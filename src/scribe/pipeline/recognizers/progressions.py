@@ -70,6 +70,7 @@ def _progression_at(tokens: Tokens, i: int) -> Found | None:
         _single_chord(tokens, i)
         or _written_run(tokens, i)
         or _spaced_numerals(tokens, i)
+        or _listed_digits(tokens, i)
         or _spoken_run(tokens, i)
     )
 
@@ -120,12 +121,39 @@ def _spaced_numerals(tokens: Tokens, i: int) -> Found | None:
     return Found(i, k, LABEL, _normalise("-".join(items)))
 
 
+def _listed_digits(tokens: Tokens, i: int) -> Found | None:
+    """Degrees Whisper writes as a list of digits: "1, 6, 4, 5" or "1 4 5" (three to six)."""
+    if tokens.text[i] not in _DEGREE_DIGITS:
+        return None
+    before = tokens.prev_word(i)
+    if tokens.text[before : before + 1] == [","]:
+        before -= 1
+    if is_number_word(tokens.lower_at(before)):
+        return None  # inside a longer list of numbers
+    values = [_DEGREE_DIGITS[tokens.text[i]]]
+    k = end = i + 1
+    while True:
+        if tokens.text[k : k + 1] == [","]:
+            k += 1
+        if tokens.text[k : k + 1] and tokens.text[k] in _DEGREE_DIGITS and not tokens.glued(k):
+            values.append(_DEGREE_DIGITS[tokens.text[k]])
+            k = end = k + 1
+        else:
+            break
+    after = tokens.lower_at(end + 1 if tokens.text[end : end + 1] == [","] else end)
+    if not 3 <= len(values) <= 6 or is_number_word(after) or after in _COUNTED:
+        return None
+    if not _plausible(values):
+        return None
+    return Found(i, end, LABEL, "-".join(_MAJOR_KEY[v] for v in values))
+
+
 def _degree_at(tokens: Tokens, k: int) -> tuple[str, int, int] | None:
     """A spoken degree at ``k`` ("four", "flat seven"): numeral, value (0 when altered), end."""
     word = tokens.lower_at(k)
     if word in _MODIFIERS:
         j = tokens.next_word(k + 1)
-        value = _DEGREE_WORDS.get(tokens.lower_at(j))
+        value = _DEGREE_WORDS.get(tokens.lower_at(j)) or _DEGREE_DIGITS.get(tokens.lower_at(j))
         if value is None:
             return None
         return _MODIFIERS[word] + _UPPER[value], 0, j + 1
