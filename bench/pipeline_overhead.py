@@ -21,19 +21,29 @@ import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from _common import RunningScribe, lesson_speech, write_m4a
 from scribe.config import WhisperSettings
-from scribe.pipeline.transcribe import Transcriber
+from scribe.pipeline.transcribe import DecodeOptions, resolve_model
 
 
-def bare_seconds(transcriber: Transcriber, media: Path) -> float:
-    """Bare faster-whisper with the worker's options; model loaded beforehand."""
-    opts = transcriber.default_options
+def bare_model() -> Any:
+    """faster-whisper's own defaults for the same model (all cores to one decoder), as a
+    user of plain faster-whisper would load it; not the worker's replicas."""
+    from faster_whisper import WhisperModel
+
+    path, _name = resolve_model(WhisperSettings())
+    return WhisperModel(path, device="cpu", compute_type="int8")
+
+
+def bare_seconds(model: Any, media: Path) -> float:
+    """Bare faster-whisper with the worker's decoding options; model loaded beforehand."""
+    opts = DecodeOptions.from_settings(WhisperSettings())
     started = time.perf_counter()
-    segments, _info = transcriber.model.transcribe(
+    segments, _info = model.transcribe(
         str(media),
         language=opts.language,
         beam_size=opts.beam_size,
@@ -70,20 +80,22 @@ def main() -> None:
         folder = Path(tmp)
         samples = lesson_speech(args.seconds)
         media = write_m4a(samples, folder / "lesson.m4a")
-        settings = WhisperSettings()
-        transcriber = Transcriber(settings)
+        model = bare_model()
         system = RunningScribe(folder / "var")
         system_times, bare_times = [], []
+        stage_times: dict[str, list[float]] = {}
         try:
             system.wait(system.submit(media))  # warm-up
-            bare_seconds(transcriber, media)
+            bare_seconds(model, media)
             for _ in range(args.rounds):
                 started = time.time()
                 job = system.wait(system.submit(media))
                 assert job["state"] == "completed", job
                 finished = datetime.fromisoformat(job["completed_at"]).timestamp()
                 system_times.append(finished - started)
-                bare_times.append(bare_seconds(transcriber, media))
+                for run in job["stages"]:
+                    stage_times.setdefault(run["stage"], []).append(run["duration_seconds"])
+                bare_times.append(bare_seconds(model, media))
             p50, p99 = latency_during_job(system, media)
         finally:
             system.close()
@@ -94,6 +106,12 @@ def main() -> None:
     print(
         f"whole job via api:   median {system_median:.2f} s  "
         f"({[round(t, 2) for t in system_times]})"
+    )
+    stages = {name: statistics.median(times) for name, times in stage_times.items()}
+    print(
+        "  stage medians: "
+        + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in stages.items())
+        + f"; queues, orchestrator and api: {system_median - sum(stages.values()):.2f} s"
     )
     print(f"overhead ratio (job / bare): {system_median / bare_median:.3f}  (target <= 1.15)")
     print(f"api latency during a transcription (200 requests): p50 {p50:.1f} ms, p99 {p99:.1f} ms")

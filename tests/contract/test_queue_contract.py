@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from scribe.queues.base import QueueBroker
+from scribe.queues.base import QueueBroker, receive_first
 
 from .conftest import MAX_RECEIVES
 
@@ -105,6 +105,27 @@ def test_long_poll_returns_a_message_sent_while_waiting(broker: QueueBroker) -> 
     messages = queue.receive(wait_seconds=5)
     timer.join()
     assert [m.body for m in messages] == [{"late": True}]
+
+
+def test_waiting_on_lanes_takes_a_normal_job_sent_while_waiting(broker: QueueBroker) -> None:
+    high, normal, low = (broker.queue(f"lane-{name}") for name in ("high", "normal", "low"))
+    timer = threading.Timer(0.5, lambda: normal.send({"lane": "normal"}))
+    timer.start()
+    taken = receive_first([high, normal, low], wait_seconds=5, waiting_lane=normal)
+    timer.join()
+    assert taken is not None and taken[0] is normal and taken[1].body == {"lane": "normal"}
+
+
+def test_lanes_give_the_most_urgent_message_first(broker: QueueBroker) -> None:
+    high, normal, low = (broker.queue(f"order-{name}") for name in ("high", "normal", "low"))
+    low.send({"lane": "low"})
+    normal.send({"lane": "normal"})
+    high.send({"lane": "high"})
+    order = []
+    while (taken := receive_first([high, normal, low], wait_seconds=0)) is not None:
+        order.append(taken[1].body["lane"])
+        taken[0].delete(taken[1].receipt)
+    assert order == ["high", "normal", "low"]
 
 
 def test_receive_batches_up_to_max_messages_in_order(broker: QueueBroker) -> None:

@@ -37,7 +37,7 @@ from tests.helpers import free_port, librivox_references, word_error_rate
 def quick(settings: Settings) -> Settings:
     settings.whisper.cpu_threads = 2
     settings.whisper.max_files_per_batch = 4
-    settings.queue.visibility_timeout = 2.0
+    settings.queue.visibility_timeout = 4.0  # heartbeats every 0.3 s, room for a loaded CI
     settings.worker.heartbeat_interval = 0.3
     settings.worker.retry_base_delay = 30.0
     return settings

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import multiprocessing
+import threading
 import time
 from pathlib import Path
 
+from scribe.queues.base import receive_first
 from scribe.queues.sqlite import SqliteQueueBroker
 
 
@@ -66,3 +68,13 @@ def test_stale_receipt_cannot_delete_a_redelivered_message(tmp_path: Path) -> No
     assert not queue.change_visibility(first.receipt, 60)
     assert queue.counts().in_flight == 1
     assert queue.delete(second.receipt)
+
+
+def test_a_wait_on_local_lanes_watches_every_lane(tmp_path: Path) -> None:
+    broker = SqliteQueueBroker(tmp_path / "q.sqlite3")
+    lanes = [broker.queue(name) for name in ("urgent", "normal", "bulk")]
+    timer = threading.Timer(0.3, lambda: lanes[2].send({"lane": "bulk"}))
+    timer.start()
+    taken = receive_first(lanes, wait_seconds=5)  # no waiting lane named: all are watched
+    timer.join()
+    assert taken is not None and taken[0] is lanes[2] and taken[1].body == {"lane": "bulk"}

@@ -7,6 +7,8 @@ message, receipt handles that change on every delivery, and dead-lettering after
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -36,6 +38,9 @@ class Queue(Protocol):
     """A named queue with its dead-letter queue."""
 
     name: str
+    #: True when a receive that does not wait costs next to nothing (a local database read),
+    #: so a worker may poll several lanes together; False for a service billed per request.
+    polling_is_cheap: bool
 
     def send(self, body: dict[str, Any], *, delay_seconds: float = 0) -> str:
         """Enqueue a JSON-serialisable body; returns the message id."""
@@ -94,3 +99,32 @@ class QueueBroker(Protocol):
     def close(self) -> None:
         """Release connections."""
         ...
+
+
+LOCAL_POLL_SECONDS = 0.02
+
+
+def receive_first(
+    lanes: Sequence[Queue], *, wait_seconds: float, waiting_lane: Queue | None = None
+) -> tuple[Queue, ReceivedMessage] | None:
+    """One message from the most urgent lane that has one, waiting up to ``wait_seconds``.
+
+    Local lanes are polled together every 20 ms, so a message in any lane is taken at once.
+    Remote lanes are each asked once without waiting, then ``waiting_lane`` (the busiest, by
+    default the first) long-polls for the rest of the wait; the others are asked again on the
+    next call, so an urgent message waits at most one ``wait_seconds``."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        for queue in lanes:
+            messages = queue.receive(max_messages=1, wait_seconds=0)
+            if messages:
+                return queue, messages[0]
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return None
+        if all(queue.polling_is_cheap for queue in lanes):
+            time.sleep(min(LOCAL_POLL_SECONDS, remaining))
+            continue
+        waiting = waiting_lane or lanes[0]
+        messages = waiting.receive(max_messages=1, wait_seconds=remaining)
+        return (waiting, messages[0]) if messages else None

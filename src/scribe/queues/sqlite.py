@@ -104,6 +104,8 @@ class SqliteQueueBroker:
 class SqliteQueue:
     """One queue in a :class:`SqliteQueueBroker`'s file."""
 
+    polling_is_cheap = True
+
     def __init__(self, broker: SqliteQueueBroker, name: str) -> None:
         self._broker = broker
         self.name = name

@@ -93,6 +93,8 @@ def _is_missing_queue(exc: ClientError) -> bool:
 class SqsQueue:
     """One SQS queue and its dead-letter queue."""
 
+    polling_is_cheap = False  # every receive is a billed request
+
     def __init__(self, broker: SqsQueueBroker, name: str, url: str, dead_url: str) -> None:
         self._broker = broker
         self._client = broker.client

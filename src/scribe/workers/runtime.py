@@ -35,7 +35,7 @@ from scribe.observability.metrics import (
     STAGE_RESULTS,
     EmfWriter,
 )
-from scribe.queues.base import Queue, ReceivedMessage
+from scribe.queues.base import Queue, ReceivedMessage, receive_first
 from scribe.storage.base import BlobStore
 from scribe.workers.handlers import StageContext, StageHandler, StageOutcome
 
@@ -154,14 +154,9 @@ class Worker:
             log.warning("could not send the worker's heartbeat", exc_info=True)
 
     def _next(self, *, wait_seconds: float) -> tuple[Queue, ReceivedMessage] | None:
-        """The next message, most urgent lane first; waits on the urgent lane when all are
-        empty, so an urgent job is picked up within one wait."""
-        for queue in self.lanes:
-            messages = queue.receive(max_messages=1, wait_seconds=0)
-            if messages:
-                return queue, messages[0]
-        messages = self.lanes[0].receive(max_messages=1, wait_seconds=wait_seconds)
-        return (self.lanes[0], messages[0]) if messages else None
+        """The next message, most urgent lane first (see :func:`receive_first`); a remote
+        backend long-polls the normal lane, where most jobs arrive."""
+        return receive_first(self.lanes, wait_seconds=wait_seconds, waiting_lane=self.queue)
 
     def run_once(self, *, wait_seconds: float = 0.0) -> bool:
         """Process at most one message; returns whether there was one (for tests and tools)."""

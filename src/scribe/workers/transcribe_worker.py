@@ -369,7 +369,9 @@ class BatchingTranscribeWorker(Worker):
             if not candidates:
                 return []
             key = candidates[0].batch_key
-            waiting = sum(job.file.pending for job in candidates if job.batch_key == key)  # type: ignore[union-attr]
+            waiting = sum(
+                job.file.pending for job in candidates if job.batch_key == key and job.file
+            )
             size = min(candidates[0].decoder.batch_size, -(-waiting // self.replicas))
             batch: list[tuple[_Job, int]] = []
             for job in candidates:
