@@ -440,3 +440,10 @@ def test_a_structured_match_inside_one_whisper_word(recognizer: TermRecognizer) 
     [occurrence] = recognizer.recognize(transcript).occurrences
     assert (occurrence.term, occurrence.text) == ("D/F#", "D/F#")
     assert (occurrence.start, occurrence.end) == (0.4, 1.0)
+
+
+def test_a_letter_ending_a_sentence_is_still_a_word(recognizer: TermRecognizer) -> None:
+    rhythm = of(recognizer, "subdivide in your head, one e and a.", "rhythm")
+    assert ("one e and a", "one e and a") in rhythm
+    assert of(recognizer, "now play an open E chord. Then an A.", "chord_name") == [("E", "E")]
+    assert of(recognizer, "end on a G7.", "chord_name") == [("G7", "G7")]

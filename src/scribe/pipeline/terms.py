@@ -47,6 +47,7 @@ class TermRecognizer:
             self.nlp = spacy.load(spacy_model, exclude=["parser", "ner"])
         except OSError as exc:
             raise ConfigError(f"spaCy pipeline {spacy_model!r} is not installed") from exc
+        split_single_letters(self.nlp)
         ruler = self.nlp.add_pipe("entity_ruler", config={"overwrite_ents": True})
         ruler.add_patterns(self._patterns())  # type: ignore[attr-defined]
         self.nlp.add_pipe(STRUCTURES_COMPONENT, after="entity_ruler")
@@ -107,6 +108,20 @@ class TermRecognizer:
             counts_by_category=dict(Counter(o.category for o in occurrences).most_common()),
             counts_by_term=dict(Counter(o.term for o in occurrences).most_common()),
         )
+
+
+def split_single_letters(nlp: Any) -> None:
+    """Make a single letter before a full stop its own token ("one e and a." → "a", ".";
+    "an open E." → "E", "."). Whisper ends sentences on such letters, and spaCy's English
+    exceptions would keep them as abbreviations the lexicon and recognisers cannot match."""
+    rules = {
+        key: value
+        for key, value in nlp.tokenizer.rules.items()
+        if not (len(key) == 2 and key[0].isalpha() and key[1] == ".")
+    }
+    nlp.tokenizer.rules = rules
+    for letter in "ABCDEFG":  # note names; other capitals stay initials ("J. S. Bach")
+        nlp.tokenizer.add_special_case(f"{letter}.", [{"ORTH": letter}, {"ORTH": "."}])
 
 
 def _segment_text(segment: Segment) -> tuple[str, list[tuple[int, int]]]:
