@@ -11,8 +11,9 @@ from scribe.config import WhisperSettings
 from scribe.domain.transcript import Segment, Transcript, Word
 from scribe.lexicon import Lexicon, load_lexicon
 from scribe.pipeline.bias import hint_prompt, second_pass
-from scribe.pipeline.correction import correct_transcript, double_metaphone, similarity
+from scribe.pipeline.correction import correct_transcript
 from scribe.pipeline.extract import extract_audio
+from scribe.pipeline.phonetics import double_metaphone, similarity
 from scribe.pipeline.transcribe import Transcriber, windows
 from tests.helpers import librivox_references, word_error_rate
 
