@@ -122,3 +122,21 @@ def test_cli_errors_are_one_line_without_traceback(tmp_path) -> None:  # type: i
     )
     assert unknown.returncode == 2
     assert "Traceback" not in unknown.stderr and "No such option" in unknown.stderr
+
+
+def test_the_lexicon_readme_counts_what_the_files_hold() -> None:
+    from scribe.lexicon import BUNDLED_DIR
+
+    lexicon = load_lexicon()
+    terms: Counter[str] = Counter()
+    strings: Counter[str] = Counter()
+    for term in lexicon.terms:
+        terms[term.category] += 1
+        strings[term.category] += 1 + len(term.variants)
+    table = {}
+    for line in (BUNDLED_DIR / "README.md").read_text().splitlines():
+        cells = [cell.strip(" *`") for cell in line.strip("|").split("|")]
+        if len(cells) == 4 and cells[2].isdigit():
+            table[cells[0] or "total"] = (int(cells[2]), int(cells[3]))
+    assert table.pop("total") == (sum(terms.values()), sum(strings.values()))
+    assert table == {category: (terms[category], strings[category]) for category in terms}
