@@ -9,8 +9,12 @@ Margins: tiny.en makes different mistakes in the two modes (each decodes slightl
 audio windows), so equality is not expected. Batching fails the guard when it drops more than
 2 % of the words the sequential decoder found (plus one word: the clips are short) or when
 its word error rate against the reference is more than 2 points worse (one word in 50 on the
-short clips; losing one 30-second chunk's tail, the failure this guards, costs 20+ points on
-the long file). Absolute bounds are those of the sequential tests (0.15 LibriVox, 0.25 lesson).
+short clips), or 5 points on the long file: it repeats three clips, so each chunk holds
+repeated text and falls back to sampled temperatures, where tiny.en's substitutions differ
+from CPU to CPU (on an AVX2-only CPU batched wrote "old-sposed" for "ill-disposed" twice: 4 of
+114 words, 3.5 points). Losing one 30-second chunk's tail, the failure this guards, costs 20+
+points on the long file. Absolute bounds are those of the sequential tests (0.15 LibriVox,
+0.25 lesson).
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ from tests.helpers import (
 )
 
 WORD_LOSS_SHARE = 0.02
-WER_MARGIN = 0.02
+WER_MARGIN = {"librivox": 0.02, "lesson": 0.02, "long": 0.05}
 
 
 @dataclass
@@ -115,7 +119,7 @@ def assert_no_words_lost(samples: list[Sample], seq: dict[str, str], got: dict[s
         reference = " ".join(s.reference for s in members)
         seq_wer = word_error_rate(reference, " ".join(seq[s.name] for s in members))
         got_wer = word_error_rate(reference, " ".join(got[s.name] for s in members))
-        assert got_wer <= seq_wer + WER_MARGIN, (group, seq_wer, got_wer, got)
+        assert got_wer <= seq_wer + WER_MARGIN[group], (group, seq_wer, got_wer, got)
         assert got_wer < MAX_WER[group], (group, got_wer, got)
     total_expected = sum(words(t) for t in seq.values())
     total_found = sum(words(t) for t in got.values())
