@@ -110,9 +110,9 @@ def receive_first(
     """One message from the most urgent lane that has one, waiting up to ``wait_seconds``.
 
     Local lanes are polled together every 20 ms, so a message in any lane is taken at once.
-    Remote lanes are each asked once without waiting, then ``waiting_lane`` (the busiest, by
-    default the first) long-polls for the rest of the wait; the others are asked again on the
-    next call, so an urgent message waits at most one ``wait_seconds``."""
+    Remote lanes are each asked once without waiting, then ``waiting_lane`` (where most jobs
+    arrive; by default the first) long-polls for the rest of the wait; the others are asked
+    again on the next call, so an urgent message waits at most one ``wait_seconds``."""
     deadline = time.monotonic() + wait_seconds
     while True:
         for queue in lanes:
