@@ -43,15 +43,7 @@ def bare_seconds(model: Any, media: Path) -> float:
     """Bare faster-whisper with the worker's decoding options; model loaded beforehand."""
     opts = DecodeOptions.from_settings(WhisperSettings())
     started = time.perf_counter()
-    segments, _info = model.transcribe(
-        str(media),
-        language=opts.language,
-        beam_size=opts.beam_size,
-        vad_filter=opts.vad_filter,
-        word_timestamps=opts.word_timestamps,
-        condition_on_previous_text=opts.condition_on_previous_text,
-        temperature=list(opts.temperature),
-    )
+    segments, _info = model.transcribe(str(media), **opts.transcribe_kwargs())
     for _ in segments:
         pass
     return time.perf_counter() - started

@@ -192,17 +192,7 @@ def sequential_round(transcriber: Transcriber, clips: list[Clip]) -> Round:
     with Utilisation() as usage:
         for clip in clips:
             segments, _info = transcriber.model.transcribe(
-                str(clip.path),
-                language=opts.language,
-                beam_size=opts.beam_size,
-                vad_filter=opts.vad_filter,
-                word_timestamps=opts.word_timestamps,
-                condition_on_previous_text=opts.condition_on_previous_text,
-                initial_prompt=opts.initial_prompt,
-                temperature=list(opts.temperature),
-                no_speech_threshold=opts.no_speech_threshold,
-                compression_ratio_threshold=opts.compression_ratio_threshold,
-                log_prob_threshold=opts.log_prob_threshold,
+                str(clip.path), **opts.transcribe_kwargs()
             )
             hypotheses.append(" ".join(segment.text for segment in segments))
     references = [clip.reference for clip in clips]

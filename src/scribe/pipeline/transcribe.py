@@ -71,6 +71,11 @@ class DecodeOptions:
             changes["beam_size"] = int(options["beam_size"])
         return replace(self, **changes)
 
+    def transcribe_kwargs(self) -> dict[str, Any]:
+        """The keyword arguments of faster-whisper's ``WhisperModel.transcribe`` for these
+        options (its sequential decoder): the fields carry its parameter names."""
+        return self.to_dict()
+
     def to_dict(self) -> dict[str, Any]:
         """Plain data."""
         data = asdict(self)
@@ -168,21 +173,7 @@ class Transcriber:
                 self, audio, options=opts, progress=progress, should_stop=should_stop
             )
         started = time.perf_counter()
-        segments_iter, info = self.model.transcribe(
-            str(audio),
-            language=opts.language,
-            beam_size=opts.beam_size,
-            vad_filter=opts.vad_filter,
-            word_timestamps=opts.word_timestamps,
-            condition_on_previous_text=opts.condition_on_previous_text,
-            initial_prompt=opts.initial_prompt,
-            hotwords=opts.hotwords,
-            temperature=list(opts.temperature),
-            no_speech_threshold=opts.no_speech_threshold,
-            compression_ratio_threshold=opts.compression_ratio_threshold,
-            log_prob_threshold=opts.log_prob_threshold,
-            hallucination_silence_threshold=opts.hallucination_silence_threshold,
-        )
+        segments_iter, info = self.model.transcribe(str(audio), **opts.transcribe_kwargs())
         segments: list[Segment] = []
         for raw in segments_iter:
             segment = guard_segment(_segment(len(segments), raw))
@@ -273,21 +264,7 @@ class Transcriber:
 
     def _decode_clip(self, clip: Any, offset: float, opts: DecodeOptions) -> list[Segment]:
         """Decode a stretch of 16 kHz samples that starts ``offset`` seconds into the file."""
-        segments_iter, _info = self.model.transcribe(
-            clip,
-            language=opts.language,
-            beam_size=opts.beam_size,
-            vad_filter=opts.vad_filter,
-            word_timestamps=opts.word_timestamps,
-            condition_on_previous_text=opts.condition_on_previous_text,
-            initial_prompt=opts.initial_prompt,
-            hotwords=opts.hotwords,
-            temperature=list(opts.temperature),
-            no_speech_threshold=opts.no_speech_threshold,
-            compression_ratio_threshold=opts.compression_ratio_threshold,
-            log_prob_threshold=opts.log_prob_threshold,
-            hallucination_silence_threshold=opts.hallucination_silence_threshold,
-        )
+        segments_iter, _info = self.model.transcribe(clip, **opts.transcribe_kwargs())
         decoded: list[Segment] = []
         for raw in segments_iter:
             segment = guard_segment(_segment(len(decoded), raw, offset))

@@ -27,6 +27,7 @@ import logging
 import queue as queue_module
 import threading
 import time
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -69,6 +70,15 @@ class _Job:
     transcriber: Any = None
     settled: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def log_context(self) -> AbstractContextManager[None]:
+        """Every log line inside carries this job's id, stage, attempt and request id."""
+        return job_context(
+            job_id=self.task.job_id,
+            stage=self.task.stage.value,
+            attempt=self.attempt,
+            request_id=self.task.request_id,
+        )
 
     @property
     def decoder(self) -> BatchDecoder:
@@ -304,12 +314,7 @@ class BatchingTranscribeWorker(Worker):
         """Read the audio, VAD-split it and compute its features; False if it failed (the
         message is then settled)."""
         task = job.task
-        with job_context(
-            job_id=task.job_id,
-            stage=task.stage.value,
-            attempt=job.attempt,
-            request_id=task.request_id,
-        ):
+        with job.log_context():
             try:
                 transcriber, options = self.handler.decode_options(task)
                 with self.store.local_copy(task.input_key) as audio:
@@ -474,12 +479,7 @@ class BatchingTranscribeWorker(Worker):
         """Build the transcript, run the handler on it (formats, facts), report, delete."""
         task = job.task
         assert job.file is not None
-        with job_context(
-            job_id=task.job_id,
-            stage=task.stage.value,
-            attempt=job.attempt,
-            request_id=task.request_id,
-        ):
+        with job.log_context():
             try:
                 transcript = job.file.transcript(
                     model_name=job.transcriber.model_name,
@@ -522,12 +522,7 @@ class BatchingTranscribeWorker(Worker):
         if not self._settle(job):
             return
         task = job.task
-        with job_context(
-            job_id=task.job_id,
-            stage=task.stage.value,
-            attempt=job.attempt,
-            request_id=task.request_id,
-        ):
+        with job.log_context():
             try:
                 outcome = self._settle_failure(task, job.message, job.queue, job.attempt, exc)
             except Exception:
