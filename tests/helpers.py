@@ -16,6 +16,8 @@ import jiwer
 
 DATA = Path(__file__).resolve().parent / "data"
 LIBRIVOX = DATA / "librivox"
+# Two more clips of the same recording, used only for long speech without repeated text.
+LIBRIVOX_EXTRA = DATA / "librivox_extra"
 LESSON_MP4 = DATA / "lesson.mp4"
 LESSON_TEXT = (DATA / "lesson.txt").read_text().strip()
 SILENT_VIDEO = DATA / "silent_video.mp4"
@@ -23,10 +25,14 @@ SILENT_VIDEO = DATA / "silent_video.mp4"
 
 def librivox_references() -> dict[Path, str]:
     """Each LibriVox clip with its reference text."""
+    return _references(LIBRIVOX)
+
+
+def _references(folder: Path) -> dict[Path, str]:
     refs = {}
-    for line in (LIBRIVOX / "reference.txt").read_text().splitlines():
+    for line in (folder / "reference.txt").read_text().splitlines():
         clip, _, text = line.partition("\t")
-        refs[LIBRIVOX / f"{clip}.wav"] = text
+        refs[folder / f"{clip}.wav"] = text
     return refs
 
 
@@ -109,20 +115,46 @@ def wait_job(base: str, job_id: str, timeout: float = 180, states: tuple[str, ..
     raise TimeoutError(f"job {job_id} still {job.get('state')} after {timeout} s")
 
 
-def make_long_speech(target: Path, seconds: float) -> float:
-    """A WAV of real speech at least ``seconds`` long, by repeating the LibriVox clips."""
+def long_speech_pieces(folder: Path) -> list[tuple[Path, str]]:
+    """Every distinct piece of real speech the fixtures hold, with its reference text, in the
+    order :func:`make_long_speech` plays them: five LibriVox clips with the lesson's speech
+    (extracted into ``folder``) between them, 38 s in all."""
+    from scribe.pipeline.extract import extract_audio
+
+    lesson = folder / "lesson-speech.wav"
+    if not lesson.exists():
+        extract_audio(LESSON_MP4, lesson)
+    clips = list(librivox_references().items()) + list(_references(LIBRIVOX_EXTRA).items())
+    clips.sort(key=lambda item: item[0].name)
+    return [*clips[:3], (lesson, LESSON_TEXT), *clips[3:]]
+
+
+def make_long_speech(target: Path, seconds: float) -> tuple[float, str]:
+    """A WAV of real speech at least ``seconds`` long and its reference text.
+
+    The pieces of :func:`long_speech_pieces` follow one another with half a second of silence
+    between them, so up to 38 s no sentence is said twice (a window of repeated text
+    compresses like a decoding loop and sends Whisper to its sampled, random fallbacks);
+    longer files repeat the pieces."""
     import wave
 
-    clips = sorted(LIBRIVOX.glob("*.wav"))
-    written = 0.0
+    pieces = long_speech_pieces(target.parent)
+    written, texts = 0.0, []
     with wave.open(str(target), "wb") as out:
-        params_set = False
+        params = None
         while written < seconds:
-            for clip in clips:
+            for clip, text in pieces:
                 with wave.open(str(clip)) as source:
-                    if not params_set:
-                        out.setparams(source.getparams())
-                        params_set = True
+                    if params is None:
+                        params = source.getparams()
+                        out.setparams(params)
+                    elif source.getparams()[:3] != params[:3]:
+                        raise ValueError(f"{clip.name}: not {params.framerate} Hz mono 16-bit")
+                    pause = int(0.5 * source.getframerate())
                     out.writeframes(source.readframes(source.getnframes()))
-                    written += source.getnframes() / source.getframerate()
-    return written
+                    out.writeframes(b"\0\0" * pause)
+                    written += (source.getnframes() + pause) / source.getframerate()
+                texts.append(text)
+                if written >= seconds:
+                    break
+    return written, " ".join(texts)

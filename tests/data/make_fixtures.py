@@ -1,7 +1,8 @@
 """Regenerate the committed test fixtures (needs Debian's espeak-ng and pocketsphinx-testdata).
 
 - ``librivox/*.wav`` and ``librivox/reference.txt``: real recorded English speech (LibriVox,
-  public domain; shipped by pocketsphinx-testdata under a BSD licence).
+  public domain; shipped by pocketsphinx-testdata under a BSD licence); ``librivox_extra/``:
+  the package's two other clips, for long speech that does not repeat itself.
 - ``lesson.mp4``: a short generated "lesson" video (H.264 + AAC) whose speech is synthesised by
   espeak-ng from ``lesson.txt``.
 - ``silent_video.mp4``: a video with no audio stream.
@@ -28,18 +29,23 @@ CLIPS = (
     "sense_and_sensibility_01_austen_64kb-0880",
     "sense_and_sensibility_01_austen_64kb-0930",
 )
+# The package's other two clips: only the long-speech helper uses them (tests/helpers.py).
+EXTRA_CLIPS = (
+    "sense_and_sensibility_01_austen_64kb-0890",
+    "sense_and_sensibility_01_austen_64kb-0920",
+)
 
 
-def copy_librivox() -> None:
-    """Copy three clips and their reference transcriptions."""
-    out = HERE / "librivox"
+def copy_librivox(folder: str, clips: tuple[str, ...]) -> None:
+    """Copy ``clips`` and their reference transcriptions into ``folder``."""
+    out = HERE / folder
     out.mkdir(exist_ok=True)
     references = {}
     for line in (LIBRIVOX / "transcription").read_text().splitlines():
         text, _, clip = line.rpartition("(")
         references[clip.rstrip(")").strip()] = text.replace("<s>", "").replace("</s>", "").strip()
     lines = []
-    for clip in CLIPS:
+    for clip in clips:
         shutil.copyfile(LIBRIVOX / f"{clip}.wav", out / f"{clip}.wav")
         lines.append(f"{clip}\t{references[clip]}")
     (out / "reference.txt").write_text("\n".join(lines) + "\n")
@@ -91,7 +97,8 @@ def write_video(wav: Path | None, target: Path, seconds: float) -> None:
 
 def main() -> None:
     """Write every fixture."""
-    copy_librivox()
+    copy_librivox("librivox", CLIPS)
+    copy_librivox("librivox_extra", EXTRA_CLIPS)
     text = (HERE / "lesson.txt").read_text().strip()
     with tempfile.TemporaryDirectory() as tmp:
         wav = Path(tmp) / "lesson.wav"

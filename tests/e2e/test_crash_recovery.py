@@ -31,7 +31,7 @@ def test_killed_worker_job_is_redelivered_and_completes_once(tmp_path: Path) -> 
     base = f"http://127.0.0.1:{port}"
     log = tmp_path / "system.log"
     audio = tmp_path / "long-lesson.wav"
-    duration = make_long_speech(audio, 90)
+    duration, _text = make_long_speech(audio, 90)
     processes = {
         "api": start_scribe(["api", "--port", str(port)], env, log),
     }

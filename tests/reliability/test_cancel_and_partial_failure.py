@@ -15,11 +15,10 @@ def test_cancel_while_queued_extracting_and_mid_transcription(
 ) -> None:
     long_audio = tmp_path / "long.wav"
     make_long_speech(long_audio, 150)
-    # A batched worker reports progress and checks for a cancel after each batch. The long
-    # speech repeats three clips, so a 30-second chunk holds repeated text, which trips
-    # Whisper's compression-ratio fallback (six decodes a chunk: a minute a batch on one CPU
-    # thread). 10-second chunks hold one clip each, and batches of four keep the checkpoints
-    # a few seconds apart.
+    # A batched worker reports progress and checks for a cancel after each batch: eight
+    # 30-second chunks take up to a minute on one CPU thread (more when a chunk falls back to
+    # sampled temperatures). 10-second chunks in batches of four keep the checkpoints a few
+    # seconds apart.
     cluster.env["SCRIBE_WHISPER__BATCH_CHUNK_SECONDS"] = "10"
     cluster.env["SCRIBE_WHISPER__BATCH_SIZE"] = "4"
     cluster.start_api()

@@ -4,16 +4,14 @@ faster-whisper's ``BatchedInferencePipeline`` cuts one file's speech into chunks
 decodes them ``batch_size`` at a time. Scribe splits that into three steps so a worker can run
 them in different threads and mix files in one batch:
 
-1. :func:`prepare_audio` (CPU, no decoding): read the audio, find speech with Silero VAD, cut it
-   into chunks of at most ``batch_chunk_seconds``, compute each chunk's log-mel features.
-2. :meth:`BatchDecoder.decode`: up to ``batch_size`` chunks, from any files whose decode options
-   match, in one encoder and one decoder pass. Unlike the bare pipeline it keeps the sequential
-   decoder's temperature fallback (a chunk whose text loops or whose log-probability is too low
-   is decoded again, hotter) and its silence rule, and aligns words per file. A batch that runs
-   out of GPU memory is halved and retried.
-3. :meth:`FileDecode.transcript`: once every chunk of a file is in, times are mapped back to the
-   original audio, chunk-long segments are split at sentence ends and pauses, the hallucination
-   guard runs, and the :class:`~scribe.domain.transcript.Transcript` is built.
+1. :func:`~scribe.pipeline.chunking.prepare_audio` (CPU, no decoding): speech found by the VAD,
+   cut into chunks, with each chunk's log-mel features.
+2. :meth:`BatchDecoder.decode` (here): up to ``batch_size`` chunks, from any files whose decode
+   options match, in one encoder and one decoder pass. Unlike the bare pipeline it keeps the
+   sequential decoder's temperature fallback (:mod:`scribe.pipeline.fallback`) and its silence
+   rule, and aligns words per file. A batch that runs out of GPU memory is halved and retried.
+3. :meth:`~scribe.pipeline.file_decode.FileDecode.transcript`: once every chunk of a file is in,
+   the transcript on the original audio's timeline.
 """
 
 from __future__ import annotations
@@ -21,9 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
-from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from math import ceil
 from pathlib import Path
 from typing import Any
@@ -31,32 +27,22 @@ from typing import Any
 import numpy as np
 
 from scribe.config import WhisperSettings
-from scribe.domain.transcript import Segment, Transcript
+from scribe.domain.transcript import Transcript
 from scribe.errors import CancelledError
+from scribe.pipeline.chunking import prepare_audio
+from scribe.pipeline.fallback import accepted, choose
+from scribe.pipeline.file_decode import FileDecode
 from scribe.pipeline.transcribe import (
     DecodeOptions,
     ProgressCallback,
     StopCheck,
-    _segment,
-    guard_segment,
 )
 
 log = logging.getLogger(__name__)
 
-SAMPLING_RATE = 16000
 # faster-whisper's defaults: punctuation merged into the neighbouring word.
 PREPEND_PUNCTUATIONS = "\"'“¿([{-"
 APPEND_PUNCTUATIONS = "\"'.。,，!！?？:：”)]}、"
-# The batched pipeline's VAD: shorter silences split speech than in sequential mode (2 s), so a
-# chunk boundary falls in a pause rather than inside a word.
-VAD_MIN_SILENCE_MS = 160
-# Splitting a chunk-long segment into subtitle-sized ones.
-SENTENCE_ENDS = (".", "?", "!", "。", "？", "！")
-ABBREVIATIONS = frozenset(
-    {"mr.", "mrs.", "ms.", "dr.", "st.", "jr.", "sr.", "vs.", "etc.", "e.g.", "i.e.", "no."}
-)
-SPLIT_PAUSE_SECONDS = 1.0
-SPLIT_MAX_SECONDS = 12.0
 # Sequential decoding's best_of for sampled fallbacks.
 BEST_OF = 5
 # A chunk whose words end this many seconds before its speech does was cut short (without
@@ -64,13 +50,6 @@ BEST_OF = 5
 # chunk of its own, as sequential decoding seeks on from its last timestamp.
 TAIL_SECONDS = 2.0
 MAX_CONTINUATIONS = 3
-# A sampled retry must keep this share of the tokens of the chunk's first decoding (or of the
-# typical decoding when all fail); a first decoding this long ran away in a loop.
-KEEP_SHARE = 0.85
-RUNAWAY_TOKENS = 400
-# ...and, when the first decoding was confident, be at most this much less probable (mean log
-# probability per token).
-PROBABILITY_MARGIN = 0.15
 
 OOM_MARKERS = (
     "out of memory",
@@ -117,244 +96,6 @@ def is_out_of_memory(exc: BaseException) -> bool:
             return True
         seen = seen.__cause__
     return False
-
-
-@dataclass
-class PreparedAudio:
-    """A file cut into speech chunks with their features, ready for the decoder."""
-
-    duration: float
-    speech_seconds: float
-    speech: list[dict[str, int]]  # VAD speech regions, in samples of the original audio
-    features: list[np.ndarray]  # (n_mels, 3000) log-mel features per chunk
-    chunks: list[dict[str, float]]  # offset and duration per chunk, on the speech-only timeline
-    language: str
-    language_probability: float
-    prepare_seconds: float = 0.0
-
-
-def prepare_audio(
-    model: Any,
-    audio: Path | np.ndarray,
-    *,
-    options: DecodeOptions,
-    chunk_seconds: float = 30.0,
-) -> PreparedAudio:
-    """Read ``audio`` (a file or 16 kHz float samples), cut its speech into chunks of at most
-    ``chunk_seconds`` and compute their features. Only a multilingual model with no language
-    given runs the model here (language detection)."""
-    from faster_whisper.audio import decode_audio, pad_or_trim
-    from faster_whisper.vad import VadOptions, collect_chunks, get_speech_timestamps
-
-    started = time.perf_counter()
-    samples = (
-        audio
-        if isinstance(audio, np.ndarray)
-        else decode_audio(str(audio), sampling_rate=SAMPLING_RATE)
-    )
-    duration = samples.shape[0] / SAMPLING_RATE
-    if options.vad_filter:
-        vad = VadOptions(
-            max_speech_duration_s=chunk_seconds, min_silence_duration_ms=VAD_MIN_SILENCE_MS
-        )
-        speech = get_speech_timestamps(samples, vad)
-    else:
-        step = int(chunk_seconds * SAMPLING_RATE)
-        speech = [
-            {"start": start, "end": min(start + step, samples.shape[0])}
-            for start in range(0, samples.shape[0], step)
-        ]
-    speech_seconds = sum(region["end"] - region["start"] for region in speech) / SAMPLING_RATE
-    features: list[np.ndarray] = []
-    chunks: list[dict[str, float]] = []
-    if speech and speech_seconds > 0:
-        pieces, metadata = collect_chunks(samples, speech, max_duration=chunk_seconds)
-        for piece, meta in zip(pieces, metadata, strict=True):
-            if piece.size == 0:
-                continue
-            features.append(pad_or_trim(model.feature_extractor(piece)[..., :-1]))
-            chunks.append({"offset": float(meta["offset"]), "duration": float(meta["duration"])})
-    language, probability = _language(model, options.language, features)
-    return PreparedAudio(
-        duration=duration,
-        speech_seconds=speech_seconds,
-        speech=speech,
-        features=features,
-        chunks=chunks,
-        language=language,
-        language_probability=probability,
-        prepare_seconds=time.perf_counter() - started,
-    )
-
-
-def _language(model: Any, wanted: str | None, features: list[np.ndarray]) -> tuple[str, float]:
-    """The language to decode in: the one asked for, English for an English-only model, or
-    the one detected in the first chunk."""
-    if not model.model.is_multilingual:
-        if wanted not in (None, "en"):
-            log.warning("the model is English-only; decoding %r audio as English", wanted)
-        return "en", 1.0
-    if wanted is not None:
-        return wanted, 1.0
-    n_mels = model.model.n_mels
-    sample = np.concatenate(
-        [*features[:1], np.full((n_mels, 1), -1.5, dtype="float32")], axis=1
-    )  # a dummy frame keeps empty audio valid, as faster-whisper does
-    language, probability, _all = model.detect_language(features=sample)
-    return str(language), float(probability)
-
-
-@dataclass
-class FileDecode:
-    """One file's way through batched decoding: chunks handed out, results in, assembly."""
-
-    prepared: PreparedAudio
-    options: DecodeOptions
-    owner: Any = None  # whatever the caller needs to find its job again
-    results: list[list[dict[str, Any]] | None] = field(default_factory=list)
-    last_speech_timestamp: float = 0.0
-    started: float | None = None
-    _next: int = 0
-
-    def __post_init__(self) -> None:
-        self.results = [None] * len(self.prepared.features)
-
-    @property
-    def key(self) -> Hashable:
-        """Files with equal keys may share a batch (same options and language)."""
-        return (self.options, self.prepared.language)
-
-    @property
-    def pending(self) -> int:
-        """Chunks not yet handed to a decoder."""
-        return len(self.results) - self._next
-
-    def take(self, count: int) -> list[int]:
-        """Hand out the next ``count`` chunks (in order)."""
-        taken = list(range(self._next, min(len(self.results), self._next + count)))
-        self._next += len(taken)
-        if self.started is None:
-            self.started = time.perf_counter()
-        return taken
-
-    @property
-    def done(self) -> bool:
-        """Every chunk is decoded."""
-        return all(result is not None for result in self.results)
-
-    @property
-    def progress(self) -> float:
-        """Share of the speech decoded (the file's own chunks; re-decoded tails not counted)."""
-        pairs = [
-            (chunk["duration"], result is not None)
-            for chunk, result in zip(self.prepared.chunks, self.results, strict=False)
-            if not chunk.get("depth")
-        ]
-        total = sum(duration for duration, _done in pairs)
-        return sum(d for d, done in pairs if done) / total if total else 1.0
-
-    def add_chunk(self, features: np.ndarray, meta: dict[str, float]) -> None:
-        """Queue one more chunk (the re-decoded tail of a chunk cut short)."""
-        self.prepared.features.append(features)
-        self.prepared.chunks.append(meta)
-        self.results.append(None)
-
-    def transcript(
-        self, *, model_name: str, device: str, compute_type: str, batch_size: int
-    ) -> Transcript:
-        """Map the decoded chunks back onto the audio and build the transcript."""
-        from faster_whisper.transcribe import Segment as RawSegment
-        from faster_whisper.transcribe import Word as RawWord
-        from faster_whisper.transcribe import restore_speech_timestamps
-
-        raw: list[Any] = []
-        order = sorted(range(len(self.results)), key=lambda i: self.prepared.chunks[i]["offset"])
-        for chunk_index in order:
-            for item in self.results[chunk_index] or []:
-                if not item["text"].strip() and not item.get("words"):
-                    continue
-                raw.append(
-                    RawSegment(
-                        id=len(raw) + 1,
-                        seek=item["seek"],
-                        start=round(item["start"], 3),
-                        end=round(item["end"], 3),
-                        text=item["text"],
-                        tokens=item["tokens"],
-                        avg_logprob=item["avg_logprob"],
-                        compression_ratio=item["compression_ratio"],
-                        no_speech_prob=item["no_speech_prob"],
-                        words=[RawWord(**word) for word in item["words"]]
-                        if self.options.word_timestamps
-                        else None,
-                        temperature=item["temperature"],
-                    )
-                )
-        if self.prepared.speech:
-            raw = list(restore_speech_timestamps(raw, self.prepared.speech, SAMPLING_RATE))
-        segments: list[Segment] = []
-        for item in raw:
-            for piece in split_segment(_segment(0, item)):
-                kept = guard_segment(piece)
-                if kept is not None:
-                    kept.index = len(segments)
-                    segments.append(kept)
-        elapsed = time.perf_counter() - self.started if self.started is not None else 0.0
-        duration = self.prepared.duration
-        flags = [] if any(s.words or s.text.strip() for s in segments) else ["no_speech"]
-        return Transcript(
-            flags=flags,
-            speech_duration=round(self.prepared.speech_seconds, 3),
-            language=self.prepared.language,
-            language_probability=round(self.prepared.language_probability, 4),
-            duration=round(duration, 3),
-            model=model_name,
-            options={
-                **self.options.to_dict(),
-                "device": device,
-                "compute_type": compute_type,
-                "batch_size": batch_size,
-            },
-            timings={
-                "prepare_seconds": round(self.prepared.prepare_seconds, 3),
-                "transcribe_seconds": round(elapsed, 3),
-                "real_time_factor": round(elapsed / duration, 4) if duration else 0.0,
-            },
-            segments=segments,
-        )
-
-
-def split_segment(segment: Segment) -> list[Segment]:
-    """A chunk-long segment (up to 30 s) as subtitle-sized ones: a new segment after a
-    sentence end, at a pause of a second or more, or past 12 seconds. No word is dropped."""
-    words = segment.words
-    if len(words) < 2:
-        return [segment]
-    pieces: list[list[Any]] = [[]]
-    for index, word in enumerate(words):
-        pieces[-1].append(word)
-        following = words[index + 1] if index + 1 < len(words) else None
-        if following is None:
-            break
-        text = word.text.strip()
-        sentence_end = text.endswith(SENTENCE_ENDS) and text.lower() not in ABBREVIATIONS
-        pause = following.start - word.end >= SPLIT_PAUSE_SECONDS
-        too_long = word.end - pieces[-1][0].start >= SPLIT_MAX_SECONDS
-        if sentence_end or pause or too_long:
-            pieces.append([])
-    if len(pieces) == 1:
-        return [segment]
-    return [
-        segment.model_copy(
-            update={
-                "start": piece[0].start,
-                "end": piece[-1].end,
-                "text": "".join(word.text for word in piece),
-                "words": piece,
-            }
-        )
-        for piece in pieces
-    ]
 
 
 class _Alignments:
@@ -534,10 +275,10 @@ class BatchDecoder:
                     "temperature": temperature,
                 }
                 candidates[index].append(candidate)
-                if not _accepted(candidate, candidates[index][0], options):
+                if not accepted(candidate, candidates[index][0], options):
                     retry.append(index)
             pending = retry
-        return encoder_output, [_choose(found, options) for found in candidates]
+        return encoder_output, [choose(found, options) for found in candidates]
 
     def _place_words(
         self,
@@ -573,66 +314,6 @@ class BatchDecoder:
             )
             if last is not None:
                 file.last_speech_timestamp = last
-
-
-def _needs_fallback(candidate: dict[str, Any], options: DecodeOptions) -> bool:
-    """The sequential decoder's rule: retry text that loops or is improbable, unless the
-    window is silence."""
-    needs = candidate["compression_ratio"] > options.compression_ratio_threshold
-    if candidate["avg_logprob"] < options.log_prob_threshold:
-        needs = True
-    silent = (
-        candidate["no_speech_prob"] > options.no_speech_threshold
-        and candidate["avg_logprob"] < options.log_prob_threshold
-    )
-    return needs and not silent
-
-
-def _long_enough(candidate: dict[str, Any], than: int) -> bool:
-    """Whether a decoding keeps at least :data:`KEEP_SHARE` of ``than`` tokens (a sampled
-    retry that drops a sentence of a chunk must not replace the chunk's text)."""
-    return len(candidate["tokens"]) >= KEEP_SHARE * than
-
-
-def _accepted(candidate: dict[str, Any], first: dict[str, Any], options: DecodeOptions) -> bool:
-    """A decoding that needs no retry. A retry must also keep the words of the first
-    decoding, unless that one ran away (a loop that filled the window); and when the first
-    decoding was confident (it failed only because its text compresses like a loop, as
-    speech said twice does) the retry must be nearly as probable, not a hot sample's guess."""
-    if _needs_fallback(candidate, options):
-        return False
-    if candidate is first or len(first["tokens"]) >= RUNAWAY_TOKENS:
-        return True
-    if first["avg_logprob"] >= options.log_prob_threshold and (
-        candidate["avg_logprob"] < first["avg_logprob"] - PROBABILITY_MARGIN
-    ):
-        return False
-    return _long_enough(candidate, len(first["tokens"]))
-
-
-def _choose(found: list[dict[str, Any]], options: DecodeOptions) -> dict[str, Any] | None:
-    """The decoding kept for a chunk: the accepted one; when every temperature failed, among
-    those of typical length that did not run away, the most probable of the confident ones
-    (text said twice compresses like a loop), else of those that do not loop; ``None`` when
-    it is silence.
-
-    Sequential faster-whisper picks the most probable decoding that does not loop, whatever
-    its length and confidence; on legitimately repetitive speech (a phrase said twice,
-    counting) that is a random sample that dropped the repetition or invented words, so
-    batched decoding checks length and confidence first."""
-    best = found[-1]
-    if not _accepted(best, found[0], options):
-        typical = sorted(len(c["tokens"]) for c in found)[len(found) // 2]
-        pool = [
-            c for c in found if _long_enough(c, typical) and len(c["tokens"]) < RUNAWAY_TOKENS
-        ] or found
-        confident = [c for c in pool if c["avg_logprob"] >= options.log_prob_threshold]
-        usable = [c for c in pool if c["compression_ratio"] <= options.compression_ratio_threshold]
-        best = max(confident or usable or pool, key=lambda c: c["avg_logprob"])
-    silent = best["no_speech_prob"] > options.no_speech_threshold and not (
-        best["avg_logprob"] > options.log_prob_threshold
-    )
-    return None if silent else best
 
 
 def transcribe_batched(

@@ -37,7 +37,9 @@ from scribe.config import Settings
 from scribe.errors import CancelledError
 from scribe.messages import EventType, StageTask
 from scribe.observability.context import job_context
-from scribe.pipeline.batching import BatchDecoder, FileDecode, is_out_of_memory, prepare_audio
+from scribe.pipeline.batching import BatchDecoder, is_out_of_memory
+from scribe.pipeline.chunking import prepare_audio
+from scribe.pipeline.file_decode import FileDecode
 from scribe.queues.base import Queue, ReceivedMessage
 from scribe.storage.base import BlobStore
 from scribe.workers.handlers import StageContext, TranscribeHandler
