@@ -58,7 +58,11 @@ def test_sigterm_mid_job_releases_or_finishes_within_the_stop_timeout(
     cluster: Cluster, tmp_path: Path
 ) -> None:
     audio = tmp_path / "long.wav"
-    make_long_speech(audio, 150)
+    make_long_speech(audio, 450)
+    # Enough batches left after the first progress that the job cannot finish inside the 3 s
+    # stop timeout (about 9 s of decoding on two CPU cores): the worker must release it.
+    cluster.env["SCRIBE_WHISPER__BATCH_CHUNK_SECONDS"] = "10"
+    cluster.env["SCRIBE_WHISPER__BATCH_SIZE"] = "4"
     cluster.start_all()
     job = cluster.upload(audio)
     deadline = time.monotonic() + 60
