@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 
 from scribe.config import load_settings
-from scribe.queues import open_broker
+from scribe.domain.options import lanes
+from scribe.queues import QueueBroker, open_broker
 from tests.reliability.cluster import Cluster
 from tests.reliability.conftest import SHORT_CLIP
 
@@ -21,13 +22,28 @@ def test_events_sent_while_the_api_is_down_are_applied_when_it_returns(cluster: 
     assert {job["state"] for job in done.values()} == {"completed"}, cluster.log_tail()
 
 
+def _open_broker(cluster: Cluster) -> QueueBroker:
+    return open_broker(load_settings(data_dir=cluster.env["SCRIBE_DATA_DIR"]))
+
+
 def _purge_stage(cluster: Cluster, stage: str) -> None:
-    env = {k[len("SCRIBE_") :].lower(): v for k, v in cluster.env.items() if k == "SCRIBE_DATA_DIR"}
-    settings = load_settings(data_dir=env["data_dir"])
-    broker = open_broker(settings)
-    for lane in (f"{stage}-high", stage, f"{stage}-low"):
+    broker = _open_broker(cluster)
+    for lane in lanes(stage):
         broker.queue(lane).purge()
     broker.close()
+
+
+def _wait_for_message(cluster: Cluster, stage: str, timeout: float) -> None:
+    """Until a message waits on one of the stage's lanes (the watchdog's resend: purging
+    before it arrives would leave the resend queued for a worker that is gone)."""
+    broker = _open_broker(cluster)
+    deadline = time.monotonic() + timeout
+    try:
+        while not any(broker.queue(lane).counts().visible for lane in lanes(stage)):
+            assert time.monotonic() < deadline, f"no {stage} message within {timeout} s"
+            time.sleep(0.1)
+    finally:
+        broker.close()
 
 
 def test_watchdog_resends_a_lost_stage_then_fails_with_a_reason(cluster: Cluster) -> None:
@@ -45,9 +61,9 @@ def test_watchdog_resends_a_lost_stage_then_fails_with_a_reason(cluster: Cluster
     cluster.kill("transcribe")
     second = cluster.upload(SHORT_CLIP)
     cluster.wait_until(second["id"], ["transcribing"])
-    for _ in range(2):  # lost, resent by the watchdog, lost again: it gives up
-        _purge_stage(cluster, "transcribe")
-        time.sleep(9)
+    _purge_stage(cluster, "transcribe")  # lost,
+    _wait_for_message(cluster, "transcribe", timeout=30)  # resent by the watchdog,
+    _purge_stage(cluster, "transcribe")  # lost again: it gives up
     failed = cluster.wait_until(second["id"], ["failed"], timeout=60)
     assert failed["failed_stage"] == "transcribe"
     assert "no worker reported on transcribe" in failed["error"]
