@@ -129,6 +129,20 @@ def long_speech_pieces(folder: Path) -> list[tuple[Path, str]]:
     return [*clips[:3], (lesson, LESSON_TEXT), *clips[3:]]
 
 
+def said_six_times(target: Path) -> Path:
+    """One short LibriVox sentence six times over, half a second apart: its text compresses
+    like a decoding loop, so Whisper's fallback decodes it again, hotter."""
+    import wave
+
+    clip = LIBRIVOX / "sense_and_sensibility_01_austen_64kb-0880.wav"
+    with wave.open(str(clip)) as source, wave.open(str(target), "wb") as out:
+        out.setparams(source.getparams())
+        frames = source.readframes(source.getnframes())
+        for _ in range(6):
+            out.writeframes(frames + b"\0\0" * (source.getframerate() // 2))
+    return target
+
+
 def make_long_speech(target: Path, seconds: float) -> tuple[float, str]:
     """A WAV of real speech at least ``seconds`` long and its reference text.
 

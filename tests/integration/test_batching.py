@@ -38,6 +38,7 @@ from tests.helpers import (
     librivox_references,
     make_long_speech,
     normalise,
+    said_six_times,
     word_error_rate,
 )
 
@@ -177,6 +178,35 @@ def test_a_stop_request_is_honoured_between_batches(
     assert len(calls) == 1 and 0 < calls[0] < 1  # stopped after the first of two batches
 
 
+@pytest.mark.parametrize("give_up", [False, True])
+def test_a_file_given_up_gets_no_more_fallback_rounds(
+    batched: Transcriber, tmp_path: Path, give_up: bool
+) -> None:
+    options = batched.default_options
+    file = FileDecode(
+        prepare_audio(batched.model, said_six_times(tmp_path / "six.wav"), options=options),
+        options,
+    )
+    asked: list[FileDecode] = []
+
+    def stop(which: FileDecode) -> bool:
+        asked.append(which)
+        return give_up
+
+    batched.batch_decoder.decode([(file, index) for index in file.take(8)], stop=stop)
+    assert file.done
+    if give_up:  # asked once, before the first retry; the file cannot become a transcript
+        assert asked == [file] and file.abandoned
+        with pytest.raises(CancelledError):
+            file.transcript(model_name="tiny.en", device="cpu", compute_type="int8", batch_size=8)
+    else:  # asked before each retry, and the retries make a transcript
+        assert asked and set(map(id, asked)) == {id(file)} and not file.abandoned
+        text = file.transcript(
+            model_name="tiny.en", device="cpu", compute_type="int8", batch_size=8
+        ).text
+        assert "young man" in text.lower()
+
+
 class OutOfMemoryAbove(BatchDecoder):
     """The real decoder, on a device that holds only ``limit`` chunks at once."""
 
@@ -185,11 +215,11 @@ class OutOfMemoryAbove(BatchDecoder):
         self.limit = limit
         self.sizes: list[int] = []
 
-    def _forward(self, work):  # type: ignore[no-untyped-def]
+    def _forward(self, work, stop=None):  # type: ignore[no-untyped-def]
         self.sizes.append(len(work))
         if len(work) > self.limit:
             raise RuntimeError("CUDA failed with error out of memory")
-        return super()._forward(work)
+        return super()._forward(work, stop)
 
 
 def test_out_of_memory_halves_the_batch_and_loses_nothing(

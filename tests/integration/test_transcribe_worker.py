@@ -30,7 +30,7 @@ from scribe.workers.handlers import TranscribeHandler
 from scribe.workers.runtime import cancel_marker
 from scribe.workers.service import _start_health_server, build_worker
 from scribe.workers.transcribe_worker import BatchingTranscribeWorker
-from tests.helpers import free_port, librivox_references, word_error_rate
+from tests.helpers import free_port, librivox_references, said_six_times, word_error_rate
 
 
 @pytest.fixture
@@ -97,9 +97,9 @@ def test_files_share_batches_and_a_bad_file_fails_alone(
     files_per_batch: list[int] = []
     real_decode = decoder.decode
 
-    def recording(work: Any) -> None:
+    def recording(work: Any, **kwargs: Any) -> None:
         files_per_batch.append(len({id(file) for file, _index in work}))
-        real_decode(work)
+        real_decode(work, **kwargs)
 
     decoder.decode = recording  # type: ignore[method-assign]
     assert worker.run_once()
@@ -177,6 +177,27 @@ def test_stop_releases_what_it_cannot_finish(
     assert counts.in_flight == 0, "a held message was neither finished nor released"
     assert counts.visible + len(done) == len(jobs)
     assert counts.visible >= 1
+
+
+def test_a_cancel_during_a_files_last_batch_stops_it_before_the_retries(
+    quick: Settings, backends: tuple[Queue, Queue, BlobStore], tmp_path: Path
+) -> None:
+    queue, events, store = backends
+    worker = build_worker(Stage.TRANSCRIBE, quick)
+    job = submit(queue, store, said_six_times(tmp_path / "six.wav"))  # one chunk, retried
+    decoder = worker.handler.transcriber.batch_decoder
+    real_decode = decoder.decode
+
+    def cancel_then_decode(work: Any, **kwargs: Any) -> None:
+        store.put_bytes(cancel_marker(job), b"")  # the user cancels while the batch decodes
+        real_decode(work, **kwargs)
+
+    decoder.decode = cancel_then_decode  # type: ignore[method-assign]
+    assert worker.run_once()
+    assert EventType.COMPLETED not in by_job(drain(events)).get(job, [])
+    assert not store.exists(artifacts.transcript_key(job, "json"))
+    counts = queue.counts()
+    assert (counts.visible, counts.in_flight) == (0, 0)  # settled as cancelled: not retried
 
 
 class DoesNotFitOnce(TranscribeHandler):

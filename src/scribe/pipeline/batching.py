@@ -31,7 +31,7 @@ from scribe.domain.transcript import Transcript
 from scribe.errors import CancelledError
 from scribe.pipeline.chunking import prepare_audio
 from scribe.pipeline.fallback import accepted, choose
-from scribe.pipeline.file_decode import FileDecode
+from scribe.pipeline.file_decode import FileDecode, FileStopCheck
 from scribe.pipeline.transcribe import (
     DecodeOptions,
     ProgressCallback,
@@ -136,13 +136,19 @@ class BatchDecoder:
                 )
             return self._tokenizers[language]
 
-    def decode(self, work: Sequence[tuple[FileDecode, int]]) -> None:
+    def decode(
+        self, work: Sequence[tuple[FileDecode, int]], *, stop: FileStopCheck | None = None
+    ) -> None:
         """Decode ``(file, chunk)`` pairs sharing one key and store each result in its file.
-        On out-of-memory the batch is halved (and ``batch_size`` with it) and retried."""
+        On out-of-memory the batch is halved (and ``batch_size`` with it) and retried.
+
+        ``stop`` is asked before each fallback round whether a file's work is still wanted (a
+        cancel, a worker stopping): a file it answers true for gets no more retries and is
+        marked :attr:`~FileDecode.abandoned`, so its transcript cannot be built."""
         if not work:
             return
         try:
-            outputs = self._forward(work)
+            outputs = self._forward(work, stop)
         except Exception as exc:
             if not is_out_of_memory(exc) or len(work) == 1:
                 raise
@@ -152,8 +158,8 @@ class BatchDecoder:
             log.warning(
                 "out of memory decoding %d chunks; halving the batch to %d", len(work), half
             )
-            self.decode(work[:half])
-            self.decode(work[half:])
+            self.decode(work[:half], stop=stop)
+            self.decode(work[half:], stop=stop)
             return
         for (file, index), segments in zip(work, outputs, strict=True):
             self._continue_cut_chunk(file, index, segments)
@@ -184,13 +190,16 @@ class BatchDecoder:
             },
         )
 
-    def _forward(self, work: Sequence[tuple[FileDecode, int]]) -> list[list[dict[str, Any]]]:
+    def _forward(
+        self, work: Sequence[tuple[FileDecode, int]], stop: FileStopCheck | None = None
+    ) -> list[list[dict[str, Any]]]:
         """One batch: generate (with fallback), cut, and place words per file."""
         first = work[0][0]
         options = first.options
         tokenizer = self.tokenizer(first.prepared.language)
         features = np.stack([file.prepared.features[index] for file, index in work])
-        encoder_output, chosen = self._generate(features, tokenizer, options)
+        files = [file for file, _index in work]
+        encoder_output, chosen = self._generate(features, tokenizer, options, files, stop)
         fps = self.model.frames_per_second
         segmented: list[list[dict[str, Any]]] = []
         sizes: list[int] = []
@@ -220,11 +229,17 @@ class BatchDecoder:
         return segmented
 
     def _generate(
-        self, features: np.ndarray, tokenizer: Any, options: DecodeOptions
+        self,
+        features: np.ndarray,
+        tokenizer: Any,
+        options: DecodeOptions,
+        files: Sequence[FileDecode],
+        stop: FileStopCheck | None,
     ) -> tuple[Any, list[dict[str, Any] | None]]:
         """Encode once, decode every chunk at the first temperature, decode again (hotter,
-        sampled) only the chunks the sequential decoder would retry; ``None`` for a chunk the
-        silence rule drops."""
+        sampled) only the chunks the sequential decoder would retry, and of those only the
+        chunks of files ``stop`` does not give up; ``None`` for a chunk the silence rule
+        drops."""
         from faster_whisper.transcribe import get_compression_ratio, get_suppressed_tokens
 
         model = self.model
@@ -240,6 +255,8 @@ class BatchDecoder:
         candidates: list[list[dict[str, Any]]] = [[] for _ in range(count)]
         pending = list(range(count))
         for step, temperature in enumerate(options.temperature):
+            if step and stop is not None:
+                pending = [i for i in pending if not _abandon(files[i], stop)]
             if not pending:
                 break
             encoded = encoder_output if step == 0 else model.encode(features[pending])
@@ -316,6 +333,13 @@ class BatchDecoder:
                 file.last_speech_timestamp = last
 
 
+def _abandon(file: FileDecode, stop: FileStopCheck) -> bool:
+    """Whether ``stop`` gives the file up (asked once per fallback round until it does)."""
+    if not file.abandoned and stop(file):
+        file.abandoned = True
+    return file.abandoned
+
+
 def transcribe_batched(
     transcriber: Any,
     audio: Path,
@@ -334,11 +358,12 @@ def transcribe_batched(
         chunk_seconds=transcriber.settings.batch_chunk_seconds,
     )
     file = FileDecode(prepared, options)
+    stop = (lambda _file: should_stop()) if should_stop else None
     while file.pending:
-        decoder.decode([(file, index) for index in file.take(decoder.batch_size)])
+        decoder.decode([(file, index) for index in file.take(decoder.batch_size)], stop=stop)
         if progress:
             progress(min(0.999, file.progress))
-        if should_stop and should_stop():
+        if file.abandoned or (should_stop and should_stop()):
             raise CancelledError("cancelled during transcription")
     return file.transcript(
         model_name=transcriber.model_name,

@@ -8,13 +8,14 @@ the hallucination guard runs, and the :class:`~scribe.domain.transcript.Transcri
 from __future__ import annotations
 
 import time
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from scribe.domain.transcript import Segment, Transcript
+from scribe.errors import CancelledError
 from scribe.pipeline.chunking import SAMPLING_RATE, PreparedAudio
 from scribe.pipeline.transcribe import DecodeOptions, _segment, guard_segment
 
@@ -27,6 +28,10 @@ SPLIT_PAUSE_SECONDS = 1.0
 SPLIT_MAX_SECONDS = 12.0
 
 
+# Asked by the batch decoder whether a file's work is still wanted (False: go on).
+FileStopCheck = Callable[["FileDecode"], bool]
+
+
 @dataclass
 class FileDecode:
     """One file's way through batched decoding: chunks handed out, results in, assembly."""
@@ -37,6 +42,9 @@ class FileDecode:
     results: list[list[dict[str, Any]] | None] = field(default_factory=list)
     last_speech_timestamp: float = 0.0
     started: float | None = None
+    # The decoder skipped retries because the caller gave the file up (cancel, stop): some
+    # chunks may hold a first decoding that needed a retry, so no transcript is built.
+    abandoned: bool = False
     _next: int = 0
 
     def __post_init__(self) -> None:
@@ -86,6 +94,8 @@ class FileDecode:
         self, *, model_name: str, device: str, compute_type: str, batch_size: int
     ) -> Transcript:
         """Map the decoded chunks back onto the audio and build the transcript."""
+        if self.abandoned:
+            raise CancelledError("the file was given up during decoding")
         from faster_whisper.transcribe import Segment as RawSegment
         from faster_whisper.transcribe import Word as RawWord
         from faster_whisper.transcribe import restore_speech_timestamps

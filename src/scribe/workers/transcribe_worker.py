@@ -412,7 +412,7 @@ class BatchingTranscribeWorker(Worker):
         jobs = list(dict.fromkeys(job for job, _index in batch))
         decoder = jobs[0].decoder
         try:
-            decoder.decode(_pairs(batch))
+            decoder.decode(_pairs(batch), stop=_gives_up)
         except Exception as exc:
             if len(jobs) == 1:
                 self._fail(jobs[0], exc)
@@ -420,11 +420,16 @@ class BatchingTranscribeWorker(Worker):
             log.warning("a batch of %d files failed (%s); decoding them one by one", len(jobs), exc)
             for job in jobs:
                 try:
-                    decoder.decode(_pairs([item for item in batch if item[0] is job]))
+                    decoder.decode(
+                        _pairs([item for item in batch if item[0] is job]), stop=_gives_up
+                    )
                 except Exception as one:
                     self._fail(job, one)
         for job in jobs:
             if job.settled or job.file is None:
+                continue
+            if job.file.abandoned:  # cancelled, or the worker is stopping: not finished
+                self._give_up(job)
                 continue
             with self._lock:  # with several replicas only one decoder hands a file off
                 finished = job.file.done and job in self._decoding
@@ -447,6 +452,15 @@ class BatchingTranscribeWorker(Worker):
             self._fail(job, exc)
             return False
         return True
+
+    def _give_up(self, job: _Job) -> None:
+        """Settle a file the decoder gave up at a stop check, as a checkpoint would: released
+        when the worker is stopping, cancelled when the job was."""
+        try:
+            job.ctx.should_stop()
+            raise CancelledError("cancelled during transcription")
+        except Exception as exc:
+            self._fail(job, exc)
 
     def _hand_off(self, job: _Job) -> None:
         """A decoded file goes to the writer (or is written here in ``run_once``)."""
@@ -556,6 +570,19 @@ class BatchingTranscribeWorker(Worker):
                     self._emit(job.task, EventType.HEARTBEAT, job.attempt)
                 except Exception:
                     log.warning("could not report job %s's heartbeat", job.task.job_id)
+
+
+def _gives_up(file: FileDecode) -> bool:
+    """The decoder's stop check between fallback rounds: the file's job was cancelled or the
+    worker is stopping past its deadline (a failing check decides nothing here: the next
+    checkpoint reports it)."""
+    job: _Job = file.owner
+    try:
+        return bool(job.ctx.should_stop())
+    except WorkerStopping:
+        return True
+    except Exception:
+        return False
 
 
 def _pairs(batch: list[tuple[_Job, int]]) -> list[tuple[FileDecode, int]]:
