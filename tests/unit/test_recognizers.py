@@ -204,7 +204,12 @@ def test_frets(recognizer: TermRecognizer, text: str, span: str, term: str) -> N
 
 
 def test_not_frets(recognizer: TermRecognizer) -> None:
-    for text in ("a minor third is three frets", "fret two notes at once", "the fret wire"):
+    for text in (
+        "a minor third is three frets",
+        "fret two notes at once",
+        "the fret wire",
+        "on the second, fret it with your thumb",
+    ):
         assert of(recognizer, text, "fret") == [], text
     assert found(recognizer, "press just behind the fret") == [("fret", "anatomy", "fret")]
 
@@ -219,6 +224,8 @@ def test_not_frets(recognizer: TermRecognizer) -> None:
         ("mute the 6th string", "6th string", "string 6"),
         ("on string six", "string six", "string 6"),
         ("let the open E string ring", "E string", "E string"),
+        # a comma Whisper writes inside the name, after "the" or "your" only
+        ("New to the sixth, string with your thumb.", "sixth, string", "string 6"),
     ],
 )
 def test_strings(recognizer: TermRecognizer, text: str, span: str, term: str) -> None:
@@ -226,7 +233,12 @@ def test_strings(recognizer: TermRecognizer, text: str, span: str, term: str) ->
 
 
 def test_not_strings(recognizer: TermRecognizer) -> None:
-    for text in ("a string is a string", "a twelve string sounds huge", "pick each string"):
+    for text in (
+        "a string is a string",
+        "a twelve string sounds huge",
+        "pick each string",
+        "First, string the guitar with new ones.",
+    ):
         assert of(recognizer, text, "string") == [], text
 
 

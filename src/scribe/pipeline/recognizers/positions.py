@@ -57,6 +57,9 @@ def _position_at(tokens: Tokens, i: int, noun: str, most: int) -> Found | None:
     if number is not None:
         value, j = number
         k = tokens.next_word(j)
+        if noun == STRING and tokens.lower_at(k) == "," and _determined(tokens, i):
+            k += 1  # "the sixth, string": a comma Whisper wrote inside the name ("fret" is
+            # also a verb: "the second, fret it" stays as it is)
         if tokens.lower_at(k) == noun and 1 <= value <= most:
             return Found(i, k + 1, noun, f"{noun} {value}")
         return None
@@ -76,6 +79,12 @@ def _position_at(tokens: Tokens, i: int, noun: str, most: int) -> Found | None:
     if tokens.lower_at(end) in ("of", "more", "times"):
         return None
     return Found(i, end, noun, f"{noun} {value}")
+
+
+def _determined(tokens: Tokens, i: int) -> bool:
+    """Whether the ordinal at ``i`` follows "the" or "your" ("the sixth, string" names a
+    string; "First, string the guitar" does not)."""
+    return tokens.lower_at(tokens.prev_word(i)) in ("the", "your")
 
 
 def find_strings(tokens: Tokens) -> list[Found]:
