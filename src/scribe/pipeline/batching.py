@@ -255,8 +255,10 @@ class BatchDecoder:
         candidates: list[list[dict[str, Any]]] = [[] for _ in range(count)]
         pending = list(range(count))
         for step, temperature in enumerate(options.temperature):
-            if step and stop is not None:
-                pending = [i for i in pending if not _abandon(files[i], stop)]
+            if step and stop is not None:  # each file with chunks to retry, asked once
+                waiting = {id(files[i]): files[i] for i in pending}
+                dropped = {key for key, file in waiting.items() if _abandon(file, stop)}
+                pending = [i for i in pending if id(files[i]) not in dropped]
             if not pending:
                 break
             encoded = encoder_output if step == 0 else model.encode(features[pending])
@@ -334,7 +336,7 @@ class BatchDecoder:
 
 
 def _abandon(file: FileDecode, stop: FileStopCheck) -> bool:
-    """Whether ``stop`` gives the file up (asked once per fallback round until it does)."""
+    """Whether ``stop`` gives the file up (once it has, it is not asked again)."""
     if not file.abandoned and stop(file):
         file.abandoned = True
     return file.abandoned
