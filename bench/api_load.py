@@ -76,9 +76,9 @@ def big_upload(base: str, pid: int, gigabytes: float, folder: Path) -> tuple[flo
     sampler = threading.Thread(target=sample)
     sampler.start()
     started = time.perf_counter()
-    with open(path, "rb") as handle:
+    with open(path, "rb") as upload:
         response = httpx.post(
-            f"{base}/api/v1/jobs", files={"file": ("big.mp4", handle)}, timeout=None
+            f"{base}/api/v1/jobs", files={"file": ("big.mp4", upload)}, timeout=None
         )
     elapsed = time.perf_counter() - started
     done.set()

@@ -34,7 +34,6 @@ import random
 import re
 import resource
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -386,4 +385,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -79,7 +80,7 @@ def test_a_dead_receiver_is_retried_then_recorded_failed_and_the_job_is_unaffect
                 ).json()["jobs"]
             assert live.wait_job(job["id"])["state"] == "completed"
             deadline = time.monotonic() + 30
-            deliveries: list[dict] = []  # type: ignore[type-arg]
+            deliveries: list[dict[str, Any]] = []
             while time.monotonic() < deadline:
                 with live.client() as client:
                     deliveries = client.get(f"/api/v1/jobs/{job['id']}/deliveries").json()

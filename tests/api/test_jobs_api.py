@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 from scribe import artifacts
 from tests.api.conftest import LiveApi
@@ -11,7 +12,7 @@ from tests.api.servers import serve_files, webhook_receiver
 from tests.helpers import LESSON_MP4
 
 
-def _upload(live: LiveApi, *paths: Path, **fields: str) -> list[dict]:  # type: ignore[type-arg]
+def _upload(live: LiveApi, *paths: Path, **fields: str) -> list[dict[str, Any]]:
     handles = [open(p, "rb") for p in paths]  # noqa: SIM115
     try:
         files = [("file", (p.name, h)) for p, h in zip(paths, handles, strict=True)]

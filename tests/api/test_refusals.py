@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import httpx
 import pytest
 
 from tests.api.conftest import LiveApi
 
 
-def _problem(response) -> dict:  # type: ignore[no-untyped-def,type-arg]
+def _problem(response: httpx.Response) -> dict[str, Any]:
     assert response.headers["content-type"] == "application/problem+json", response.text
     body = response.json()
     assert body["type"].startswith("urn:scribe:problem:")

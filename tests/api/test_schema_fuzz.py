@@ -9,6 +9,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
+from schemathesis.core.result import Err
 
 from tests.api.conftest import LiveApi, api_settings, start_api, stop_api
 
@@ -37,6 +38,8 @@ def test_no_server_errors_and_responses_match_the_schema(fuzz_api: LiveApi) -> N
     failures: list[str] = []
     operations = 0
     for result in schema.get_all_operations():
+        if isinstance(result, Err):
+            pytest.fail(f"an operation of the OpenAPI document does not load: {result.err()}")
         operation = result.ok()
         operations += 1
 

@@ -86,10 +86,10 @@ def write_video(wav: Path | None, target: Path, seconds: float) -> None:
             step = 1024
             for start in range(0, len(samples), step):
                 chunk = samples[start : start + step].reshape(1, -1)
-                frame = av.AudioFrame.from_ndarray(chunk, format="s16", layout="mono")
-                frame.sample_rate = rate
-                frame.pts = start
-                for packet in audio_stream.encode(frame):
+                sound = av.AudioFrame.from_ndarray(chunk, format="s16", layout="mono")
+                sound.sample_rate = rate
+                sound.pts = start
+                for packet in audio_stream.encode(sound):
                     out.mux(packet)
             for packet in audio_stream.encode():
                 out.mux(packet)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 import threading
 import time
+from pathlib import Path
 
 import httpx
 
@@ -58,8 +59,8 @@ def test_uploaded_lesson_video_gets_transcript_and_terms(running_system: Running
 
 
 def test_bad_uploads_fail_with_reasons_and_the_system_goes_on(
-    running_system: RunningSystem, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+    running_system: RunningSystem, tmp_path: Path
+) -> None:
     base = running_system.base_url
     text_file = tmp_path / "notes.mp4"
     text_file.write_text("this is a text file pretending to be a video\n" * 20)

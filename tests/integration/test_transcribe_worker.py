@@ -50,6 +50,13 @@ def backends(quick: Settings) -> Iterator[tuple[Queue, Queue, BlobStore]]:
     broker.close()
 
 
+def transcribe_worker(settings: Settings) -> BatchingTranscribeWorker:
+    """The worker ``scribe worker transcribe`` runs with these settings."""
+    worker = build_worker(Stage.TRANSCRIBE, settings)
+    assert isinstance(worker, BatchingTranscribeWorker)
+    return worker
+
+
 def submit(queue: Queue, store: BlobStore, audio: bytes | Path) -> str:
     job_id = uuid.uuid4().hex
     key = artifacts.artifact_key(job_id, artifacts.AUDIO_WAV)
@@ -63,7 +70,7 @@ def submit(queue: Queue, store: BlobStore, audio: bytes | Path) -> str:
 
 
 def drain(events: Queue) -> list[dict[str, Any]]:
-    found = []
+    found: list[dict[str, Any]] = []
     while True:
         messages = events.receive(max_messages=10)
         if not messages:
@@ -86,8 +93,7 @@ def test_files_share_batches_and_a_bad_file_fails_alone(
 ) -> None:
     queue, events, store = backends
     quick.whisper.max_files_per_batch = 5
-    worker = build_worker(Stage.TRANSCRIBE, quick)
-    assert isinstance(worker, BatchingTranscribeWorker)
+    worker = transcribe_worker(quick)
     references = librivox_references()
     good = {submit(queue, store, clip): text for clip, text in references.items()}
     bad = submit(queue, store, b"RIFF-this is not audio")
@@ -101,7 +107,7 @@ def test_files_share_batches_and_a_bad_file_fails_alone(
         files_per_batch.append(len({id(file) for file, _index in work}))
         real_decode(work, **kwargs)
 
-    decoder.decode = recording  # type: ignore[method-assign]
+    decoder.decode = recording
     assert worker.run_once()
 
     assert max(files_per_batch) == 3, "the three clips did not share a batch"
@@ -129,7 +135,7 @@ def test_running_worker_completes_each_message_once_then_stops(
     quick: Settings, backends: tuple[Queue, Queue, BlobStore]
 ) -> None:
     queue, events, store = backends
-    worker = build_worker(Stage.TRANSCRIBE, quick)
+    worker = transcribe_worker(quick)
     thread = threading.Thread(target=worker.run, daemon=True)
     thread.start()
     clips = list(librivox_references())
@@ -161,7 +167,7 @@ def test_stop_releases_what_it_cannot_finish(
     quick.worker.stop_timeout = 0.1
     quick.whisper.max_files_per_batch = 1
     quick.whisper.batch_size = 2
-    worker = build_worker(Stage.TRANSCRIBE, quick)
+    worker = transcribe_worker(quick)
     thread = threading.Thread(target=worker.run, daemon=True)
     thread.start()
     clips = list(librivox_references())
@@ -183,7 +189,7 @@ def test_a_cancel_during_a_files_last_batch_stops_it_before_the_retries(
     quick: Settings, backends: tuple[Queue, Queue, BlobStore], tmp_path: Path
 ) -> None:
     queue, events, store = backends
-    worker = build_worker(Stage.TRANSCRIBE, quick)
+    worker = transcribe_worker(quick)
     job = submit(queue, store, said_six_times(tmp_path / "six.wav"))  # one chunk, retried
     decoder = worker.handler.transcriber.batch_decoder
     real_decode = decoder.decode
@@ -192,7 +198,7 @@ def test_a_cancel_during_a_files_last_batch_stops_it_before_the_retries(
         store.put_bytes(cancel_marker(job), b"")  # the user cancels while the batch decodes
         real_decode(work, **kwargs)
 
-    decoder.decode = cancel_then_decode  # type: ignore[method-assign]
+    decoder.decode = cancel_then_decode
     assert worker.run_once()
     assert EventType.COMPLETED not in by_job(drain(events)).get(job, [])
     assert not store.exists(artifacts.transcript_key(job, "json"))

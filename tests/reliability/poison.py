@@ -43,6 +43,7 @@ def _encode(
 ) -> Path:
     with av.open(str(path), "w", format=fmt) as out:
         stream = out.add_stream(codec, rate=rate)
+        assert isinstance(stream, av.AudioStream)
         stream.layout = layout
         channels = 1 if layout == "mono" else 2
         frame_size = 1152 if codec in ("libmp3lame", "mp3") else 1024

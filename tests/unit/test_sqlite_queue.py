@@ -27,7 +27,7 @@ def test_messages_survive_closing_and_reopening(tmp_path: Path) -> None:
     assert held.body["n"] in bodies
 
 
-def _consume(path: str, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+def _consume(path: str, out: multiprocessing.Queue[list[int]]) -> None:
     queue = SqliteQueueBroker(Path(path)).queue("shared")
     seen = []
     while True:
@@ -45,7 +45,7 @@ def test_several_processes_never_receive_the_same_message(tmp_path: Path) -> Non
     producer = SqliteQueueBroker(path).queue("shared")
     for n in range(300):
         producer.send({"n": n})
-    results: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
+    results: multiprocessing.Queue[list[int]] = multiprocessing.Queue()
     workers = [
         multiprocessing.Process(target=_consume, args=(str(path), results)) for _ in range(4)
     ]
