@@ -71,6 +71,8 @@ class _Job:
     file: FileDecode | None = None
     transcriber: Any = None
     settled: bool = False
+    # Why the decoder gave the file up between fallback rounds (a cancel, the worker stopping).
+    stopped: Exception | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def log_context(self) -> AbstractContextManager[None]:
@@ -429,7 +431,7 @@ class BatchingTranscribeWorker(Worker):
             if job.settled or job.file is None:
                 continue
             if job.file.abandoned:  # cancelled, or the worker is stopping: not finished
-                self._give_up(job)
+                self._fail(job, job.stopped or CancelledError("cancelled during transcription"))
                 continue
             with self._lock:  # with several replicas only one decoder hands a file off
                 finished = job.file.done and job in self._decoding
@@ -452,15 +454,6 @@ class BatchingTranscribeWorker(Worker):
             self._fail(job, exc)
             return False
         return True
-
-    def _give_up(self, job: _Job) -> None:
-        """Settle a file the decoder gave up at a stop check, as a checkpoint would: released
-        when the worker is stopping, cancelled when the job was."""
-        try:
-            job.ctx.should_stop()
-            raise CancelledError("cancelled during transcription")
-        except Exception as exc:
-            self._fail(job, exc)
 
     def _hand_off(self, job: _Job) -> None:
         """A decoded file goes to the writer (or is written here in ``run_once``)."""
@@ -574,15 +567,17 @@ class BatchingTranscribeWorker(Worker):
 
 def _gives_up(file: FileDecode) -> bool:
     """The decoder's stop check between fallback rounds: the file's job was cancelled or the
-    worker is stopping past its deadline (a failing check decides nothing here: the next
-    checkpoint reports it)."""
+    worker is stopping past its deadline; the reason is kept on the job for settling it (a
+    failing check decides nothing here: the next checkpoint reports it)."""
     job: _Job = file.owner
     try:
-        return bool(job.ctx.should_stop())
-    except WorkerStopping:
-        return True
+        if job.ctx.should_stop():
+            job.stopped = CancelledError("cancelled during transcription")
+    except WorkerStopping as exc:
+        job.stopped = exc
     except Exception:
         return False
+    return job.stopped is not None
 
 
 def _pairs(batch: list[tuple[_Job, int]]) -> list[tuple[FileDecode, int]]:
