@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from scribe.lexicon import load_lexicon
-from scribe.pipeline.terms import TermRecognizer
+from scribe.stages.terms.recognizer import TermRecognizer
 
 DATA = Path(__file__).resolve().parent / "data" / "term_sentences.jsonl"
 

@@ -27,10 +27,10 @@ from typing import Any
 from _common import lesson_speech, write_wav
 from scribe.config import WhisperSettings
 from scribe.errors import ModelError
-from scribe.pipeline.batching import BatchDecoder
-from scribe.pipeline.chunking import prepare_audio
-from scribe.pipeline.file_decode import FileDecode
-from scribe.pipeline.transcribe import Transcriber
+from scribe.stages.transcribe.batched.assembly import FileDecode
+from scribe.stages.transcribe.batched.decoder import BatchDecoder
+from scribe.stages.transcribe.batched.preparation import prepare_audio
+from scribe.stages.transcribe.transcriber import Transcriber
 from throughput import Utilisation, build_clips, wer
 
 LIBRARIES = [

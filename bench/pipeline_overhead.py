@@ -27,7 +27,8 @@ import httpx
 
 from _common import RunningScribe, lesson_speech, write_m4a
 from scribe.config import WhisperSettings
-from scribe.pipeline.transcribe import DecodeOptions, resolve_model
+from scribe.stages.transcribe.model import resolve_model
+from scribe.stages.transcribe.options import DecodeOptions
 
 
 def bare_model() -> Any:

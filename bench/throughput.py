@@ -52,10 +52,10 @@ from scribe.domain.jobs import Stage
 from scribe.domain.options import lanes
 from scribe.domain.transcript import Transcript
 from scribe.messages import EventType, StageTask
-from scribe.pipeline.transcribe import Transcriber
 from scribe.queues import EVENTS_QUEUE, open_broker
+from scribe.stages.transcribe.transcriber import Transcriber
 from scribe.storage import open_store
-from scribe.workers.service import build_worker
+from scribe.worker.service import build_worker
 
 
 @dataclass

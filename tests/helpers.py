@@ -119,7 +119,7 @@ def long_speech_pieces(folder: Path) -> list[tuple[Path, str]]:
     """Every distinct piece of real speech the fixtures hold, with its reference text, in the
     order :func:`make_long_speech` plays them: five LibriVox clips with the lesson's speech
     (extracted into ``folder``) between them, 38 s in all."""
-    from scribe.pipeline.extract import extract_audio
+    from scribe.stages.extract.media import extract_audio
 
     lesson = folder / "lesson-speech.wav"
     if not lesson.exists():

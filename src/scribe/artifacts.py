@@ -12,6 +12,8 @@ from scribe.errors import ScribeError
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 AUDIO_WAV = "audio.wav"
+AUDIO_SAMPLE_RATE = 16_000
+"""The extracted WAV's rate (mono, 16-bit): what Whisper hears."""
 AUDIO_FACTS = "audio.json"
 TRANSCRIPT_JSON = "transcript.json"
 TRANSCRIPT_FORMATS = ("json", "txt", "srt", "vtt", "tsv")
@@ -31,6 +33,11 @@ def safe_filename(name: str) -> str:
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
     cleaned = _SAFE_NAME.sub("_", base).strip("._") or "upload"
     return cleaned[:200]
+
+
+def cancel_marker(job_id: str) -> str:
+    """The blob a cancelled (or deleted) job leaves so workers stop at their next checkpoint."""
+    return artifact_key(job_id, "cancelled")
 
 
 def source_key(job_id: str, filename: str) -> str:

@@ -107,7 +107,7 @@ def worker(
     data_dir: DataDir = None,
 ) -> None:
     """Run one stage worker: extract (FFmpeg), transcribe (Whisper) or terms (spaCy)."""
-    from scribe.workers.service import run_worker
+    from scribe.worker.service import run_worker
 
     settings = _settings(data_dir)
     _setup_logging(settings, f"worker-{stage.value}")
@@ -163,7 +163,7 @@ def terms(
 ) -> None:
     """Find music terms in plain text; prints one JSON object per occurrence."""
     from scribe.lexicon import load_lexicon
-    from scribe.pipeline.terms import TermRecognizer
+    from scribe.stages.terms.recognizer import TermRecognizer
 
     if file == "-":
         text = sys.stdin.read()

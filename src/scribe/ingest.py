@@ -19,14 +19,10 @@ from pydantic import ValidationError
 from scribe import artifacts
 from scribe.config import Settings
 from scribe.domain.options import JobOptions
-from scribe.errors import ScribeError
+from scribe.errors import SourceError
 
 MANIFEST_COLUMNS = ("source", "title", "collection", "lesson_number")
 OPTION_KEYS = frozenset(JobOptions.model_fields)
-
-
-class SourceError(ScribeError):
-    """A source that cannot or may not be fetched."""
 
 
 @dataclass

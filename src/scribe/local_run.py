@@ -16,8 +16,9 @@ from scribe import artifacts
 from scribe.config import Settings
 from scribe.domain.jobs import STAGE_ORDER, Stage
 from scribe.messages import StageTask
+from scribe.stages.base import StageContext, StageHandler
+from scribe.stages.registry import make_handler
 from scribe.storage.local import LocalBlobStore
-from scribe.workers.handlers import StageContext, StageHandler, make_handler
 
 OUTPUT_FILES = (
     "transcript.json",

@@ -18,9 +18,9 @@ from scribe import artifacts
 from scribe.db import library
 from scribe.db.tables import transcript_revisions, utcnow
 from scribe.domain.transcript import Segment, Transcript, Word
-from scribe.errors import NotFoundError, ScribeError
+from scribe.errors import EditError, NotFoundError
+from scribe.stages.transcribe.outputs import write_transcript
 from scribe.storage.base import BlobStore
-from scribe.workers.handlers import write_transcript
 
 
 class Edit(BaseModel):
@@ -29,10 +29,6 @@ class Edit(BaseModel):
     segment: int = Field(ge=0)
     word: int | None = Field(default=None, ge=0)
     text: str = Field(max_length=5000)
-
-
-class EditError(ScribeError):
-    """An edit that does not fit the transcript."""
 
 
 @dataclass(frozen=True)

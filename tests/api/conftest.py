@@ -15,8 +15,8 @@ import uvicorn
 
 from scribe.config import Settings, load_settings
 from scribe.domain.jobs import Stage
-from scribe.workers.runtime import Worker
-from scribe.workers.service import build_worker
+from scribe.worker.runner import Worker
+from scribe.worker.service import build_worker
 from tests.helpers import free_port
 
 

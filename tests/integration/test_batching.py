@@ -26,12 +26,13 @@ from pathlib import Path
 import pytest
 
 from scribe.config import WhisperSettings
-from scribe.errors import CancelledError
-from scribe.pipeline.batching import BatchDecoder, is_out_of_memory, resolve_batch_size
-from scribe.pipeline.chunking import prepare_audio
-from scribe.pipeline.extract import extract_audio
-from scribe.pipeline.file_decode import FileDecode
-from scribe.pipeline.transcribe import Transcriber
+from scribe.errors import JobCancelled
+from scribe.stages.extract.media import extract_audio
+from scribe.stages.transcribe.batched.assembly import FileDecode
+from scribe.stages.transcribe.batched.decoder import BatchDecoder
+from scribe.stages.transcribe.batched.preparation import prepare_audio
+from scribe.stages.transcribe.model import is_out_of_memory, resolve_batch_size
+from scribe.stages.transcribe.transcriber import Transcriber
 from tests.helpers import (
     LESSON_MP4,
     LESSON_TEXT,
@@ -171,7 +172,7 @@ def test_a_stop_request_is_honoured_between_batches(
     decoder = batched.batch_decoder
     decoder.batch_size = 1
     try:
-        with pytest.raises(CancelledError):
+        with pytest.raises(JobCancelled):
             batched.transcribe(two_chunks, progress=calls.append, should_stop=lambda: bool(calls))
     finally:
         decoder.batch_size = 8
@@ -199,7 +200,7 @@ def test_a_file_given_up_gets_no_more_fallback_rounds(
     assert file.done
     if give_up:  # asked once, before the first retry; the file cannot become a transcript
         assert asked == [file] and file.abandoned
-        with pytest.raises(CancelledError):
+        with pytest.raises(JobCancelled):
             file.transcript(model_name="tiny.en", device="cpu", compute_type="int8", batch_size=8)
     else:  # asked once a round (not once a chunk), and the retries make a transcript
         assert asked and all(which is file for which in asked) and not file.abandoned

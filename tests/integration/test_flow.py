@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from scribe import artifacts
+from scribe.artifacts import cancel_marker
 from scribe.config import Settings
 from scribe.db import repository as repo
 from scribe.db.tables import outbox
@@ -23,9 +24,9 @@ from scribe.messages import EventType, StageEvent, StageTask
 from scribe.orchestrator.loop import Orchestrator
 from scribe.orchestrator.machine import apply_event, create_job
 from scribe.services import Backends, open_backends
-from scribe.workers.handlers import StageContext, StageOutcome
-from scribe.workers.runtime import Worker, cancel_marker
-from scribe.workers.service import build_worker
+from scribe.stages.base import StageContext, StageOutcome
+from scribe.worker.runner import Worker
+from scribe.worker.service import build_worker
 from tests.helpers import LESSON_MP4, LESSON_TEXT, SILENT_VIDEO, word_error_rate
 
 

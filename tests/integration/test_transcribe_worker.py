@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from scribe import artifacts
+from scribe.artifacts import cancel_marker
 from scribe.config import Settings
 from scribe.domain.jobs import Stage
 from scribe.domain.transcript import Transcript
@@ -24,12 +25,12 @@ from scribe.errors import ModelError
 from scribe.messages import EventType, StageTask
 from scribe.queues import EVENTS_QUEUE, open_broker
 from scribe.queues.base import Queue
+from scribe.stages.transcribe.handler import TranscribeHandler
 from scribe.storage import open_store
 from scribe.storage.base import BlobStore
-from scribe.workers.handlers import TranscribeHandler
-from scribe.workers.runtime import cancel_marker
-from scribe.workers.service import _start_health_server, build_worker
-from scribe.workers.transcribe_worker import BatchingTranscribeWorker
+from scribe.worker.batching import SharedBatches
+from scribe.worker.runner import Worker
+from scribe.worker.service import _start_health_server, build_worker
 from tests.helpers import free_port, librivox_references, said_six_times, word_error_rate
 
 
@@ -50,10 +51,10 @@ def backends(quick: Settings) -> Iterator[tuple[Queue, Queue, BlobStore]]:
     broker.close()
 
 
-def transcribe_worker(settings: Settings) -> BatchingTranscribeWorker:
-    """The worker ``scribe worker transcribe`` runs with these settings."""
+def transcribe_worker(settings: Settings) -> Worker:
+    """The worker ``scribe worker transcribe`` runs with these settings (shared batches)."""
     worker = build_worker(Stage.TRANSCRIBE, settings)
-    assert isinstance(worker, BatchingTranscribeWorker)
+    assert isinstance(worker.strategy, SharedBatches)
     return worker
 
 
@@ -99,7 +100,9 @@ def test_files_share_batches_and_a_bad_file_fails_alone(
     bad = submit(queue, store, b"RIFF-this is not audio")
     cancelled = submit(queue, store, next(iter(references)))
     store.put_bytes(cancel_marker(cancelled), b"")
-    decoder = worker.handler.transcriber.batch_decoder
+    handler = worker.handler
+    assert isinstance(handler, TranscribeHandler)
+    decoder = handler.transcriber.batch_decoder
     files_per_batch: list[int] = []
     real_decode = decoder.decode
 
@@ -191,7 +194,9 @@ def test_a_cancel_during_a_files_last_batch_stops_it_before_the_retries(
     queue, events, store = backends
     worker = transcribe_worker(quick)
     job = submit(queue, store, said_six_times(tmp_path / "six.wav"))  # one chunk, retried
-    decoder = worker.handler.transcriber.batch_decoder
+    handler = worker.handler
+    assert isinstance(handler, TranscribeHandler)
+    decoder = handler.transcriber.batch_decoder
     real_decode = decoder.decode
 
     def cancel_then_decode(work: Any, **kwargs: Any) -> None:
@@ -235,8 +240,15 @@ def test_a_model_that_does_not_fit_leaves_the_worker_up_but_not_ready(
     quick.worker.retry_base_delay = 1.0
     quick.metrics.port = free_port()
     handler = DoesNotFitOnce(quick)
-    worker = BatchingTranscribeWorker(
-        handler=handler, queue=queue, events=events, store=store, settings=quick
+    worker = Worker(
+        handler=handler,
+        queue=queue,
+        events=events,
+        store=store,
+        settings=quick,
+        strategy=SharedBatches(
+            max_files=quick.whisper.max_files_per_batch, prefetch=quick.whisper.prefetch_files
+        ),
     )
     server = _start_health_server(worker, quick)
     thread = threading.Thread(target=worker.run, daemon=True)

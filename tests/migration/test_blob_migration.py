@@ -6,8 +6,8 @@ import hashlib
 import os
 from pathlib import Path
 
-from scribe.migration.blobs import migrate_blobs, open_spec
 from scribe.storage.local import LocalBlobStore
+from scribe.transfer.blobs import migrate_blobs, open_spec
 
 
 def _tree(root: Path) -> dict[str, str]:

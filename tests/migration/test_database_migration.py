@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from scribe.db.engine import make_engine
 from scribe.db.tables import jobs, metadata
-from scribe.migration.database import MigrationError, migrate_database, table_checksum
+from scribe.transfer.database import MigrationError, migrate_database, table_checksum
 from tests.migration.populate import populate
 
 

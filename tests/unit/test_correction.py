@@ -10,11 +10,11 @@ import pytest
 from scribe.config import WhisperSettings
 from scribe.domain.transcript import Segment, Transcript, Word
 from scribe.lexicon import Lexicon, load_lexicon
-from scribe.pipeline.bias import hint_prompt, second_pass
-from scribe.pipeline.correction import correct_transcript
-from scribe.pipeline.extract import extract_audio
-from scribe.pipeline.phonetics import double_metaphone, similarity
-from scribe.pipeline.transcribe import Transcriber, windows
+from scribe.stages.extract.media import extract_audio
+from scribe.stages.transcribe.biasing.correction import correct_transcript
+from scribe.stages.transcribe.biasing.phonetics import double_metaphone, similarity
+from scribe.stages.transcribe.biasing.prompts import hint_prompt, second_pass
+from scribe.stages.transcribe.transcriber import Transcriber, windows
 from tests.helpers import librivox_references, word_error_rate
 
 SENTENCES = Path(__file__).resolve().parents[2] / "bench" / "data" / "term_sentences.jsonl"

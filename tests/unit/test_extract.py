@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from scribe.errors import MediaError, NoAudioStreamError
-from scribe.pipeline.extract import extract_audio
+from scribe.stages.extract.media import extract_audio
 from tests.helpers import LESSON_MP4, LIBRIVOX, SILENT_VIDEO
 
 

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from scribe.pipeline.fallback import RUNAWAY_TOKENS, accepted, choose, needs_fallback
-from scribe.pipeline.transcribe import DecodeOptions
+from scribe.stages.transcribe.batched.fallback import (
+    RUNAWAY_TOKENS,
+    accepted,
+    choose,
+    needs_fallback,
+)
+from scribe.stages.transcribe.options import DecodeOptions
 
 OPTIONS = DecodeOptions()  # thresholds: compression 2.4, log-prob -1.0, no-speech 0.6
 

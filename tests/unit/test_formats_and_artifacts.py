@@ -7,7 +7,7 @@ import pytest
 from scribe import artifacts
 from scribe.domain.transcript import Segment, Transcript, Word
 from scribe.errors import ScribeError
-from scribe.pipeline.formats import to_srt, to_txt, to_vtt
+from scribe.formats import to_srt, to_txt, to_vtt
 
 
 def _transcript() -> Transcript:

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
-from scribe.errors import PermanentError, TransientError
+from scribe.errors import PermanentError
 from scribe.net.download import DownloadError, DownloadResult, DownloadTransientError, download
 from scribe.net.transport import PinnedBackend, pinned_client
 
@@ -277,7 +277,7 @@ def test_failures_are_sorted_and_leave_no_file(
     with pytest.raises(error, match=pattern) as caught:
         fetch(server.url(path), **options)
     permanent = error is DownloadError
-    assert isinstance(caught.value, PermanentError if permanent else TransientError)
+    assert isinstance(caught.value, PermanentError if permanent else DownloadTransientError)
     assert isinstance(caught.value, PermanentError) is permanent
     assert time.monotonic() - started < 4.0  # refused early, not read to the end
     assert _no_files(tmp_path)

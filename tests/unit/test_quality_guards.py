@@ -13,8 +13,8 @@ from scribe.config import Settings
 from scribe.domain.terms import TermsResult
 from scribe.domain.transcript import Segment, Transcript, Word
 from scribe.local_run import LocalPipeline
-from scribe.pipeline.quality import grade, quality_figures
-from scribe.pipeline.transcribe import guard_segment
+from scribe.stages.terms.quality import grade, quality_figures
+from scribe.stages.transcribe.segments import guard_segment
 
 RATE = 16000
 
@@ -78,7 +78,7 @@ def test_real_speech_gets_figures_and_terms_never_change_probabilities(
     assert metrics["term_density_per_100_words"] > 0
     before = [(w.text, w.probability) for w in transcript.words]
     from scribe.lexicon import load_lexicon
-    from scribe.pipeline.terms import TermRecognizer
+    from scribe.stages.terms.recognizer import TermRecognizer
 
     TermRecognizer(load_lexicon()).recognize(transcript)
     assert [(w.text, w.probability) for w in transcript.words] == before

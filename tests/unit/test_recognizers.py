@@ -9,8 +9,8 @@ import pytest
 
 from scribe.domain.transcript import Segment, Transcript, Word
 from scribe.lexicon import load_lexicon
-from scribe.pipeline.recognizers.numbers import parse_cardinal, parse_ordinal
-from scribe.pipeline.terms import TermRecognizer, TextMatch
+from scribe.stages.terms.recognizer import TermRecognizer, TextMatch
+from scribe.stages.terms.recognizers.numbers import parse_cardinal, parse_ordinal
 
 
 @pytest.fixture(scope="module")

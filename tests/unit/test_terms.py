@@ -11,7 +11,7 @@ import pytest
 
 from scribe.domain.transcript import Segment, Transcript, Word
 from scribe.lexicon import load_lexicon
-from scribe.pipeline.terms import TermRecognizer
+from scribe.stages.terms.recognizer import TermRecognizer
 
 
 @pytest.fixture(scope="module")

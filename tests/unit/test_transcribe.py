@@ -8,8 +8,10 @@ import pytest
 
 from scribe.config import Settings, WhisperSettings
 from scribe.errors import ModelError
-from scribe.pipeline.extract import extract_audio
-from scribe.pipeline.transcribe import DecodeOptions, Transcriber, resolve_model
+from scribe.stages.extract.media import extract_audio
+from scribe.stages.transcribe.model import resolve_model
+from scribe.stages.transcribe.options import DecodeOptions
+from scribe.stages.transcribe.transcriber import Transcriber
 from tests.helpers import librivox_references, word_error_rate
 
 # tiny.en scores about 5-8 % WER on clean LibriSpeech; these three short clips hold 44 words,

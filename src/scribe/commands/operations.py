@@ -71,7 +71,7 @@ def migrate_db(
     dry_run: Annotated[bool, typer.Option(help="Only count what would be copied.")] = False,
 ) -> None:
     """Copy every table (SQLite ⇄ PostgreSQL) in batches, then verify counts and checksums."""
-    from scribe.migration.database import migrate_database
+    from scribe.transfer.database import migrate_database
 
     with _bar() as bar:
         tasks: dict[str, TaskID] = {}
@@ -108,7 +108,7 @@ def migrate_blobs_command(
     dry_run: Annotated[bool, typer.Option(help="Only list what would be copied.")] = False,
 ) -> None:
     """Copy every object, skipping identical ones (so a rerun resumes), verifying each copy."""
-    from scribe.migration.blobs import migrate_blobs, open_spec
+    from scribe.transfer.blobs import migrate_blobs, open_spec
 
     endpoint = endpoint_url or os.environ.get("SCRIBE_STORAGE__ENDPOINT_URL")
     with _bar() as bar:

@@ -15,17 +15,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from scribe.errors import ScribeError
+from scribe.errors import LexiconError
 from scribe.lexicon import BUNDLED_DIR, Lexicon, load_lexicon
 from scribe.storage.base import BlobStore
 
 PREFIX = "lexicon/"
 VERSION_KEY = "lexicon/VERSION"
 _CATEGORY_ID = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
-
-
-class LexiconError(ScribeError):
-    """An edit or import the lexicon cannot take."""
 
 
 def stored_version(store: BlobStore) -> str | None:

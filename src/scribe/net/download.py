@@ -4,8 +4,8 @@
 checked again with :func:`scribe.net.safety.check_url`; each connection goes to an address that
 check returned (see :mod:`scribe.net.transport`). Failures are sorted for the worker:
 :class:`DownloadError` (a :class:`~scribe.errors.PermanentError`: 404, too large, unsafe URL,
-too many redirects) fails the job at once, :class:`DownloadTransientError` (a
-:class:`~scribe.errors.TransientError`: timeouts, broken connections, 5xx, 429) is retried.
+too many redirects) fails the job at once, :class:`DownloadTransientError` (not
+permanent: timeouts, broken connections, 5xx, 429) is retried.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import TypeVar
 
 import httpx
 
-from scribe.errors import PermanentError, TransientError
+from scribe.errors import DownloadError, DownloadTransientError
 from scribe.net.safety import UnresolvableHostError, UnsafeUrlError, check_parsed, parse_url
 from scribe.net.transport import PinnedBackend, pinned_client
 
@@ -44,14 +44,6 @@ _E = TypeVar("_E", bound=BaseException)
 _REDIRECTS = (301, 302, 303, 307, 308)
 _RETRYABLE_4XX = (408, 425, 429)
 _EXTENDED_FILENAME = re.compile(r"filename\*\s*=\s*([^;]+)", re.IGNORECASE)
-
-
-class DownloadError(PermanentError):
-    """The download cannot succeed by retrying (404, too large, unsafe URL, redirect loop)."""
-
-
-class DownloadTransientError(TransientError):
-    """The download failed in a way worth retrying (timeout, broken connection, 5xx, 429)."""
 
 
 @dataclass(frozen=True)

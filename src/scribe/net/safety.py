@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 import httpx
 
-from scribe.errors import ScribeError
+from scribe.errors import UnresolvableHostError, UnsafeUrlError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -33,18 +33,6 @@ __all__ = [
     "describe_address",
     "parse_url",
 ]
-
-
-class UnsafeUrlError(ScribeError):
-    """The URL may not be fetched: bad scheme, credentials, or an address inside our network."""
-
-
-class UnresolvableHostError(UnsafeUrlError):
-    """The URL's host name does not resolve; ``temporary`` is true for a resolver failure."""
-
-    def __init__(self, message: str, *, temporary: bool = False) -> None:
-        super().__init__(message)
-        self.temporary = temporary
 
 
 _LOOPBACK = "a loopback address"

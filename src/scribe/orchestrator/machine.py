@@ -29,7 +29,7 @@ from scribe.domain.jobs import next_stage as stage_after
 from scribe.domain.options import lane
 from scribe.domain.terms import TermsResult
 from scribe.domain.transcript import Transcript
-from scribe.errors import ScribeError
+from scribe.errors import TransitionError
 from scribe.messages import EventType, StageEvent, StageTask
 from scribe.observability.metrics import JOBS_FINISHED
 from scribe.orchestrator.notify import notify
@@ -38,10 +38,6 @@ log = logging.getLogger(__name__)
 
 # Share of a job's overall progress each stage accounts for.
 STAGE_WEIGHTS: dict[Stage, float] = {Stage.EXTRACT: 0.1, Stage.TRANSCRIBE: 0.8, Stage.TERMS: 0.1}
-
-
-class TransitionError(ScribeError):
-    """A command the job's state does not allow (cancel a finished job, retry a running one)."""
 
 
 def overall_progress(stage: Stage, share: float) -> float:

@@ -106,7 +106,7 @@ def get_transcript(
     job = _job(backends, job_id)
     fmt = _negotiate(request, format, artifacts.TRANSCRIPT_FORMATS)
     if revision is not None:
-        from scribe.pipeline.formats import RENDERERS
+        from scribe.formats import RENDERERS
         from scribe.revisions import load_transcript
 
         try:

@@ -26,6 +26,7 @@ from scribe.api.schemas import (
     SourceJobRequest,
 )
 from scribe.api.uploads import stream_multipart
+from scribe.artifacts import cancel_marker
 from scribe.config import Settings
 from scribe.db import deliveries, library
 from scribe.db import repository as repo
@@ -34,7 +35,6 @@ from scribe.domain.options import JobOptions
 from scribe.ingest import SourceError, check_source, parse_manifest
 from scribe.orchestrator.machine import TransitionError, cancel_job, create_job, retry_job
 from scribe.services import Backends
-from scribe.workers.runtime import cancel_marker
 
 router = APIRouter(tags=["jobs"])
 

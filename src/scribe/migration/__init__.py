@@ -1,1 +1,0 @@
-"""``scribe migrate``: move the database and the blobs between backends, and back."""

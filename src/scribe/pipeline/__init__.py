@@ -1,1 +1,0 @@
-"""Pure stage logic: extraction, transcription, term recognition and transcript formats."""

@@ -1,0 +1,1 @@
+"""The extract stage: media in, 16 kHz mono WAV and audio facts out."""

@@ -1,0 +1,1 @@
+"""The terms stage: music terms found in a transcript, with times and quality figures."""

@@ -1,0 +1,113 @@
+"""Structured music-term recognisers: chord names, degree progressions, frets, strings,
+tunings, time signatures and tempos, found from spaCy tokens and normalised.
+
+Each recogniser reads the tokens and returns :class:`Found` spans whose ``normalized`` form
+("C#m7", "I-IV-V", "fret 5", "low E string", "drop D", "6/8", "90 bpm") becomes the entity's
+id, so :class:`~scribe.stages.terms.recognizer.TermRecognizer` reports it as the
+occurrence's ``term``.
+
+The ``scribe_music_structures`` pipeline component runs after the lexicon's entity ruler and
+merges both sets of matches: the longest span (in tokens) wins, then the one that starts first,
+then the lexicon's; no two entities overlap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from scribe.stages.terms.recognizers._tokens import Found, Tokens
+from scribe.stages.terms.recognizers.chords import find_chords
+from scribe.stages.terms.recognizers.meter import find_tempos, find_time_signatures
+from scribe.stages.terms.recognizers.positions import (
+    NOT_TUNING_NEXT,
+    find_frets,
+    find_strings,
+    find_tunings,
+)
+from scribe.stages.terms.recognizers.progressions import find_progressions
+
+__all__ = [
+    "COMPONENT",
+    "STRUCTURED_LABELS",
+    "Found",
+    "find_structured",
+    "merge_entities",
+]
+
+COMPONENT = "scribe_music_structures"
+STRUCTURED_LABELS = (
+    "chord_name",
+    "progression",
+    "fret",
+    "string",
+    "tuning",
+    "time_signature",
+    "tempo",
+)
+_RECOGNISERS: tuple[Callable[[Tokens], list[Found]], ...] = (
+    find_chords,
+    find_progressions,
+    find_frets,
+    find_strings,
+    find_tunings,
+    find_time_signatures,
+    find_tempos,
+)
+
+
+def find_structured(doc: Doc) -> list[Found]:
+    """Every structured match in ``doc``, from all recognisers; they may overlap."""
+    tokens = Tokens(doc)
+    return [found for recognise in _RECOGNISERS for found in recognise(tokens)]
+
+
+def merge_entities(doc: Doc, lexicon: list[Span], structured: list[Found]) -> list[Span]:
+    """Lexicon entities and structured matches without overlaps, in text order.
+
+    The longest span (in tokens) wins; between spans of the same length the
+    one that starts first wins ("G string bend": the string), and on the same span the lexicon's
+    entity wins.
+    A structured tuning that overlaps a lexicon tuning takes the lexicon's canonical form over
+    both spans ("drop D flat tuning" → "drop C sharp"). A lexicon "open <note>" tuning followed
+    by a chord or string word ("an open E chord", "the open E string") is dropped.
+    """
+    kept = [span for span in lexicon if not _chord_or_string_not_tuning(doc, span)]
+    candidates: list[tuple[Span, int]] = [(span, 0) for span in kept]
+    for found in structured:
+        span = Span(doc, found.start, found.end, label=found.label, span_id=found.normalized)
+        if found.label == "tuning":
+            span = _merge_tuning(doc, span, kept)
+        candidates.append((span, 1))
+    candidates.sort(key=lambda c: (-len(c[0]), c[0].start, c[1]))
+    taken = [False] * len(doc)
+    chosen: list[Span] = []
+    for span, _ in candidates:
+        if any(taken[span.start : span.end]):
+            continue
+        taken[span.start : span.end] = [True] * len(span)
+        chosen.append(span)
+    return sorted(chosen, key=lambda span: span.start)
+
+
+def _chord_or_string_not_tuning(doc: Doc, span: Span) -> bool:
+    if span.label_ != "tuning" or span[0].lower_ != "open" or span.end >= len(doc):
+        return False
+    return doc[span.end].lower_ in NOT_TUNING_NEXT
+
+
+def _merge_tuning(doc: Doc, span: Span, lexicon: list[Span]) -> Span:
+    for other in lexicon:
+        if other.label_ == "tuning" and other.start < span.end and span.start < other.end:
+            start, end = min(span.start, other.start), max(span.end, other.end)
+            return Span(doc, start, end, label="tuning", span_id=other.id_)
+    return span
+
+
+@Language.component(COMPONENT)
+def music_structures(doc: Doc) -> Doc:
+    """Add the structured matches to ``doc.ents``, merged with the lexicon's entities."""
+    doc.ents = merge_entities(doc, list(doc.ents), find_structured(doc))
+    return doc

@@ -1,0 +1,153 @@
+"""Time signatures ("four four" → 4/4, "6/8") and tempos ("ninety beats per minute" → 90 bpm)."""
+
+from __future__ import annotations
+
+import re
+
+from scribe.stages.terms.recognizers._tokens import Found, Tokens, scan
+from scribe.stages.terms.recognizers.numbers import (
+    TEENS,
+    TENS,
+    UNITS,
+    is_number_word,
+    parse_cardinal,
+)
+
+TIME_SIGNATURE = "time_signature"
+TEMPO = "tempo"
+
+_NUMERATORS = {w: n for w, n in {**UNITS, **TEENS}.items() if 2 <= n <= 15}
+_DENOMINATORS = {"two": 2, "four": 4, "eight": 8, "sixteen": 16}
+_WRITTEN = re.compile(r"(?P<top>1[0-5]|[2-9])/(?P<bottom>2|4|8|16)")
+# Words after a spoken pair that make it a meter: "three four time", "a six eight feel".
+_METER_WORDS = frozenset(
+    {"time", "feel", "meter", "metre", "signature", "groove", "waltz", "rhythm", "shuffle"}
+)
+# Words before a bare spoken pair that make it one: "in four four", "it's six eight".
+_METER_BEFORE = frozenset(
+    {
+        "in",
+        "is",
+        "'s",
+        "to",
+        "into",
+        "for",
+        "like",
+        "from",
+        "of",
+        "or",
+        "and",
+        "was",
+        "be",
+        "than",
+        "versus",
+        "vs",
+    }
+)
+# After a written fraction these make it a fraction, not a meter: "3/4 of the way".
+_FRACTION_NEXT = frozenset({"of", "size", "inch", "inches", "scale", "sized"})
+_TEMPO_MIN, _TEMPO_MAX = 20, 400
+_GLUED_BPM = re.compile(r"(?P<n>\d{2,3})bpm")
+
+
+def find_time_signatures(tokens: Tokens) -> list[Found]:
+    """Written meters ("6/8") and spoken ones in a clear context ("in four four")."""
+    found: list[Found] = []
+    for i in range(tokens.n):
+        written = _WRITTEN.fullmatch(tokens.text[i])
+        if written:
+            if tokens.lower_at(tokens.next_word(i + 1)) not in _FRACTION_NEXT:
+                found.append(Found(i, i + 1, TIME_SIGNATURE, tokens.text[i]))
+            continue
+        spoken = _spoken_meter(tokens, i)
+        if spoken is not None and (not found or found[-1].end <= i):
+            found.append(spoken)
+    return found
+
+
+def _meter_number(word: str, words: dict[str, int]) -> int | None:
+    """A numerator or denominator spoken ("four") or in digits ("4")."""
+    if word.isdigit():
+        return int(word) if int(word) in words.values() else None
+    return words.get(word)
+
+
+def _spoken_meter(tokens: Tokens, i: int) -> Found | None:
+    """A spoken pair ("four four", "six-eight"), or digits joined by a hyphen ("4-4", as
+    Whisper writes "four four"), in a meter's context."""
+    top = _meter_number(tokens.lower_at(i), _NUMERATORS)
+    if top is None:
+        return None
+    j = tokens.next_word(i + 1)
+    if j == i + 1 and (tokens.glued(j) or tokens.text[i].isdigit()):
+        return None  # digits need the hyphen: "4 4" is too often two counts
+    bottom = _meter_number(tokens.lower_at(j), _DENOMINATORS)
+    if bottom is None or tokens.text[i].isdigit() != tokens.text[j].isdigit():
+        return None
+    before = tokens.prev_word(i)
+    k = j + 1
+    after = tokens.lower_at(k)
+    if is_number_word(tokens.lower_at(before)) or is_number_word(
+        tokens.lower_at(tokens.next_word(k))
+    ):
+        return None  # part of a longer run of numbers: counting
+    if tokens.is_hyphen_link(k):
+        return None  # "four four-bar phrases"
+    if after not in _METER_WORDS:
+        if tokens.lower_at(before) not in _METER_BEFORE and not tokens.sentence_start(i):
+            return None
+        if k < tokens.n and tokens.doc[k].pos_ in ("NOUN", "PROPN", "NUM", "ADJ"):
+            return None  # "two four bar phrases"
+    return Found(i, j + 1, TIME_SIGNATURE, f"{top}/{bottom}")
+
+
+def find_tempos(tokens: Tokens) -> list[Found]:
+    """Tempos: a number then "bpm" or "beats per minute"; also "one twenty bpm" (120)."""
+    return scan(tokens, _tempo_at)
+
+
+def _tempo_at(tokens: Tokens, i: int) -> Found | None:
+    glued = _GLUED_BPM.fullmatch(tokens.lower_at(i))
+    if glued:
+        value = int(glued["n"])
+        return Found(i, i + 1, TEMPO, f"{value} bpm") if _valid_tempo(value) else None
+    if is_number_word(tokens.lower_at(tokens.prev_word(i))):
+        return None
+    number = _colloquial_hundreds(tokens, i) or parse_cardinal(tokens.lower, i)
+    if number is None:
+        return None
+    value, j = number
+    end = _bpm_words(tokens, j)
+    if end is None or not _valid_tempo(value):
+        return None
+    return Found(i, end, TEMPO, f"{value} bpm")
+
+
+def _valid_tempo(value: int) -> bool:
+    return _TEMPO_MIN <= value <= _TEMPO_MAX
+
+
+def _colloquial_hundreds(tokens: Tokens, i: int) -> tuple[int, int] | None:
+    """ "one twenty" (120), "one forty-five" (145): how tempos are often said."""
+    hundreds = UNITS.get(tokens.lower_at(i), 0)
+    word = tokens.lower_at(i + 1)
+    if not 1 <= hundreds <= 3 or (word not in TENS and word not in TEENS):
+        return None
+    rest = parse_cardinal(tokens.lower, i + 1)
+    if rest is None:
+        return None
+    return hundreds * 100 + rest[0], rest[1]
+
+
+def _bpm_words(tokens: Tokens, j: int) -> int | None:
+    """The end of "bpm" / "b.p.m." / "beats per minute" / "beats a minute" at ``j``."""
+    word = tokens.lower_at(j)
+    if word in ("bpm", "bpms", "b.p.m.", "b.p.m"):
+        return j + 1
+    if word not in ("beats", "beat"):
+        return None
+    k = tokens.next_word(j + 1)
+    if tokens.lower_at(k) not in ("per", "a"):
+        return None
+    k = tokens.next_word(k + 1)
+    return k + 1 if tokens.lower_at(k) == "minute" else None

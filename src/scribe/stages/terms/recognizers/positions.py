@@ -1,0 +1,136 @@
+"""Positions on the guitar and tunings: frets ("fifth fret" → fret 5), strings ("the low E
+string" → low E string, "third string" → string 3) and "drop <note>" / "open <note>" tunings."""
+
+from __future__ import annotations
+
+from scribe.stages.terms.recognizers._tokens import NOTE_LETTERS, Found, Tokens, note_at, scan
+from scribe.stages.terms.recognizers.numbers import parse_cardinal, parse_ordinal
+
+FRET = "fret"
+STRING = "string"
+TUNING = "tuning"
+
+_MAX_FRET = 24
+_MAX_STRING = 12
+_REGISTERS = {"low": "low", "high": "high", "top": "high", "bottom": "low"}
+# Lowercase string letters Whisper writes ("the high e string"); never "a", the article.
+_LOWER_LETTERS = frozenset("bdeg")
+# Before "fret five" / "string six" one of these (or a sentence start) is needed.
+_BEFORE_NUMBERED = frozenset(
+    {"on", "at", "to", "from", "and", "or", "then", ",", "is", "the", "past", "above"}
+)
+# After "open <note>" these make it a chord or a string, not a tuning: "an open E chord".
+NOT_TUNING_NEXT = frozenset(
+    {
+        "chord",
+        "chords",
+        "shape",
+        "shapes",
+        "string",
+        "strings",
+        "major",
+        "minor",
+        "seven",
+        "7",
+        "position",
+        "voicing",
+        "voicings",
+        "power",
+        "sus",
+        "sus2",
+        "sus4",
+        "note",
+        "notes",
+    }
+)
+
+
+def find_frets(tokens: Tokens) -> list[Found]:
+    """An ordinal then "fret" ("fifth fret", "12th fret", "twenty-first fret", "5th-fret"),
+    or "fret" then a number ("on fret five")."""
+    return scan(tokens, lambda t, i: _position_at(t, i, FRET, _MAX_FRET))
+
+
+def _position_at(tokens: Tokens, i: int, noun: str, most: int) -> Found | None:
+    """An ordinal then ``noun`` or ``noun`` then a cardinal, normalised to "<noun> <n>"."""
+    number = parse_ordinal(tokens.lower, i)
+    if number is not None:
+        value, j = number
+        k = tokens.next_word(j)
+        if noun == STRING and tokens.lower_at(k) == "," and _determined(tokens, i):
+            k += 1  # "the sixth, string": a comma Whisper wrote inside the name ("fret" is
+            # also a verb: "the second, fret it" stays as it is)
+        if tokens.lower_at(k) == noun and 1 <= value <= most:
+            return Found(i, k + 1, noun, f"{noun} {value}")
+        return None
+    if tokens.lower_at(i) != noun:
+        return None
+    before = tokens.lower_at(tokens.prev_word(i))
+    if before not in _BEFORE_NUMBERED and not tokens.sentence_start(i):
+        return None
+    number = parse_cardinal(tokens.lower, i + 1) if not tokens.glued(i + 1) else None
+    if number is None or not 1 <= number[0] <= most:
+        return None
+    value, end = number
+    if end < tokens.n and (
+        tokens.is_hyphen_link(end) or tokens.doc[end].pos_ in ("NOUN", "PROPN", "NUM")
+    ):
+        return None  # "fret two notes", "string one fret higher"
+    if tokens.lower_at(end) in ("of", "more", "times"):
+        return None
+    return Found(i, end, noun, f"{noun} {value}")
+
+
+def _determined(tokens: Tokens, i: int) -> bool:
+    """Whether the ordinal at ``i`` follows "the" or "your" ("the sixth, string" names a
+    string; "First, string the guitar" does not)."""
+    return tokens.lower_at(tokens.prev_word(i)) in ("the", "your")
+
+
+def find_strings(tokens: Tokens) -> list[Found]:
+    """String names: "low E string", "the B string", "high e string", "third string",
+    "string six"."""
+    return scan(tokens, _string_at)
+
+
+def _string_at(tokens: Tokens, i: int) -> Found | None:
+    numbered = _position_at(tokens, i, STRING, _MAX_STRING)
+    if numbered is not None or parse_ordinal(tokens.lower, i) is not None:
+        return numbered
+    register = _REGISTERS.get(tokens.lower_at(i), "")
+    j = tokens.next_word(i + 1) if register else i
+    letter = tokens.text[j] if j < tokens.n else ""
+    lowercase_ok = letter in _LOWER_LETTERS and (
+        register or tokens.lower_at(tokens.prev_word(j)) in ("the", "your", "open")
+    )
+    if letter not in NOTE_LETTERS and not lowercase_ok:
+        return None
+    k = tokens.next_word(j + 1)
+    if tokens.lower_at(k) != STRING:
+        return None
+    name = f"{letter.upper()} string"
+    return Found(i, k + 1, STRING, f"{register} {name}" if register else name)
+
+
+def find_tunings(tokens: Tokens) -> list[Found]:
+    """ "drop <note>" and "open <note>" (with "minor" and "tuning" when said), normalised to
+    "drop D", "open G", "open D minor"."""
+    return scan(tokens, _tuning_at)
+
+
+def _tuning_at(tokens: Tokens, i: int) -> Found | None:
+    kind = tokens.lower_at(i)
+    if kind not in ("drop", "open"):
+        return None
+    note = note_at(tokens, tokens.next_word(i + 1))
+    if note is None:
+        return None
+    name, end = f"{kind} {note[0]}", note[1]
+    after = tokens.lower_at(tokens.next_word(end))
+    if kind == "open" and after in ("minor", "m") and tokens.lower_at(end + 1) == "tuning":
+        name, end, after = f"{name} minor", end + 1, "tuning"
+    if after in NOT_TUNING_NEXT:
+        return None
+    if after == "tuning":
+        end = tokens.next_word(end) + 1
+    return Found(i, end, TUNING, name)

@@ -1,0 +1,223 @@
+"""Scale-degree chords and progressions: "the four chord" (IV), "one four five" (I-IV-V),
+"two five one" (ii-V-I), "I-vi-IV-V", "the flat seven chord" (bVII).
+
+Spoken degrees take the major-key case: ii, iii and vi lowercase, vii°; written Roman numerals
+keep the case they were written in.
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import pairwise
+
+from scribe.stages.terms.recognizers._tokens import CHORD_WORDS, Found, Tokens, scan
+from scribe.stages.terms.recognizers.numbers import is_number_word
+
+LABEL = "progression"
+
+_DEGREE_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
+_DEGREE_DIGITS = {str(n): n for n in range(1, 8)}
+_MAJOR_KEY = {1: "I", 2: "ii", 3: "iii", 4: "IV", 5: "V", 6: "vi", 7: "vii°"}
+_UPPER = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V", 6: "VI", 7: "VII"}
+_LOWER = {n: numeral.lower() for n, numeral in _UPPER.items()}
+_MODIFIERS = {"flat": "b", "sharp": "#"}
+_QUALITIES = {"minor": _LOWER, "major": _UPPER}
+_NUMERAL = r"[b#♭♯]?(?:VII|VI|V|IV|III|II|I|vii|vi|v|iv|iii|ii|i)(?:°|ø|\+|maj7|m7|7|dim7?)?"
+_NUMERAL_RE = re.compile(_NUMERAL)
+_WRITTEN_RUN = re.compile(rf"{_NUMERAL}(?:[-–—]{_NUMERAL})+")
+_DIGIT_RUN = re.compile(r"[1-7](?:[-–—][1-7]){2,5}")
+_MULTI_LETTER = re.compile(r"[b#♭♯]?(?:VII|VI|IV|III|II|vii|vi|iv|iii|ii)")
+# A two-degree run is a progression only when one of these follows: "a two five progression".
+_CONTEXT_AFTER = frozenset(
+    {
+        "progression",
+        "progressions",
+        "changes",
+        "change",
+        "cadence",
+        "turnaround",
+        "movement",
+        "resolution",
+        "vamp",
+    }
+)
+_COUNTED = frozenset(
+    {
+        "times",
+        "bars",
+        "beats",
+        "measures",
+        "notes",
+        "frets",
+        "strings",
+        "seconds",
+        "minutes",
+        "of",
+        "more",
+        "years",
+        "days",
+    }
+)
+
+
+def find_progressions(tokens: Tokens) -> list[Found]:
+    """Every degree chord and progression in the doc, left to right, normalised."""
+    return scan(tokens, _progression_at)
+
+
+def _progression_at(tokens: Tokens, i: int) -> Found | None:
+    return (
+        _single_chord(tokens, i)
+        or _written_run(tokens, i)
+        or _spaced_numerals(tokens, i)
+        or _listed_digits(tokens, i)
+        or _spoken_run(tokens, i)
+    )
+
+
+def _normalise(written: str) -> str:
+    return re.sub(r"[–—]", "-", written).replace("♭", "b").replace("♯", "#")
+
+
+def _written_chunk(tokens: Tokens, i: int, pattern: re.Pattern[str]) -> int | None:
+    """The end of a glued run at ``i`` that matches ``pattern`` (trailing punctuation aside)."""
+    if not tokens.chunk_start(i):
+        return None
+    end = tokens.chunk_end(i)
+    for k in range(end, i, -1):
+        if all(tokens.is_punct(m) for m in range(k, end)) and pattern.fullmatch(
+            "".join(tokens.text[i:k])
+        ):
+            return k
+    return None
+
+
+def _written_run(tokens: Tokens, i: int) -> Found | None:
+    end = _written_chunk(tokens, i, _WRITTEN_RUN)
+    if end is not None:
+        text = "".join(tokens.text[i:end])
+        if set(re.split(r"[-–—]", text)) <= {"I", "i"}:
+            return None
+        return Found(i, end, LABEL, _normalise(text))
+    end = _written_chunk(tokens, i, _DIGIT_RUN)
+    if end is not None:
+        values = [int(d) for d in re.split(r"[-–—]", "".join(tokens.text[i:end]))]
+        if _plausible(values) and tokens.lower_at(end) not in _COUNTED:
+            return Found(i, end, LABEL, "-".join(_MAJOR_KEY[v] for v in values))
+    return None
+
+
+def _spaced_numerals(tokens: Tokens, i: int) -> Found | None:
+    """Roman numerals written with spaces: "I IV V", "I vi IV V"."""
+    items: list[str] = []
+    k = i
+    while k < tokens.n and tokens.chunk_start(k) and _NUMERAL_RE.fullmatch(tokens.text[k]):
+        if k + 1 < tokens.n and tokens.glued(k + 1) and not tokens.is_punct(k + 1):
+            break
+        items.append(tokens.text[k])
+        k += 1
+    if len(items) < 3 or not any(_MULTI_LETTER.fullmatch(item) for item in items):
+        return None
+    return Found(i, k, LABEL, _normalise("-".join(items)))
+
+
+def _listed_digits(tokens: Tokens, i: int) -> Found | None:
+    """Degrees Whisper writes as a list of digits: "1, 6, 4, 5" or "1 4 5" (three to six)."""
+    if tokens.text[i] not in _DEGREE_DIGITS:
+        return None
+    before = tokens.prev_word(i)
+    if tokens.text[before : before + 1] == [","]:
+        before -= 1
+    if is_number_word(tokens.lower_at(before)):
+        return None  # inside a longer list of numbers
+    values = [_DEGREE_DIGITS[tokens.text[i]]]
+    k = end = i + 1
+    while True:
+        if tokens.text[k : k + 1] == [","]:
+            k += 1
+        if tokens.text[k : k + 1] and tokens.text[k] in _DEGREE_DIGITS and not tokens.glued(k):
+            values.append(_DEGREE_DIGITS[tokens.text[k]])
+            k = end = k + 1
+        else:
+            break
+    after = tokens.lower_at(end + 1 if tokens.text[end : end + 1] == [","] else end)
+    if not 3 <= len(values) <= 6 or is_number_word(after) or after in _COUNTED:
+        return None
+    if not _plausible(values):
+        return None
+    return Found(i, end, LABEL, "-".join(_MAJOR_KEY[v] for v in values))
+
+
+def _degree_at(tokens: Tokens, k: int) -> tuple[str, int, int] | None:
+    """A spoken degree at ``k`` ("four", "flat seven"): numeral, value (0 when altered), end."""
+    word = tokens.lower_at(k)
+    if word in _MODIFIERS:
+        j = tokens.next_word(k + 1)
+        value = _DEGREE_WORDS.get(tokens.lower_at(j)) or _DEGREE_DIGITS.get(tokens.lower_at(j))
+        if value is None:
+            return None
+        return _MODIFIERS[word] + _UPPER[value], 0, j + 1
+    value = _DEGREE_WORDS.get(word)
+    return None if value is None else (_MAJOR_KEY[value], value, k + 1)
+
+
+def _plausible(values: list[int]) -> bool:
+    """Not counting ("one two three four"), not chord tones ("one three five"), no repeats.
+    Altered degrees ("flat seven") have value 0 and take no part in the step checks."""
+    if any(a == b != 0 for a, b in pairwise(values)):
+        return False
+    if 0 in values:
+        return True
+    steps = {b - a for a, b in pairwise(values)}
+    return steps not in ({1}, {2})
+
+
+def _spoken_run(tokens: Tokens, i: int) -> Found | None:
+    if is_number_word(tokens.lower_at(tokens.prev_word(i))):
+        return None
+    numerals: list[str] = []
+    values: list[int] = []
+    k, end = i, i
+    while (degree := _degree_at(tokens, k)) is not None:
+        numerals.append(degree[0])
+        values.append(degree[1])
+        end = degree[2]
+        k = tokens.next_word(end)
+    after = tokens.lower_at(k)
+    if not 2 <= len(numerals) <= 6 or is_number_word(after) or after in _COUNTED:
+        return None
+    if len(numerals) == 2 and after not in _CONTEXT_AFTER:
+        return None
+    if not _plausible(values):
+        return None
+    return Found(i, end, LABEL, "-".join(numerals))
+
+
+def _single_chord(tokens: Tokens, i: int) -> Found | None:
+    """ "the four chord", "the flat seven chord", "the minor four chord", "the IV chord"."""
+    if tokens.lower_at(tokens.prev_word(i)) != "the":
+        return None
+    word = tokens.lower_at(i)
+    numeral: str | None = None
+    k = i
+    if word in _QUALITIES:
+        k = tokens.next_word(i + 1)
+        value = _DEGREE_WORDS.get(tokens.lower_at(k)) or _DEGREE_DIGITS.get(tokens.lower_at(k))
+        numeral = None if value is None else _QUALITIES[word][value]
+        k += 1
+    elif word in _MODIFIERS or word in _DEGREE_WORDS:
+        degree = _degree_at(tokens, i)
+        if degree is not None:
+            numeral, k = degree[0], degree[2]
+    elif word in _DEGREE_DIGITS:
+        numeral, k = _MAJOR_KEY[_DEGREE_DIGITS[word]], i + 1
+    else:
+        end = _written_chunk(tokens, i, _NUMERAL_RE)
+        if end is not None:
+            numeral, k = _normalise("".join(tokens.text[i:end])), end
+    if numeral is None:
+        return None
+    chord = tokens.next_word(k)
+    if tokens.lower_at(chord) not in CHORD_WORDS:
+        return None
+    return Found(i, chord + 1, LABEL, numeral)

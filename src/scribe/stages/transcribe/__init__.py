@@ -1,0 +1,1 @@
+"""The transcribe stage: Whisper over the extracted WAV, words with times."""

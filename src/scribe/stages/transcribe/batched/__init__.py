@@ -1,0 +1,1 @@
+"""Batched decoding: VAD chunks of one or many files through Whisper together."""

@@ -1,0 +1,1 @@
+"""Lexicon biasing around decoding: prompts, a second pass, and correction."""

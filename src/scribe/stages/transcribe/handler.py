@@ -1,0 +1,134 @@
+"""The transcribe stage's handler: ``audio.wav`` → the transcript in every format.
+
+It picks the model and decode options of a job's preset, decodes (unless the batching worker
+already did), applies the lexicon (second pass, correction) and stores every format.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scribe.config import Settings
+from scribe.domain.jobs import Stage
+from scribe.domain.transcript import Transcript
+from scribe.messages import StageTask
+from scribe.stages.base import StageContext, StageOutcome
+from scribe.stages.transcribe.outputs import write_transcript
+
+
+class TranscribeHandler:
+    """``audio.wav`` → ``transcript.json`` / ``.txt`` / ``.srt`` / ``.vtt``."""
+
+    stage = Stage.TRANSCRIBE
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._models: dict[str, Any] = {}
+        self._lexicon: Any = None
+
+    def load(self) -> None:
+        """Load the default model once (other presets' models load on first use)."""
+        self.model_for(None)
+
+    @property
+    def transcriber(self) -> Any:
+        """The default :class:`scribe.stages.transcribe.transcriber.Transcriber`."""
+        return self.model_for(None)
+
+    def model_for(self, model: str | None) -> Any:
+        """The loaded transcriber of a model name (None: ``whisper.model``), kept for reuse."""
+        from scribe.stages.transcribe.transcriber import Transcriber
+
+        name = model or self.settings.whisper.model
+        if name not in self._models:
+            from scribe.observability.metrics import MODEL_LOAD_SECONDS
+
+            loaded = Transcriber(self.settings.whisper.model_copy(update={"model": name}))
+            MODEL_LOAD_SECONDS.labels(loaded.model_name, loaded.device).set(loaded.load_seconds)
+            self._models[name] = loaded
+        return self._models[name]
+
+    def _prompt(self, options: dict[str, Any]) -> str | None:
+        """The initial prompt: the job's own, plus lexicon terms unless biasing is off."""
+        if not options.get("lexicon_bias", True):
+            return options.get("initial_prompt") or None
+        from scribe.lexicon import load_lexicon
+        from scribe.stages.transcribe.biasing.prompts import prompt_for
+
+        if self._lexicon is None:
+            self._lexicon = load_lexicon(self.settings.terms.lexicon_path)
+        return prompt_for(
+            self._lexicon,
+            user_prompt=options.get("initial_prompt"),
+            chosen=options.get("bias_terms"),
+        )
+
+    def decode_options(self, task: StageTask) -> tuple[Any, Any]:
+        """The transcriber (by preset) and the decode options of a task."""
+        preset = getattr(self.settings.presets, str(task.options.get("preset") or "balanced"))
+        transcriber = self.model_for(preset.model)
+        job_options = {**task.options, "initial_prompt": self._prompt(task.options)}
+        if preset.beam_size and not task.options.get("beam_size"):
+            job_options["beam_size"] = preset.beam_size
+        return transcriber, transcriber.default_options.with_job_options(job_options)
+
+    def _with_lexicon(self, task: StageTask, ctx: StageContext, first: Transcript) -> Transcript:
+        """Lexicon biasing after the first pass: windows whose words sound like a term they
+        do not spell are decoded again with those terms as the prompt, then words that still
+        sound like a term are corrected to it (see :mod:`scribe.stages.transcribe.biasing`)."""
+        from scribe.stages.transcribe.biasing.correction import correct_transcript
+        from scribe.stages.transcribe.biasing.prompts import second_pass
+
+        if self._lexicon is None:
+            from scribe.lexicon import load_lexicon
+
+            self._lexicon = load_lexicon(self.settings.terms.lexicon_path)
+        if not self.settings.whisper.second_pass:
+            return correct_transcript(first, self._lexicon)
+        transcriber, options = self.decode_options(task)
+        with ctx.store.local_copy(task.input_key) as audio:
+            transcript = second_pass(
+                transcriber,
+                audio,
+                first,
+                self._lexicon,
+                options=options,
+                user_prompt=task.options.get("initial_prompt"),
+                chosen=task.options.get("bias_terms"),
+                should_stop=ctx.should_stop,
+            )
+        return correct_transcript(transcript, self._lexicon)
+
+    def handle(self, task: StageTask, ctx: StageContext) -> StageOutcome:
+        """Transcribe (unless ``ctx.decoded`` holds the transcript) and store every format."""
+        if ctx.decoded is not None:
+            transcript: Transcript = ctx.decoded
+        else:
+            transcriber, options = self.decode_options(task)
+            with ctx.store.local_copy(task.input_key) as audio:
+                transcript = transcriber.transcribe(
+                    audio, options=options, progress=ctx.progress, should_stop=ctx.should_stop
+                )
+        if task.options.get("lexicon_bias", True):
+            transcript = self._with_lexicon(task, ctx, transcript)
+        outputs = write_transcript(ctx.store, task.job_id, transcript)
+        words = transcript.words
+        return StageOutcome(
+            outputs=outputs,
+            facts={
+                "transcript": {
+                    "language": transcript.language,
+                    "language_probability": transcript.language_probability,
+                    "segments": len(transcript.segments),
+                    "words": len(words),
+                    "mean_word_probability": round(
+                        sum(w.probability for w in words) / len(words), 4
+                    )
+                    if words
+                    else None,
+                    "model": transcript.model,
+                    **transcript.timings,
+                }
+            },
+            next_input=outputs["json"],
+        )

@@ -1,0 +1,76 @@
+"""What shapes a transcript: the decode options, the audio rate, and the decoders' callbacks.
+
+A leaf: every other transcription module imports from here, this imports none of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from scribe.artifacts import AUDIO_SAMPLE_RATE
+from scribe.config import WhisperSettings
+from scribe.domain.transcript import Segment
+
+SAMPLE_RATE = AUDIO_SAMPLE_RATE
+"""Whisper hears 16 kHz mono, the rate the extract stage writes."""
+
+ProgressCallback = Callable[[float], None]
+StopCheck = Callable[[], bool]
+WindowPrompt = Callable[[list[Segment]], str | None]
+WindowChoice = Callable[[list[Segment], list[Segment]], bool]
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    """Every option that shapes a transcript; stored next to it in ``transcript.json``."""
+
+    language: str | None = "en"
+    beam_size: int = 5
+    vad_filter: bool = True
+    word_timestamps: bool = True
+    condition_on_previous_text: bool = False
+    initial_prompt: str | None = None
+    hotwords: str | None = None
+    temperature: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+    no_speech_threshold: float = 0.6
+    compression_ratio_threshold: float = 2.4
+    log_prob_threshold: float = -1.0
+    hallucination_silence_threshold: float | None = None
+
+    @classmethod
+    def from_settings(cls, whisper: WhisperSettings) -> DecodeOptions:
+        """The defaults the settings choose."""
+        return cls(
+            language=None if whisper.language == "auto" else whisper.language,
+            beam_size=whisper.beam_size,
+            vad_filter=whisper.vad_filter,
+            condition_on_previous_text=whisper.condition_on_previous_text,
+            no_speech_threshold=whisper.no_speech_threshold,
+            compression_ratio_threshold=whisper.compression_ratio_threshold,
+            hallucination_silence_threshold=whisper.hallucination_silence_threshold,
+        )
+
+    def with_job_options(self, options: dict[str, Any]) -> DecodeOptions:
+        """Apply a job's own options (language, initial_prompt, hotwords, beam_size)."""
+        changes: dict[str, Any] = {}
+        if options.get("language"):
+            changes["language"] = None if options["language"] == "auto" else options["language"]
+        for name in ("initial_prompt", "hotwords"):
+            if options.get(name):
+                changes[name] = str(options[name])
+        if options.get("beam_size"):
+            changes["beam_size"] = int(options["beam_size"])
+        return replace(self, **changes)
+
+    def transcribe_kwargs(self) -> dict[str, Any]:
+        """The keyword arguments of faster-whisper's ``WhisperModel.transcribe`` for these
+        options (its sequential decoder): the fields carry its parameter names."""
+        return self.to_dict()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data."""
+        data = asdict(self)
+        data["temperature"] = list(self.temperature)
+        return data

@@ -1,0 +1,1 @@
+"""``scribe migrate``: copy the database and the blobs between backends, and back."""

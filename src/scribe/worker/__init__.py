@@ -1,0 +1,1 @@
+"""The worker core (take, heartbeat, settle, retry, drain) and its strategies."""

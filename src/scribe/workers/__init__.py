@@ -1,1 +1,0 @@
-"""Stage workers: the consume loop and one handler per stage."""
