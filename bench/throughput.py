@@ -51,7 +51,7 @@ from scribe.config import Settings, load_settings
 from scribe.domain.jobs import Stage
 from scribe.domain.options import lanes
 from scribe.domain.transcript import Transcript
-from scribe.messages import EventType, StageTask
+from scribe.messages import EventType, StageOptions, StageTask
 from scribe.queues import EVENTS_QUEUE, open_broker
 from scribe.stages.transcribe.transcriber import Transcriber
 from scribe.storage import open_store
@@ -240,7 +240,7 @@ class WorkerPath:
                     job_id=job_id,
                     stage=Stage.TRANSCRIBE,
                     input_key=key,
-                    options={"lexicon_bias": self.lexicon_bias},
+                    options=StageOptions(lexicon_bias=self.lexicon_bias),
                     audio_seconds=clip.seconds,
                 )
                 self.queue.send(task.model_dump(mode="json"))

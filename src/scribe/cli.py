@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -48,14 +47,17 @@ ApiUrl = Annotated[
 DEFAULT_URL = "http://127.0.0.1:8000"
 
 
-def _settings(data_dir: Path | None = None, **env: object) -> Settings:
-    """Settings from the environment, with command-line options applied through it."""
+def _settings(data_dir: Path | None = None, **groups: dict[str, object]) -> Settings:
+    """Settings from the environment, with the command line's options on top (a group's
+    fields given as a dict, e.g. ``api={"port": 9000}``; None means not given)."""
+    overrides: dict[str, object] = {}
     if data_dir is not None:
-        os.environ["SCRIBE_DATA_DIR"] = str(data_dir)
-    for name, value in env.items():
-        if value is not None:
-            os.environ[name] = str(value)
-    return load_settings()
+        overrides["data_dir"] = data_dir
+    for group, fields in groups.items():
+        given = {name: value for name, value in fields.items() if value is not None}
+        if given:
+            overrides[group] = given
+    return load_settings(**overrides)
 
 
 def _setup_logging(settings: Settings, service: str) -> None:
@@ -74,7 +76,7 @@ def up(
     """Run everything on this machine: api, orchestrator and one worker per stage."""
     from scribe.supervisor import run_all
 
-    settings = _settings(data_dir, SCRIBE_API__HOST=host, SCRIBE_API__PORT=port)
+    settings = _settings(data_dir, api={"host": host, "port": port})
     _setup_logging(settings, "up")
     raise typer.Exit(run_all(settings, workers_per_stage=workers))
 
@@ -90,7 +92,7 @@ def api(
 
     from scribe.api import create_app
 
-    settings = _settings(data_dir, SCRIBE_API__HOST=host, SCRIBE_API__PORT=port)
+    settings = _settings(data_dir, api={"host": host, "port": port})
     _setup_logging(settings, "api")
     uvicorn.run(
         create_app(settings),

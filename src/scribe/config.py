@@ -12,6 +12,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from scribe.errors import ConfigError
+
 
 class DatabaseSettings(BaseModel):
     """Where job state lives."""
@@ -355,6 +357,13 @@ class PresetsSettings(BaseModel):
     accurate: PresetSettings = Field(
         default_factory=PresetSettings, description="The most accurate model available."
     )
+
+    def named(self, name: str) -> PresetSettings:
+        """The preset a job names (``fast``, ``balanced`` or ``accurate``)."""
+        presets = {"fast": self.fast, "balanced": self.balanced, "accurate": self.accurate}
+        if name not in presets:
+            raise ConfigError(f"no preset named {name!r}: choose one of {', '.join(presets)}")
+        return presets[name]
 
 
 class MetricsSettings(BaseModel):

@@ -63,7 +63,8 @@ def check_source(source: str, settings: Settings) -> str:
     parts = urlsplit(source)
     if parts.scheme not in ("http", "https"):
         raise SourceError("a source must be an http(s) URL or s3://bucket/key")
-    from scribe.net.safety import UnsafeUrlError, check_url
+    from scribe.errors import UnsafeUrlError
+    from scribe.net.safety import check_url
 
     try:
         check_url(source, allow_hosts=settings.ingest.allow_hosts)

@@ -15,7 +15,7 @@ from pathlib import Path
 from scribe import artifacts
 from scribe.config import Settings
 from scribe.domain.jobs import STAGE_ORDER, Stage
-from scribe.messages import StageTask
+from scribe.messages import StageOptions, StageTask
 from scribe.stages.base import StageContext, StageHandler
 from scribe.stages.registry import make_handler
 from scribe.storage.local import LocalBlobStore
@@ -74,7 +74,10 @@ class LocalPipeline:
             facts: dict[str, object] = {}
             for stage in STAGE_ORDER:
                 task = StageTask(
-                    job_id=job_id, stage=stage, input_key=input_key, options=dict(options or {})
+                    job_id=job_id,
+                    stage=stage,
+                    input_key=input_key,
+                    options=StageOptions.model_validate(options or {}),
                 )
                 ctx = StageContext(store=store, progress=_stage_reporter(progress, stage))
                 outcome = self.handlers[stage].handle(task, ctx)

@@ -12,6 +12,17 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from scribe.domain.jobs import Stage
+from scribe.domain.options import JobOptions
+
+
+class StageOptions(JobOptions):
+    """What a stage message carries of its job: the job's own options, and what the
+    orchestrator adds from the job's collection. Validated when a worker receives it."""
+
+    bias_terms: list[str] | None = Field(
+        default=None,
+        description="The collection's chosen lexicon terms to bias decoding towards.",
+    )
 
 
 class StageTask(BaseModel):
@@ -20,7 +31,7 @@ class StageTask(BaseModel):
     job_id: str
     stage: Stage
     input_key: str = Field(description="Blob key the stage reads.")
-    options: dict[str, Any] = Field(default_factory=dict, description="Per-job options.")
+    options: StageOptions = Field(default_factory=StageOptions, description="Per-job options.")
     request_id: str = Field(default="", description="Follows the job from the HTTP request.")
     source_url: str | None = Field(
         default=None, description="Where extract downloads the media first (URL or s3://)."

@@ -65,6 +65,8 @@ def run_all(settings: Settings, *, workers_per_stage: int = 1) -> int:
     env = {
         **os.environ,
         "SCRIBE_DATA_DIR": str(settings.data_dir),
+        "SCRIBE_API__HOST": settings.api.host,
+        "SCRIBE_API__PORT": str(settings.api.port),
         "SCRIBE_DATABASE__AUTO_UPGRADE": "false",
     }
     children = child_commands(workers_per_stage, settings.metrics.port)

@@ -185,3 +185,30 @@ def test_media_bucket_source(tmp_path: Path, moto_endpoint: str) -> None:
         assert failed["state"] == "failed" and "does not exist" in failed["error"]
     finally:
         stop_api(live)
+
+
+def test_a_job_carries_the_request_id_its_response_names(live: LiveApi) -> None:
+    """Without an X-Request-ID the middleware makes one: the job keeps that same id (before,
+    the route made a second one), and a client's own id is kept as given."""
+    from scribe.db import repository as repo
+
+    engine = live.app_state().backends.engine
+    for headers in ({}, {"X-Request-ID": "lesson-import-42"}):
+        with live.client(**headers) as client, LESSON_MP4.open("rb") as handle:
+            response = client.post("/api/v1/jobs", files=[("file", ("a.mp4", handle))])
+        assert response.status_code == 201, response.text
+        said = response.headers["X-Request-ID"]
+        assert said == headers.get("X-Request-ID", said)
+        [job] = response.json()["jobs"]
+        with engine.connect() as conn:
+            stored = repo.get_job(conn, job_id=job["id"])
+        assert stored is not None and stored.request_id == said
+
+
+def test_commands_on_a_missing_job_are_404_problems(live: LiveApi) -> None:
+    with live.client() as client:
+        for command in ("cancel", "retry"):
+            response = client.post(f"/api/v1/jobs/{'0' * 32}/{command}")
+            assert response.status_code == 404, response.text
+            assert response.headers["content-type"] == "application/problem+json"
+            assert response.json()["detail"] == f"no job {'0' * 32}"

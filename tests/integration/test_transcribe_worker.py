@@ -110,7 +110,7 @@ def test_files_share_batches_and_a_bad_file_fails_alone(
         files_per_batch.append(len({id(file) for file, _index in work}))
         real_decode(work, **kwargs)
 
-    decoder.decode = recording
+    decoder.decode = recording  # type: ignore[method-assign]
     assert worker.run_once()
 
     assert max(files_per_batch) == 3, "the three clips did not share a batch"
@@ -203,7 +203,7 @@ def test_a_cancel_during_a_files_last_batch_stops_it_before_the_retries(
         store.put_bytes(cancel_marker(job), b"")  # the user cancels while the batch decodes
         real_decode(work, **kwargs)
 
-    decoder.decode = cancel_then_decode
+    decoder.decode = cancel_then_decode  # type: ignore[method-assign]
     assert worker.run_once()
     assert EventType.COMPLETED not in by_job(drain(events)).get(job, [])
     assert not store.exists(artifacts.transcript_key(job, "json"))

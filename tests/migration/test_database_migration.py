@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 
 from scribe.db.engine import make_engine
 from scribe.db.tables import jobs, metadata
-from scribe.transfer.database import MigrationError, migrate_database, table_checksum
+from scribe.errors import MigrationError
+from scribe.transfer.database import migrate_database, table_checksum
 from tests.migration.populate import populate
 
 

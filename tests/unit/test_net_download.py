@@ -21,8 +21,8 @@ from typing import Any
 import httpx
 import pytest
 
-from scribe.errors import PermanentError
-from scribe.net.download import DownloadError, DownloadResult, DownloadTransientError, download
+from scribe.errors import DownloadError, DownloadTransientError, PermanentError
+from scribe.net.download import DownloadResult, download
 from scribe.net.transport import PinnedBackend, pinned_client
 
 PAYLOAD = bytes(range(256)) * 400  # 100 KiB

@@ -49,7 +49,7 @@ def test_real_speech_is_transcribed_with_word_times(
 
 def test_job_options_override_the_defaults() -> None:
     base = DecodeOptions()
-    changed = base.with_job_options({"language": "auto", "hotwords": "pentatonic", "x": 1})
+    changed = base.for_job(language="auto", hotwords="pentatonic", beam_size=None)
     assert changed.language is None
     assert changed.hotwords == "pentatonic"
     assert base.hotwords is None

@@ -28,6 +28,13 @@ def _route_template(request: Request) -> str:
     return "unmatched"
 
 
+def request_id_of(request: Request) -> str:
+    """The request's id: the client's ``X-Request-ID``, or the one the middleware made (the
+    same the response carries back)."""
+    found = getattr(request.state, "request_id", None)
+    return str(found) if found else request.headers.get(REQUEST_ID_HEADER) or uuid.uuid4().hex
+
+
 def install(app: FastAPI) -> None:
     """Request ids (kept from the client or made), latency histograms, ``GET /metrics``."""
 
@@ -36,6 +43,7 @@ def install(app: FastAPI) -> None:
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         request_id = request.headers.get(REQUEST_ID_HEADER) or uuid.uuid4().hex
+        request.state.request_id = request_id
         started = time.perf_counter()
         with job_context(request_id=request_id):
             response = await call_next(request)

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from scribe.errors import ConfigError, NotFoundError, ScribeError
+from scribe.errors import ConfigError, ConflictError, NotFoundError, ScribeError
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +116,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(NotFoundError)
     async def on_not_found(request: Request, exc: NotFoundError) -> JSONResponse:
         return problem_response(request, 404, str(exc))
+
+    @app.exception_handler(ConflictError)
+    async def on_conflict(request: Request, exc: ConflictError) -> JSONResponse:
+        return problem_response(request, 409, str(exc))
 
     @app.exception_handler(ConfigError)
     async def on_config(request: Request, exc: ConfigError) -> JSONResponse:

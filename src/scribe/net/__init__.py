@@ -8,8 +8,14 @@
 
 from __future__ import annotations
 
-from scribe.net.download import DownloadError, DownloadResult, DownloadTransientError, download
-from scribe.net.safety import UnresolvableHostError, UnsafeUrlError, check_url
+from scribe.errors import (
+    DownloadError,
+    DownloadTransientError,
+    UnresolvableHostError,
+    UnsafeUrlError,
+)
+from scribe.net.download import DownloadResult, download
+from scribe.net.safety import check_url
 from scribe.net.webhooks import (
     SIGNATURE_HEADER,
     DeliveryAttempt,

@@ -26,8 +26,13 @@ from typing import TypeVar
 
 import httpx
 
-from scribe.errors import DownloadError, DownloadTransientError
-from scribe.net.safety import UnresolvableHostError, UnsafeUrlError, check_parsed, parse_url
+from scribe.errors import (
+    DownloadError,
+    DownloadTransientError,
+    UnresolvableHostError,
+    UnsafeUrlError,
+)
+from scribe.net.safety import check_parsed, parse_url
 from scribe.net.transport import PinnedBackend, pinned_client
 
 __all__ = [

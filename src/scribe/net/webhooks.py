@@ -36,7 +36,8 @@ from typing import Any
 
 import httpx
 
-from scribe.net.safety import UnsafeUrlError, check_parsed, parse_url
+from scribe.errors import UnsafeUrlError
+from scribe.net.safety import check_parsed, parse_url
 from scribe.net.transport import PinnedBackend, pinned_client
 
 __all__ = [

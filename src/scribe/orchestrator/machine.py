@@ -29,8 +29,8 @@ from scribe.domain.jobs import next_stage as stage_after
 from scribe.domain.options import lane
 from scribe.domain.terms import TermsResult
 from scribe.domain.transcript import Transcript
-from scribe.errors import TransitionError
-from scribe.messages import EventType, StageEvent, StageTask
+from scribe.errors import NotFoundError, TransitionError
+from scribe.messages import EventType, StageEvent, StageOptions, StageTask
 from scribe.observability.metrics import JOBS_FINISHED
 from scribe.orchestrator.notify import notify
 
@@ -86,11 +86,11 @@ def create_job(
 
 def enqueue_stage(conn: Connection, *, job: Job, stage: Stage) -> None:
     """Write the stage's message to the outbox, on the lane of the job's priority."""
-    options = dict(job.options)
+    options = StageOptions.model_validate(job.options)
     if stage == Stage.TRANSCRIBE and job.collection_id:
         collection = library.get_collection(conn, collection_id=job.collection_id)
         if collection and collection.get("bias_terms"):
-            options["bias_terms"] = list(collection["bias_terms"])
+            options.bias_terms = list(collection["bias_terms"])
     task = StageTask(
         job_id=job.id,
         stage=stage,
@@ -271,7 +271,7 @@ def cancel_job(conn: Connection, *, job_id: str) -> Job:
     """Cancel a job that is not finished; its running stage stops at the next checkpoint."""
     job = repo.get_job(conn, job_id=job_id)
     if job is None:
-        raise TransitionError(f"no job {job_id}")
+        raise NotFoundError(f"no job {job_id}")
     if job.state in FINAL_STATES:
         raise TransitionError(f"job {job_id} is already {job.state.value}")
     non_final = [s for s in JobState if s not in FINAL_STATES]
@@ -296,7 +296,7 @@ def retry_job(conn: Connection, *, job_id: str) -> Job:
     """Start a failed or cancelled job again from the stage that did not finish."""
     job = repo.get_job(conn, job_id=job_id)
     if job is None:
-        raise TransitionError(f"no job {job_id}")
+        raise NotFoundError(f"no job {job_id}")
     if job.state not in (JobState.FAILED, JobState.CANCELLED):
         raise TransitionError(
             f"job {job_id} is {job.state.value}; only failed or cancelled jobs retry"
@@ -327,7 +327,7 @@ def rerun_terms(conn: Connection, *, job_id: str) -> Job:
     the job is ``recognizing_terms`` until the terms worker is done."""
     job = repo.get_job(conn, job_id=job_id)
     if job is None:
-        raise TransitionError(f"no job {job_id}")
+        raise NotFoundError(f"no job {job_id}")
     if job.state not in (JobState.COMPLETED, JobState.RECOGNIZING_TERMS):
         raise TransitionError(
             f"job {job_id} is {job.state.value}; only completed jobs re-run terms"

@@ -182,6 +182,7 @@ class WorkerCore:
             task = StageTask.model_validate(message.body)
         except ValidationError as exc:
             log.error("dropping malformed message %s: %s", message.message_id, exc)
+            self._fail_malformed(message.body, exc)
             queue.delete(message.receipt)
             return None
         if self.store.exists(cancel_marker(task.job_id)):
@@ -195,6 +196,28 @@ class WorkerCore:
         self.emit(delivery, EventType.STARTED)
         self._call_hook(self.hooks.before_process, delivery)
         return delivery
+
+    def _fail_malformed(self, body: object, exc: ValidationError) -> None:
+        """A malformed message that still names its job fails that job at once, with what
+        was wrong, instead of leaving it to the watchdog."""
+        job_id = body.get("job_id") if isinstance(body, dict) else None
+        if not isinstance(job_id, str) or not job_id:
+            return
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc']) or 'body'}: {error['msg']}"
+            for error in exc.errors()[:3]
+        )
+        event = StageEvent(
+            type=EventType.FAILED,
+            job_id=job_id,
+            stage=self.stage,
+            error=f"malformed stage message ({problems})",
+            worker=self.name,
+        )
+        try:
+            self.events.send(event.model_dump(mode="json"))
+        except Exception:
+            log.warning("could not report the malformed message of job %s", job_id)
 
     @property
     def held_count(self) -> int:

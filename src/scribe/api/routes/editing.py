@@ -12,8 +12,9 @@ from scribe.api.deps import BackendsDep
 from scribe.api.problems import Problem
 from scribe.api.schemas import JobView
 from scribe.db import repository as repo
-from scribe.orchestrator.machine import TransitionError, rerun_terms
-from scribe.revisions import Edit, EditError, list_revisions, save_revision
+from scribe.errors import EditError, NotFoundError, TransitionError
+from scribe.orchestrator.machine import rerun_terms
+from scribe.revisions import Edit, list_revisions, save_revision
 
 router = APIRouter(tags=["editing"])
 
@@ -91,7 +92,7 @@ def rerun(
         try:
             with backends.engine.begin() as conn:
                 started.append(JobView.of(rerun_terms(conn, job_id=job_id)))
-        except TransitionError as exc:
+        except (NotFoundError, TransitionError) as exc:
             errors[job_id] = str(exc)
     request.app.state.orchestrator.flush_outbox()
     return RerunResult(jobs=started, errors=errors)

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from scribe import artifacts
 from scribe.api.auth import ReadAccess, WriteAccess
 from scribe.api.deps import BackendsDep, SettingsDep
+from scribe.api.observability import request_id_of
 from scribe.api.problems import Problem
 from scribe.api.schemas import (
     CreatedJobs,
@@ -32,8 +33,9 @@ from scribe.db import deliveries, library
 from scribe.db import repository as repo
 from scribe.domain.jobs import Job, JobState
 from scribe.domain.options import JobOptions
-from scribe.ingest import SourceError, check_source, parse_manifest
-from scribe.orchestrator.machine import TransitionError, cancel_job, create_job, retry_job
+from scribe.errors import SourceError
+from scribe.ingest import check_source, parse_manifest
+from scribe.orchestrator.machine import cancel_job, create_job, retry_job
 from scribe.services import Backends
 
 router = APIRouter(tags=["jobs"])
@@ -82,7 +84,8 @@ def _check_details(backends: Backends, details: JobDetails, settings: Settings) 
             if library.get_collection(conn, collection_id=details.collection_id) is None:
                 raise Problem(422, f"no collection {details.collection_id}")
     if details.callback_url:
-        from scribe.net.safety import UnsafeUrlError, check_url
+        from scribe.errors import UnsafeUrlError
+        from scribe.net.safety import check_url
 
         try:
             check_url(details.callback_url, allow_hosts=settings.webhooks.allow_hosts)
@@ -132,7 +135,7 @@ async def create_jobs_from_upload(
         for stored in form.files:
             backends.store.delete(stored.key)
         raise
-    request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+    request_id = request_id_of(request)
     with backends.engine.begin() as conn:
         for stored in form.files:
             create_job(
@@ -203,7 +206,7 @@ def create_job_from_source(
             source_key=artifacts.source_key(job_id, filename),
             size_bytes=0,
             options=body.options.model_dump(exclude_none=True),
-            request_id=request.headers.get("x-request-id") or uuid.uuid4().hex,
+            request_id=request_id_of(request),
             title=body.title,
             collection_id=body.collection_id,
             lesson_number=body.lesson_number,
@@ -241,7 +244,7 @@ async def create_jobs_from_manifest(
     ctype = request.headers.get("content-type", "")
     fmt = "jsonl" if "json" in ctype else ("csv" if "csv" in ctype else None)
     good, bad = parse_manifest(body.decode("utf-8", "replace"), settings=settings, fmt=fmt)
-    request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+    request_id = request_id_of(request)
     created: list[str] = []
     with backends.engine.begin() as conn:
         collection_ids: dict[str, str] = {}
@@ -337,11 +340,8 @@ def get_job(job_id: str, backends: BackendsDep, _scope: ReadAccess) -> JobView:
 @router.post("/jobs/{job_id}/cancel", response_model=JobView)
 def cancel(job_id: str, backends: BackendsDep, _scope: WriteAccess) -> JobView:
     """Cancel a job; a running stage stops at its next checkpoint."""
-    try:
-        with backends.engine.begin() as conn:
-            job = cancel_job(conn, job_id=job_id)
-    except TransitionError as exc:
-        raise Problem(404 if str(exc).startswith("no job") else 409, str(exc)) from None
+    with backends.engine.begin() as conn:
+        job = cancel_job(conn, job_id=job_id)  # a missing job is a 404, a finished one a 409
     backends.store.put_bytes(cancel_marker(job_id), b"cancelled")
     return JobView.of(job)
 
@@ -350,11 +350,8 @@ def cancel(job_id: str, backends: BackendsDep, _scope: WriteAccess) -> JobView:
 def retry(job_id: str, request: Request, backends: BackendsDep, _scope: WriteAccess) -> JobView:
     """Run a failed (or cancelled) job again from the stage that did not finish."""
     backends.store.delete(cancel_marker(job_id))
-    try:
-        with backends.engine.begin() as conn:
-            job = retry_job(conn, job_id=job_id)
-    except TransitionError as exc:
-        raise Problem(404 if str(exc).startswith("no job") else 409, str(exc)) from None
+    with backends.engine.begin() as conn:
+        job = retry_job(conn, job_id=job_id)  # a missing job is a 404, a running one a 409
     _start(request)
     return JobView.of(job)
 

@@ -39,7 +39,7 @@ class ExtractHandler:
                 wav,
                 progress=ctx.progress,
                 should_stop=ctx.should_stop,
-                normalize_loudness=bool(task.options.get("normalize_loudness")),
+                normalize_loudness=task.options.normalize_loudness,
                 max_duration=self.settings.ingest.max_audio_seconds,
             )
             ctx.store.put_file(wav_key, wav, content_type="audio/wav")

@@ -6,14 +6,15 @@ already did), applies the lexicon (second pass, correction) and stores every for
 
 from __future__ import annotations
 
-from typing import Any
-
 from scribe.config import Settings
 from scribe.domain.jobs import Stage
 from scribe.domain.transcript import Transcript
-from scribe.messages import StageTask
+from scribe.lexicon import Lexicon, load_lexicon
+from scribe.messages import StageOptions, StageTask
 from scribe.stages.base import StageContext, StageOutcome
+from scribe.stages.transcribe.options import DecodeOptions
 from scribe.stages.transcribe.outputs import write_transcript
+from scribe.stages.transcribe.transcriber import Transcriber
 
 
 class TranscribeHandler:
@@ -23,22 +24,20 @@ class TranscribeHandler:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._models: dict[str, Any] = {}
-        self._lexicon: Any = None
+        self._models: dict[str, Transcriber] = {}
+        self._lexicon: Lexicon | None = None
 
     def load(self) -> None:
         """Load the default model once (other presets' models load on first use)."""
         self.model_for(None)
 
     @property
-    def transcriber(self) -> Any:
-        """The default :class:`scribe.stages.transcribe.transcriber.Transcriber`."""
+    def transcriber(self) -> Transcriber:
+        """The default model, loaded."""
         return self.model_for(None)
 
-    def model_for(self, model: str | None) -> Any:
+    def model_for(self, model: str | None) -> Transcriber:
         """The loaded transcriber of a model name (None: ``whisper.model``), kept for reuse."""
-        from scribe.stages.transcribe.transcriber import Transcriber
-
         name = model or self.settings.whisper.model
         if name not in self._models:
             from scribe.observability.metrics import MODEL_LOAD_SECONDS
@@ -48,29 +47,31 @@ class TranscribeHandler:
             self._models[name] = loaded
         return self._models[name]
 
-    def _prompt(self, options: dict[str, Any]) -> str | None:
+    def _prompt(self, options: StageOptions) -> str | None:
         """The initial prompt: the job's own, plus lexicon terms unless biasing is off."""
-        if not options.get("lexicon_bias", True):
-            return options.get("initial_prompt") or None
-        from scribe.lexicon import load_lexicon
+        if not options.lexicon_bias:
+            return options.initial_prompt or None
         from scribe.stages.transcribe.biasing.prompts import prompt_for
 
         if self._lexicon is None:
             self._lexicon = load_lexicon(self.settings.terms.lexicon_path)
         return prompt_for(
             self._lexicon,
-            user_prompt=options.get("initial_prompt"),
-            chosen=options.get("bias_terms"),
+            user_prompt=options.initial_prompt,
+            chosen=options.bias_terms,
         )
 
-    def decode_options(self, task: StageTask) -> tuple[Any, Any]:
+    def decode_options(self, task: StageTask) -> tuple[Transcriber, DecodeOptions]:
         """The transcriber (by preset) and the decode options of a task."""
-        preset = getattr(self.settings.presets, str(task.options.get("preset") or "balanced"))
+        preset = self.settings.presets.named(task.options.preset)
         transcriber = self.model_for(preset.model)
-        job_options = {**task.options, "initial_prompt": self._prompt(task.options)}
-        if preset.beam_size and not task.options.get("beam_size"):
-            job_options["beam_size"] = preset.beam_size
-        return transcriber, transcriber.default_options.with_job_options(job_options)
+        options = transcriber.default_options.for_job(
+            language=task.options.language,
+            initial_prompt=self._prompt(task.options),
+            hotwords=task.options.hotwords,
+            beam_size=preset.beam_size,
+        )
+        return transcriber, options
 
     def _with_lexicon(self, task: StageTask, ctx: StageContext, first: Transcript) -> Transcript:
         """Lexicon biasing after the first pass: windows whose words sound like a term they
@@ -80,8 +81,6 @@ class TranscribeHandler:
         from scribe.stages.transcribe.biasing.prompts import second_pass
 
         if self._lexicon is None:
-            from scribe.lexicon import load_lexicon
-
             self._lexicon = load_lexicon(self.settings.terms.lexicon_path)
         if not self.settings.whisper.second_pass:
             return correct_transcript(first, self._lexicon)
@@ -93,8 +92,8 @@ class TranscribeHandler:
                 first,
                 self._lexicon,
                 options=options,
-                user_prompt=task.options.get("initial_prompt"),
-                chosen=task.options.get("bias_terms"),
+                user_prompt=task.options.initial_prompt,
+                chosen=task.options.bias_terms,
                 should_stop=ctx.should_stop,
             )
         return correct_transcript(transcript, self._lexicon)
@@ -109,7 +108,7 @@ class TranscribeHandler:
                 transcript = transcriber.transcribe(
                     audio, options=options, progress=ctx.progress, should_stop=ctx.should_stop
                 )
-        if task.options.get("lexicon_bias", True):
+        if task.options.lexicon_bias:
             transcript = self._with_lexicon(task, ctx, transcript)
         outputs = write_transcript(ctx.store, task.job_id, transcript)
         words = transcript.words

@@ -52,16 +52,25 @@ class DecodeOptions:
             hallucination_silence_threshold=whisper.hallucination_silence_threshold,
         )
 
-    def with_job_options(self, options: dict[str, Any]) -> DecodeOptions:
-        """Apply a job's own options (language, initial_prompt, hotwords, beam_size)."""
+    def for_job(
+        self,
+        *,
+        language: str | None = None,
+        initial_prompt: str | None = None,
+        hotwords: str | None = None,
+        beam_size: int | None = None,
+    ) -> DecodeOptions:
+        """Apply what a job asks for; ``None`` (or empty) keeps the default, ``auto``
+        detects the language."""
         changes: dict[str, Any] = {}
-        if options.get("language"):
-            changes["language"] = None if options["language"] == "auto" else options["language"]
-        for name in ("initial_prompt", "hotwords"):
-            if options.get(name):
-                changes[name] = str(options[name])
-        if options.get("beam_size"):
-            changes["beam_size"] = int(options["beam_size"])
+        if language:
+            changes["language"] = None if language == "auto" else language
+        if initial_prompt:
+            changes["initial_prompt"] = initial_prompt
+        if hotwords:
+            changes["hotwords"] = hotwords
+        if beam_size:
+            changes["beam_size"] = beam_size
         return replace(self, **changes)
 
     def transcribe_kwargs(self) -> dict[str, Any]:
