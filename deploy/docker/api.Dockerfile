@@ -12,8 +12,9 @@ ARG PYTHON_IMAGE=python:3.11.11-slim-bookworm
 ################################################################################
 FROM ${PYTHON_IMAGE} AS builder
 
-# Optional dependency groups of the scribe package this service needs (S3/SQS clients and the PostgreSQL driver).
-ARG PACKAGE_EXTRAS=aws,postgres
+# The scribe package's dependency group for this service (pyproject.toml: the api's web stack and
+# database driver; no model, no spaCy).
+ARG PACKAGE_EXTRAS=api
 
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \

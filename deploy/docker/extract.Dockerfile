@@ -12,8 +12,9 @@ ARG PYTHON_IMAGE=python:3.11.11-slim-bookworm
 ################################################################################
 FROM ${PYTHON_IMAGE} AS builder
 
-# Optional dependency groups of the scribe package this service needs (S3/SQS clients; no database driver: workers never touch the database).
-ARG PACKAGE_EXTRAS=aws
+# The scribe package's dependency group for this service (pyproject.toml; no database driver:
+# workers never touch the database).
+ARG PACKAGE_EXTRAS=extract
 
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \

@@ -27,9 +27,9 @@ RUN apt-get update \
 ################################################################################
 FROM python-base AS builder
 
-# Optional dependency groups of the scribe package this service needs (S3/SQS clients;
-# no database driver: workers never touch the database).
-ARG PACKAGE_EXTRAS=aws
+# The scribe package's dependency group for this service (pyproject.toml; no database driver:
+# workers never touch the database).
+ARG PACKAGE_EXTRAS=transcribe
 
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
