@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
             webhooks=settings.webhooks,
             emf=settings.metrics.emf,
             watchdog=settings.watchdog,
+            outbox_claim_seconds=settings.queue.visibility_timeout,
         )
         collector = register(library_collector(backends))
         dispatcher = WebhookDispatcher(backends.engine, settings.webhooks)

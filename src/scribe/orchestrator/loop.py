@@ -44,8 +44,11 @@ from scribe.storage.base import BlobStore
 
 log = logging.getLogger(__name__)
 
-# Seconds an outbox claim lasts: far above one send, so only a dead claimer's rows pass on.
+# Seconds an outbox claim lasts (the api passes the queue's visibility timeout): far above the
+# time to send one batch, so only a dead claimer's rows pass on to another process.
 OUTBOX_CLAIM_SECONDS = 60.0
+# Rows claimed at a time: few enough to send well within one claim.
+OUTBOX_CLAIM_BATCH = 10
 # Shortest watchdog lease; it is renewed at each look (every ``interval`` seconds).
 WATCHDOG_LEASE_MIN = 10.0
 
@@ -63,6 +66,7 @@ class Orchestrator:
         batch: int = 10,
         emf: bool = False,
         watchdog: WatchdogSettings | None = None,
+        outbox_claim_seconds: float = OUTBOX_CLAIM_SECONDS,
     ) -> None:
         self.engine = engine
         self.broker = broker
@@ -75,6 +79,7 @@ class Orchestrator:
         self.watchdog_settings = watchdog or WatchdogSettings()
         self._last_watch = time.monotonic()
         self.identity = process_identity()
+        self.outbox_claim_seconds = outbox_claim_seconds
         self.watchdog_lease = Lease(
             engine,
             "watchdog",
@@ -93,7 +98,10 @@ class Orchestrator:
         while True:
             with self.engine.begin() as conn:
                 claimed = claim_outbox(
-                    conn, holder=self.identity, limit=100, claim_seconds=OUTBOX_CLAIM_SECONDS
+                    conn,
+                    holder=self.identity,
+                    limit=OUTBOX_CLAIM_BATCH,
+                    claim_seconds=self.outbox_claim_seconds,
                 )
             if not claimed:
                 return sent
@@ -106,7 +114,8 @@ class Orchestrator:
                         release_claimed(conn, message_ids=rest, holder=self.identity)
                     raise
                 with self.engine.begin() as conn:
-                    finish_claimed(conn, message_id=message_id, holder=self.identity)
+                    if not finish_claimed(conn, message_id=message_id, holder=self.identity):
+                        log.warning("outbox row %d was sent after its claim lapsed", message_id)
                 sent += 1
 
     def apply(self, event: StageEvent) -> bool:
