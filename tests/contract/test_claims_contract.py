@@ -187,3 +187,18 @@ def test_a_duplicate_event_applied_at_once_by_several_processes_acts_once(
         events = [row[0] for row in conn.execute(select(webhook_deliveries.c.event))]
     assert job is not None and job.state == JobState.COMPLETED
     assert events.count("job.completed") == 1
+
+
+def test_api_processes_starting_at_once_upgrade_the_schema_in_turn(
+    fresh_postgres_url: str,
+) -> None:
+    from scribe.db.engine import make_engine
+    from scribe.db.migrate import current_revision, upgrade
+
+    engines = [make_engine(fresh_postgres_url) for _ in range(4)]
+    try:
+        _at_once(4, lambda n: upgrade(engines[n]))
+        assert current_revision(engines[0]) == "0004"
+    finally:
+        for made in engines:
+            made.dispose()
