@@ -202,3 +202,35 @@ def test_api_processes_starting_at_once_upgrade_the_schema_in_turn(
     finally:
         for made in engines:
             made.dispose()
+
+
+def test_concurrent_webhook_dispatchers_claim_each_delivery_once(engine: Engine) -> None:
+    from scribe.db import deliveries
+
+    with engine.begin() as conn:
+        for n in range(30):
+            deliveries.record_delivery(
+                conn,
+                job_id=None,
+                url="http://127.0.0.1:9/hook",
+                event="job.completed",
+                payload={"n": n},
+            )
+
+    def dispatch(_: int) -> list[str]:
+        mine: list[str] = []
+        while True:
+            until = utcnow() + timedelta(seconds=60)
+            with engine.begin() as conn:
+                due = deliveries.due_deliveries(conn, now=utcnow(), limit=4)
+                won = [
+                    row["id"]
+                    for row in due
+                    if deliveries.claim_delivery(conn, delivery_id=row["id"], until=until)
+                ]
+            if not due:
+                return mine
+            mine += won
+
+    claimed = [delivery for ids in _at_once(4, dispatch) for delivery in ids]
+    assert len(claimed) == 30 and len(set(claimed)) == 30
