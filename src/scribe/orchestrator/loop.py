@@ -229,6 +229,13 @@ class Orchestrator:
         older_than = utcnow() - timedelta(seconds=policy.stale_after)
         actions: dict[str, str] = {}
 
+        backlog = self.events.counts().visible
+        if backlog > self.batch:
+            # Unread events may hold the very heartbeats that say a job is alive: a job only
+            # looks stalled here because the orchestrators are behind. Judge once caught up.
+            log.info("watchdog: %d events not yet applied; looking again later", backlog)
+            return actions
+
         def lanes_empty(stage: Stage) -> bool:
             counts = [self.broker.queue(name).counts() for name in lanes(stage.value)]
             return all(c.visible == 0 and c.in_flight == 0 for c in counts)
