@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import FrameType
 
 from scribe.config import Settings
+from scribe.observability.metrics import MULTIPROC_ENV
 from scribe.services import open_database
 
 log = logging.getLogger(__name__)
@@ -58,6 +61,24 @@ def child_commands(workers_per_stage: int = 1, metrics_port: int = 0) -> list[Ch
     return children
 
 
+def fresh_metrics_dir(settings: Settings) -> Path:
+    """The folder the children share for prometheus_client's multiprocess mode, emptied:
+    ``PROMETHEUS_MULTIPROC_DIR`` when set, else ``metrics-multiproc`` in the data folder.
+    Files left by an earlier run would add its counts to this one's."""
+    folder = Path(os.environ.get(MULTIPROC_ENV) or settings.data_dir / "metrics-multiproc")
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    return folder
+
+
+def _forget_metrics_of(pid: int, folder: str) -> None:
+    """Drop a dead child's live gauges (its counters and histograms stay in the sums)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(pid, folder)
+
+
 def run_all(settings: Settings, *, workers_per_stage: int = 1) -> int:
     """Run every part until a signal; returns the exit code."""
     engine = open_database(settings)  # migrate once, before any child starts
@@ -68,6 +89,7 @@ def run_all(settings: Settings, *, workers_per_stage: int = 1) -> int:
         "SCRIBE_API__HOST": settings.api.host,
         "SCRIBE_API__PORT": str(settings.api.port),
         "SCRIBE_DATABASE__AUTO_UPGRADE": "false",
+        MULTIPROC_ENV: str(fresh_metrics_dir(settings)),
     }
     children = child_commands(workers_per_stage, settings.metrics.port)
     stopping = False
@@ -92,6 +114,7 @@ def run_all(settings: Settings, *, workers_per_stage: int = 1) -> int:
             code = child.process.poll()
             if code is None or stopping:
                 continue
+            _forget_metrics_of(child.process.pid, env[MULTIPROC_ENV])
             lived = time.monotonic() - child.started_at
             child.restarts = 0 if lived > 60 else child.restarts + 1
             delay = min(_RESTART_BACKOFF_MAX, 2.0**child.restarts)

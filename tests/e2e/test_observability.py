@@ -1,4 +1,5 @@
-"""After a job runs through `scribe up`, the metrics and the JSON logs tell what happened."""
+"""After a job runs through `scribe up`, the metrics (the workers' on the api's /metrics too) and
+the JSON logs tell what happened."""
 
 from __future__ import annotations
 
@@ -90,6 +91,24 @@ def test_metrics_and_json_logs_after_a_job(tmp_path: Path) -> None:
             _value(workers["transcribe"], r'scribe_model_load_seconds\{.*model="tiny.en".*\}') > 0
         )
         assert not any(k.startswith("scribe_gpu_") for k in workers["transcribe"])  # no GPU here
+
+        # The api's /metrics sums every process of `scribe up` (multiprocess mode): the
+        # workers' series are there too, with the same values as on their own endpoints.
+        for stage in stages:
+            pattern = (
+                rf'scribe_stage_duration_seconds_count\{{outcome="completed",stage="{stage}"\}}'
+            )
+            assert _value(api, pattern) == 1, stage
+            bucket = (
+                r"scribe_stage_duration_seconds_bucket"
+                rf'\{{(?=.*le="\+Inf")(?=.*outcome="completed")(?=.*stage="{stage}").*\}}'
+            )
+            assert _value(api, bucket) == 1, stage
+        api_rtf = _value(api, r'scribe_real_time_factor_sum\{stage="transcribe"\}')
+        assert api_rtf == rtf
+        assert _value(api, r'scribe_real_time_factor_count\{stage="transcribe"\}') == 1
+        assert _value(api, r'scribe_audio_seconds_total\{stage="transcribe"\}') == audio
+        assert _value(api, r'scribe_model_load_seconds\{.*model="tiny.en".*\}') > 0
     finally:
         stop(process, timeout=60)
 

@@ -14,6 +14,7 @@ from scribe.db.tables import (
     api_keys,
     collections,
     jobs,
+    leases,
     outbox,
     stage_runs,
     term_occurrences,
@@ -177,6 +178,11 @@ def populate(engine: Engine, count: int = 1000, seed: int = 7) -> None:
         conn.execute(insert(stage_runs), run_rows)
         if outbox_rows:
             conn.execute(insert(outbox), outbox_rows)
+        conn.execute(
+            insert(leases).values(
+                name="watchdog", holder="api-1:42:0a1b2c3d", acquired_at=start, expires_at=start
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -50,6 +50,14 @@ class Cluster:
         self.processes["api"] = start_scribe(["api", "--port", str(self.port)], self.env, self.log)
         wait_http(f"{self.base}/healthz", timeout=90)
 
+    def start_more_api(self, name: str) -> str:
+        """Start another api process on the same database and queues; returns its base URL."""
+        port = free_port()
+        self.processes[name] = start_scribe(["api", "--port", str(port)], self.env, self.log)
+        base = f"http://127.0.0.1:{port}"
+        wait_http(f"{base}/healthz", timeout=90)
+        return base
+
     def start_worker(self, stage: str, name: str | None = None) -> str:
         """Start a worker; returns its name."""
         name = name or f"{stage}-{len(self.processes)}"

@@ -29,6 +29,9 @@ from scribe.services import Backends, open_backends
 
 log = logging.getLogger(__name__)
 
+# How often each api process looks whether the retention policy's turn has come.
+RETENTION_LOOK_SECONDS = 300.0
+
 
 def _retention_enabled(settings: Settings) -> bool:
     policy = settings.retention
@@ -37,15 +40,21 @@ def _retention_enabled(settings: Settings) -> bool:
 
 
 def _retention_loop(settings: Settings, backends: Backends, stopping: threading.Event) -> None:
-    """Apply the retention policy now and then every ``interval_hours``."""
+    """Apply the retention policy once every ``interval_hours`` across all api processes:
+    each process looks now and then, and the one that takes the ``retention`` lease's turn
+    (free or lapsed) runs it; the lease lasts the interval."""
+    from scribe.db.leases import Lease
     from scribe.retention import apply_retention
 
+    period = settings.retention.interval_hours * 3600
+    turn = Lease(backends.engine, "retention", ttl=period)
     while not stopping.is_set():
         try:
-            apply_retention(backends.engine, backends.store, settings.retention)
+            if turn.take_turn():
+                apply_retention(backends.engine, backends.store, settings.retention)
         except Exception:
             log.exception("retention run failed; next try at the next interval")
-        stopping.wait(settings.retention.interval_hours * 3600)
+        stopping.wait(min(period, RETENTION_LOOK_SECONDS))
 
 
 def create_app(settings: Settings | None = None, *, run_background: bool = True) -> FastAPI:
@@ -66,6 +75,7 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
             webhooks=settings.webhooks,
             emf=settings.metrics.emf,
             watchdog=settings.watchdog,
+            outbox_claim_seconds=settings.queue.visibility_timeout,
         )
         collector = register(library_collector(backends))
         dispatcher = WebhookDispatcher(backends.engine, settings.webhooks)

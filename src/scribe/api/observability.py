@@ -55,8 +55,8 @@ def install(app: FastAPI) -> None:
 
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> Response:
-        """Prometheus exposition of this process."""
-        return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
+        """Prometheus exposition of this process (of every process under ``scribe up``)."""
+        return Response(exposition(every_process=True), media_type=CONTENT_TYPE_LATEST)
 
 
 def library_collector(backends: Backends) -> CallbackCollector:

@@ -6,9 +6,11 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+# Key of the PostgreSQL advisory lock that lets one api process at a time upgrade the schema.
+MIGRATION_LOCK_KEY = 0x5C21BE
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -20,8 +22,22 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to ``revision``."""
-    command.upgrade(alembic_config(engine), revision)
+    """Bring the schema to ``revision``.
+
+    On PostgreSQL several api tasks starting at once take turns (an advisory lock): the first
+    upgrades, the others then find the schema at ``revision`` and do nothing.
+    """
+    if engine.dialect.name != "postgresql":
+        command.upgrade(alembic_config(engine), revision)
+        return
+    with engine.connect() as lock:
+        lock.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        lock.commit()  # a session lock: held until unlocked, not idle in a transaction
+        try:
+            command.upgrade(alembic_config(engine), revision)
+        finally:
+            lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            lock.commit()
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -10,7 +10,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import JSON, Connection, bindparam, cast, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import JSONB
 
 from scribe.db.tables import jobs, outbox, stage_runs, utcnow
 from scribe.domain.jobs import Job, JobState, Stage, StageRun
@@ -155,11 +156,26 @@ def update_job(conn: Connection, *, job_id: str, **fields: Any) -> None:
 
 
 def merge_facts(conn: Connection, *, job_id: str, facts: dict[str, Any]) -> None:
-    """Add figures to a job's ``facts``."""
-    current = conn.execute(select(jobs.c.facts).where(jobs.c.id == job_id)).scalar_one_or_none()
-    if current is None:
+    """Add figures to a job's ``facts`` (top-level keys replaced), atomically.
+
+    PostgreSQL merges in one ``UPDATE`` (``jsonb ||``), so two processes merging different
+    keys at once both keep theirs; SQLite takes the write lock first (see
+    :func:`scribe.db.claims.lock_job`), then reads and writes.
+    """
+    if conn.dialect.name == "postgresql":
+        merged = cast(
+            cast(jobs.c.facts, JSONB).op("||")(bindparam("new_facts", facts, type_=JSONB)), JSON
+        )
+        conn.execute(
+            update(jobs).where(jobs.c.id == job_id).values(facts=merged, updated_at=utcnow())
+        )
         return
-    update_job(conn, job_id=job_id, facts={**current, **facts})
+    from scribe.db.claims import lock_job
+
+    if not lock_job(conn, job_id=job_id):
+        return
+    current = conn.execute(select(jobs.c.facts).where(jobs.c.id == job_id)).scalar_one_or_none()
+    update_job(conn, job_id=job_id, facts={**(current or {}), **facts})
 
 
 def upsert_stage_run(conn: Connection, *, job_id: str, stage: Stage, **fields: Any) -> None:

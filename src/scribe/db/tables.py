@@ -178,6 +178,17 @@ outbox = Table(
     Column("queue", String(64), nullable=False),
     Column("body", JSON, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("claimed_by", String(128)),
+    Column("claimed_until", UtcDateTime),
+)
+
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(128), nullable=False),
+    Column("acquired_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
 )
 
 transcript_revisions = Table(

@@ -2,18 +2,34 @@
 
 Names and labels are documented in docs/operations/metrics.md. Each process serves its own
 registry: the api at ``/metrics``, each worker on its metrics port.
+
+Under ``scribe up`` the supervisor sets ``PROMETHEUS_MULTIPROC_DIR`` for every child
+(prometheus_client's multiprocess mode: each process writes its counters and histograms to
+files there), and the api's ``/metrics`` adds up all of them, so the workers' series (stage
+durations, real-time factor, audio seconds) are on the api too. In ECS each task runs one
+process with no such folder: the api shows its own series, the workers write EMF.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import REGISTRY, Collector
 
@@ -45,7 +61,10 @@ STAGE_FAILURES = Counter(
     ["stage", "reason"],
 )
 MODEL_LOAD_SECONDS = Gauge(
-    "scribe_model_load_seconds", "Seconds the last model load took.", ["model", "device"]
+    "scribe_model_load_seconds",
+    "Seconds the last model load took.",
+    ["model", "device"],
+    multiprocess_mode="mostrecent",
 )
 JOBS_FINISHED = Counter(
     "scribe_jobs_finished", "Jobs that reached a final state, by state.", ["state"]
@@ -61,9 +80,36 @@ HTTP_DURATION = Histogram(
 )
 
 
-def exposition(registry: CollectorRegistry = REGISTRY) -> bytes:
-    """The text exposition format of a registry."""
-    return generate_latest(registry)
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+# Collectors added with :func:`register` (figures computed at scrape time), kept so that the
+# multiprocess view can serve them too.
+_REGISTERED: list[Collector] = []
+
+
+def multiprocess_dir() -> str | None:
+    """The folder of prometheus_client's multiprocess mode, when this process is in it."""
+    return os.environ.get(MULTIPROC_ENV) or None
+
+
+def exposition(registry: CollectorRegistry = REGISTRY, *, every_process: bool = False) -> bytes:
+    """The text exposition format of a registry.
+
+    With ``every_process`` (the api) and multiprocess mode on, the counters and histograms of
+    every process sharing the folder are summed, followed by this process's own scrape-time
+    collectors and process figures.
+    """
+    path = multiprocess_dir()
+    if not (every_process and path and registry is REGISTRY):
+        return generate_latest(registry)
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    combined = CollectorRegistry()
+    MultiProcessCollector(combined, path=path)
+    for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR, *_REGISTERED):
+        with contextlib.suppress(ValueError):
+            combined.register(collector)
+    return generate_latest(combined)
 
 
 class CallbackCollector(Collector):
@@ -95,6 +141,7 @@ def register(collector: Collector) -> Collector:
     """Register a collector once (tests start several apps in one process)."""
     with contextlib.suppress(ValueError):
         REGISTRY.register(collector)
+        _REGISTERED.append(collector)
     return collector
 
 
@@ -102,6 +149,8 @@ def unregister(collector: Collector) -> None:
     """Remove a collector registered by :func:`register`."""
     with contextlib.suppress(KeyError):
         REGISTRY.unregister(collector)
+    with contextlib.suppress(ValueError):
+        _REGISTERED.remove(collector)
 
 
 class EmfWriter:

@@ -1,6 +1,9 @@
 """The orchestrator loop the api runs: outbox, events, dead letters.
 
-Only this loop (and the api's commands) write job state; workers just send events.
+Only this loop (and the api's commands) write job state; workers just send events. Every api
+process runs it: outbox rows are claimed before they are sent (:mod:`scribe.db.claims`), events
+are applied under a lock on the job's row, and the watchdog runs in the one process holding
+the ``watchdog`` lease (:mod:`scribe.db.leases`).
 """
 
 from __future__ import annotations
@@ -16,6 +19,15 @@ from sqlalchemy import Engine
 from scribe import artifacts
 from scribe.config import WatchdogSettings, WebhookSettings
 from scribe.db import repository as repo
+from scribe.db.claims import (
+    claim_outbox,
+    finish_claimed,
+    jobs_in_outbox,
+    lock_job,
+    process_identity,
+    release_claimed,
+)
+from scribe.db.leases import Lease
 from scribe.db.tables import utcnow
 from scribe.domain.jobs import Job, JobState, Stage
 from scribe.domain.options import lanes
@@ -32,6 +44,14 @@ from scribe.storage.base import BlobStore
 
 log = logging.getLogger(__name__)
 
+# Seconds an outbox claim lasts (the api passes the queue's visibility timeout): far above the
+# time to send one batch, so only a dead claimer's rows pass on to another process.
+OUTBOX_CLAIM_SECONDS = 60.0
+# Rows claimed at a time: few enough to send well within one claim.
+OUTBOX_CLAIM_BATCH = 10
+# Shortest watchdog lease; it is renewed at each look (every ``interval`` seconds).
+WATCHDOG_LEASE_MIN = 10.0
+
 
 class Orchestrator:
     """Drives jobs: applies events, sends the outbox, fails dead-lettered jobs."""
@@ -46,6 +66,7 @@ class Orchestrator:
         batch: int = 10,
         emf: bool = False,
         watchdog: WatchdogSettings | None = None,
+        outbox_claim_seconds: float = OUTBOX_CLAIM_SECONDS,
     ) -> None:
         self.engine = engine
         self.broker = broker
@@ -55,28 +76,47 @@ class Orchestrator:
         self.events = broker.queue(EVENTS_QUEUE)
         self.batch = batch
         self._stop = threading.Event()
-        self._outbox_lock = threading.Lock()
         self.watchdog_settings = watchdog or WatchdogSettings()
         self._last_watch = time.monotonic()
+        self.identity = process_identity()
+        self.outbox_claim_seconds = outbox_claim_seconds
+        self.watchdog_lease = Lease(
+            engine,
+            "watchdog",
+            ttl=max(WATCHDOG_LEASE_MIN, 3 * self.watchdog_settings.interval),
+            holder=self.identity,
+        )
 
     def flush_outbox(self) -> int:
-        """Send every pending outbox message; returns how many were sent.
+        """Send every outbox message nobody else holds; returns how many this call sent.
 
-        The api calls this right after creating a job, the loop after every batch of events;
-        the lock keeps the two from sending the same row twice.
+        The api calls this right after creating a job, the loop after every batch of events,
+        in any number of processes: each batch is claimed first (one claimer per row), sent,
+        and each row deleted once sent. Rows not sent because a send failed are given back.
         """
-        with self._outbox_lock:
-            sent = 0
-            while True:
-                with self.engine.begin() as conn:
-                    pending = repo.pending_outbox(conn, limit=100)
-                if not pending:
-                    return sent
-                for message_id, queue, body in pending:
+        sent = 0
+        while True:
+            with self.engine.begin() as conn:
+                claimed = claim_outbox(
+                    conn,
+                    holder=self.identity,
+                    limit=OUTBOX_CLAIM_BATCH,
+                    claim_seconds=self.outbox_claim_seconds,
+                )
+            if not claimed:
+                return sent
+            for index, (message_id, queue, body) in enumerate(claimed):
+                try:
                     self.broker.queue(queue).send(body)
+                except Exception:
                     with self.engine.begin() as conn:
-                        repo.delete_outbox(conn, message_id=message_id)
-                    sent += 1
+                        rest = [row[0] for row in claimed[index:]]
+                        release_claimed(conn, message_ids=rest, holder=self.identity)
+                    raise
+                with self.engine.begin() as conn:
+                    if not finish_claimed(conn, message_id=message_id, holder=self.identity):
+                        log.warning("outbox row %d was sent after its claim lapsed", message_id)
+                sent += 1
 
     def apply(self, event: StageEvent) -> bool:
         """Apply one event, with the completed stage's outputs read from the blob store."""
@@ -189,12 +229,31 @@ class Orchestrator:
         older_than = utcnow() - timedelta(seconds=policy.stale_after)
         actions: dict[str, str] = {}
 
+        backlog = self.events.counts().visible
+        if backlog > self.batch:
+            # Unread events may hold the very heartbeats that say a job is alive: a job only
+            # looks stalled here because the orchestrators are behind. Judge once caught up.
+            log.info("watchdog: %d events not yet applied; looking again later", backlog)
+            return actions
+
         def lanes_empty(stage: Stage) -> bool:
             counts = [self.broker.queue(name).counts() for name in lanes(stage.value)]
             return all(c.visible == 0 and c.in_flight == 0 for c in counts)
 
         with self.engine.begin() as conn:
-            for job in stale_jobs(conn, older_than=older_than, lanes_empty=lanes_empty):
+            candidates = stale_jobs(conn, older_than=older_than, lanes_empty=lanes_empty)
+            on_the_way = jobs_in_outbox(conn) if candidates else set()
+        for candidate in candidates:
+            if candidate.id in on_the_way:
+                continue  # its message waits in the outbox (a dead api's claim lapses)
+            with self.engine.begin() as conn:
+                lock_job(conn, job_id=candidate.id)
+                job = repo.get_job(conn, job_id=candidate.id)
+                if job is None or (job.state, job.updated_at) != (
+                    candidate.state,
+                    candidate.updated_at,
+                ):
+                    continue  # it moved (or was restarted elsewhere) since it was listed
                 with job_context(job_id=job.id, request_id=job.request_id):
                     action = restart_stage(
                         conn,
@@ -216,7 +275,8 @@ class Orchestrator:
         self.sweep_dead_letters()
         if time.monotonic() - self._last_watch >= self.watchdog_settings.interval:
             self._last_watch = time.monotonic()
-            self.watch()
+            if self.watchdog_lease.held():
+                self.watch()
         return handled
 
     def run(self, *, wait_seconds: float = 1.0) -> None:
@@ -227,6 +287,10 @@ class Orchestrator:
             except Exception:
                 log.exception("orchestrator step failed; retrying")
                 self._stop.wait(1.0)
+        try:
+            self.watchdog_lease.release()  # let another api take over now, not at expiry
+        except Exception:
+            log.warning("could not release the watchdog lease; it lapses by itself")
 
     def stop(self) -> None:
         """Ask :meth:`run` to return."""

@@ -5,6 +5,12 @@ webhook deliveries are written in that same transaction (the outbox and the deli
 so a crash can never advance a job without its next message or its notification; at worst a
 message is sent twice, and stages are idempotent.
 
+Several api processes may run this code against one database at once. Each function that
+reads a job and then changes it first locks the job's row (:func:`scribe.db.claims.lock_job`),
+and state changes are compare-and-set (:func:`scribe.db.repository.transition`): of two
+processes applying the same event, the second sees the first one's result and does nothing,
+so a transition, its next-stage message and its webhook happen once.
+
     queued → extracting → transcribing → recognizing_terms → completed
                  ╰──────────────╰──────────────────╰──→ failed (stage, reason) | cancelled
 """
@@ -23,6 +29,7 @@ from scribe import artifacts
 from scribe.config import WebhookSettings
 from scribe.db import library
 from scribe.db import repository as repo
+from scribe.db.claims import lock_job
 from scribe.db.tables import utcnow
 from scribe.domain.jobs import FINAL_STATES, STAGE_ORDER, STAGE_STATE, Job, JobState, Stage
 from scribe.domain.jobs import next_stage as stage_after
@@ -119,6 +126,8 @@ def apply_event(
     ``transcript`` and ``terms`` are the completed stage's outputs, read by the caller from the
     blob store, so that search and term statistics are indexed with the state change.
     """
+    if not lock_job(conn, job_id=event.job_id):
+        return False
     job = repo.get_job(conn, job_id=event.job_id)
     if job is None or job.state in FINAL_STATES:
         return False
@@ -211,7 +220,7 @@ def _complete_stage(
         library.replace_terms(conn, job_id=job.id, result=terms)
     following = stage_after(event.stage)
     if following is None:
-        if repo.transition(
+        if not repo.transition(
             conn,
             job_id=job.id,
             from_states=[STAGE_STATE[event.stage]],
@@ -219,7 +228,8 @@ def _complete_stage(
             progress=1.0,
             completed_at=now,
         ):
-            JOBS_FINISHED.labels("completed").inc()
+            return  # another process completed it first: it also notified
+        JOBS_FINISHED.labels("completed").inc()
         finished = repo.get_job(conn, job_id=job.id)
         if webhooks is not None and finished is not None:
             notify(conn, finished, "job.completed", webhooks)
@@ -246,6 +256,7 @@ def fail_job(
     webhooks: WebhookSettings | None = None,
 ) -> bool:
     """Fail a job that is not final yet, recording the stage and reason."""
+    lock_job(conn, job_id=job_id)
     non_final = [s for s in JobState if s not in FINAL_STATES]
     moved = repo.transition(
         conn,
@@ -269,6 +280,7 @@ def fail_job(
 
 def cancel_job(conn: Connection, *, job_id: str) -> Job:
     """Cancel a job that is not finished; its running stage stops at the next checkpoint."""
+    lock_job(conn, job_id=job_id)
     job = repo.get_job(conn, job_id=job_id)
     if job is None:
         raise NotFoundError(f"no job {job_id}")
@@ -294,6 +306,7 @@ def cancel_job(conn: Connection, *, job_id: str) -> Job:
 
 def retry_job(conn: Connection, *, job_id: str) -> Job:
     """Start a failed or cancelled job again from the stage that did not finish."""
+    lock_job(conn, job_id=job_id)
     job = repo.get_job(conn, job_id=job_id)
     if job is None:
         raise NotFoundError(f"no job {job_id}")
@@ -325,6 +338,7 @@ def retry_job(conn: Connection, *, job_id: str) -> Job:
 def rerun_terms(conn: Connection, *, job_id: str) -> Job:
     """Run term recognition again on a completed job (after a lexicon change or an edit);
     the job is ``recognizing_terms`` until the terms worker is done."""
+    lock_job(conn, job_id=job_id)
     job = repo.get_job(conn, job_id=job_id)
     if job is None:
         raise NotFoundError(f"no job {job_id}")
