@@ -92,6 +92,9 @@ def api(
 
     settings = _settings(data_dir, SCRIBE_API__HOST=host, SCRIBE_API__PORT=port)
     _setup_logging(settings, "api")
+    from scribe.api.startup import check_secrets
+
+    check_secrets(settings)  # a one-line reason before uvicorn starts, not a traceback
     uvicorn.run(
         create_app(settings),
         host=settings.api.host,

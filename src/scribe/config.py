@@ -263,7 +263,17 @@ class ApiSettings(BaseModel):
     session_secret: SecretStr | None = Field(
         default=None,
         description="Key that signs the web UI's session cookie; empty means one random key per "
-        "process (sessions end on restart).",
+        "process (sessions end on restart). Required off loopback: with several api processes "
+        "each would sign with its own key.",
+    )
+    bootstrap_key_secret: str = Field(
+        default="",
+        description="AWS Secrets Manager secret (ARN or name) the api fills with the first admin "
+        "API key when it starts with none: the key is created, stored there and never printed "
+        "(ECS sets it; read the key with `aws secretsmanager get-secret-value`). Empty: off.",
+    )
+    secrets_endpoint_url: str | None = Field(
+        default=None, description="Secrets Manager endpoint override (moto); empty means AWS."
     )
 
 
