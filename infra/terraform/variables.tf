@@ -105,6 +105,18 @@ variable "peer_region" {
   default     = null
 }
 
+variable "peer_route_table_ids" {
+  type        = list(string)
+  description = "Route tables of the peered main-account VPC that get a route back to vpc_cidr through the peering (the accepter side); used with main_network_role_arn."
+  default     = []
+}
+
+variable "main_network_role_arn" {
+  type        = string
+  description = "Role in the main account that accepts the peering and adds the routes back (provider aws.main); null leaves both to the main account (docs/operations/deploy.md)."
+  default     = null
+}
+
 variable "transit_gateway_id" {
   type        = string
   description = "Transit Gateway (shared from the main account through RAM) to attach the private subnets to; null creates no attachment."
@@ -236,20 +248,29 @@ variable "data_retention" {
     media_glacier_after_days     = number
     media_expire_after_days      = number
     artifacts_ia_after_days      = number
-    artifacts_expire_after_days  = number
+    job_originals_days           = number
+    job_audio_days               = number
+    job_transcripts_days         = number
     archive_glacier_after_days   = number
     archive_expire_after_days    = number
     noncurrent_expire_after_days = number
   })
-  description = "Data-retention policy applied as S3 lifecycle rules: when media and archive move to Glacier, when artifacts move to Standard-IA, and when each expires."
+  description = "Data-retention policy. S3 lifecycle rules move media and archive to Glacier, artifacts to Standard-IA, and expire media, archive and old object versions. A job's artifacts are never expired by S3 (their rows would stay, pointing at nothing): the api's retention deletes rows and artifacts together (SCRIBE_RETENTION__ORIGINALS_DAYS, __AUDIO_DAYS, __TRANSCRIPTS_DAYS, from job_*_days; 0 keeps forever)."
   default = {
     media_glacier_after_days     = 90
     media_expire_after_days      = 730
     artifacts_ia_after_days      = 30
-    artifacts_expire_after_days  = 365
+    job_originals_days           = 90
+    job_audio_days               = 30
+    job_transcripts_days         = 365
     archive_glacier_after_days   = 1
     archive_expire_after_days    = 2555
     noncurrent_expire_after_days = 30
+  }
+
+  validation {
+    condition     = var.data_retention.job_transcripts_days == 0 || (var.data_retention.job_originals_days > 0 && var.data_retention.job_originals_days <= var.data_retention.job_transcripts_days && var.data_retention.job_audio_days > 0 && var.data_retention.job_audio_days <= var.data_retention.job_transcripts_days)
+    error_message = "A job's original and audio may not outlive the job itself: job_originals_days and job_audio_days must be between 1 and job_transcripts_days (or job_transcripts_days 0: keep everything)."
   }
 }
 
@@ -283,8 +304,13 @@ variable "db_instance_class" {
 
 variable "db_engine_version" {
   type        = string
-  description = "PostgreSQL engine version."
-  default     = "16.4"
+  description = "PostgreSQL major version only (e.g. \"16\"): with auto_minor_version_upgrade RDS moves the minor version itself, and a pinned minor would make every later plan try to downgrade."
+  default     = "16"
+
+  validation {
+    condition     = can(regex("^[0-9]+$", var.db_engine_version))
+    error_message = "db_engine_version is the major version alone (e.g. \"16\"); RDS upgrades the minor version."
+  }
 }
 
 variable "db_allocated_storage" {
@@ -375,8 +401,29 @@ variable "whisper_model" {
 
 variable "whisper_allow_download" {
   type        = bool
-  description = "Let the transcription service download the model into the EFS cache on first use (SCRIBE_WHISPER__ALLOW_DOWNLOAD)."
-  default     = true
+  description = "Let the transcription tasks download a model at run time (SCRIBE_WHISPER__ALLOW_DOWNLOAD). Off: they load the model the seed-models task put into EFS once."
+  default     = false
+}
+
+variable "whisper_model_seed" {
+  type = object({
+    repo     = string
+    revision = string
+    sha256   = string
+  })
+  description = "The pinned model the seed-models task writes into EFS as whisper_model: Hugging Face repository (Systran/faster-whisper-medium.en), commit hash, and SHA-256 of model.bin (docs/operations/deploy.md shows how to read both)."
+}
+
+variable "whisper_compute_type" {
+  type        = string
+  description = "CTranslate2 compute type of the transcription tasks (SCRIBE_WHISPER__COMPUTE_TYPE): float16 on a T4/A10G (g4dn/g5); int8_float16 halves the weights' GPU memory."
+  default     = "float16"
+}
+
+variable "whisper_batch_size" {
+  type        = number
+  description = "Speech chunks decoded together on the GPU (SCRIBE_WHISPER__BATCH_SIZE). 16 for medium.en float16 fits a 16 GiB T4 with room (docs/operations/scaling.md: GPU memory)."
+  default     = 16
 }
 
 variable "enable_execute_command" {
@@ -432,7 +479,7 @@ variable "gpu_max_instances" {
 
 variable "gpu_warm_pool_enabled" {
   type        = bool
-  description = "Add an on-demand GPU group with a warm pool of hibernated instances (first transcription task lands there and starts in about a minute)."
+  description = "Add an on-demand GPU group with a warm pool of stopped instances (already booted once, AMI and image on the volume: the first transcription task starts in about two minutes instead of five)."
   default     = true
 }
 
@@ -450,13 +497,13 @@ variable "gpu_warm_max_instances" {
 
 variable "gpu_warm_pool_min_size" {
   type        = number
-  description = "Hibernated instances kept ready in the warm pool."
+  description = "Instances kept ready (in gpu_warm_pool_state) in the warm pool."
   default     = 1
 }
 
 variable "gpu_root_volume_gib" {
   type        = number
-  description = "Root EBS volume of a GPU instance in GiB (images and hibernation RAM image)."
+  description = "Root EBS volume of a GPU instance in GiB (the GPU AMI and the transcribe image)."
   default     = 100
 }
 
@@ -583,8 +630,8 @@ variable "gpu_backlog_alarm_messages" {
 
 variable "gpu_warm_pool_state" {
   type        = string
-  description = "State of warm-pool instances: `Hibernated` (RAM kept on the encrypted root volume, fastest start; the instance type must support hibernation: `aws ec2 describe-instance-types --filters Name=hibernation-supported,Values=true`), `Stopped` or `Running`."
-  default     = "Hibernated"
+  description = "State of warm-pool instances: `Stopped` (EBS kept, no instance charge; the default, because no GPU instance type - g4dn, g5, g6 - supports hibernation), `Hibernated` (RAM kept on the root volume; only for instance types with HibernationSupported, checked at plan time) or `Running`."
+  default     = "Stopped"
 
   validation {
     condition     = contains(["Hibernated", "Stopped", "Running"], var.gpu_warm_pool_state)

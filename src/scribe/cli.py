@@ -17,6 +17,7 @@ from scribe.commands.operations import (
     keys_app,
     metrics_app,
     migrate_app,
+    models_app,
     retention_app,
 )
 from scribe.config import Settings, load_settings, masked_settings
@@ -36,6 +37,7 @@ app.add_typer(migrate_app, name="migrate")
 app.add_typer(retention_app, name="retention")
 app.add_typer(keys_app, name="keys")
 app.add_typer(metrics_app, name="metrics")
+app.add_typer(models_app, name="models")
 
 DataDir = Annotated[
     Path | None,

@@ -120,7 +120,11 @@ def test_a_missing_bootstrap_secret_is_a_clear_error(tmp_path: Path, moto_endpoi
     missing = "arn:aws:secretsmanager:us-east-1:123456789012:secret:scribe-test/nope-AbCdEf"
     settings = api_settings(
         tmp_path / "var",
-        api={**OFF_LOOPBACK, "bootstrap_key_secret": missing, "secrets_endpoint_url": moto_endpoint},
+        api={
+            **OFF_LOOPBACK,
+            "bootstrap_key_secret": missing,
+            "secrets_endpoint_url": moto_endpoint,
+        },
         webhooks=SIGNING,
     )
     backends = open_backends(settings)

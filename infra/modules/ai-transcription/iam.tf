@@ -73,11 +73,11 @@ data "aws_iam_policy_document" "execution" {
   }
 
   dynamic "statement" {
-    for_each = each.key == "api" ? [var.database_url_secret_arn] : []
+    for_each = each.key == "api" ? [[var.database_url_secret_arn, var.session_secret_arn, var.webhook_secret_arn]] : []
     content {
-      sid       = "ReadDatabaseUrlSecret"
+      sid       = "ReadApiSecrets"
       actions   = ["secretsmanager:GetSecretValue"]
-      resources = [statement.value]
+      resources = statement.value
     }
   }
 
@@ -263,6 +263,17 @@ data "aws_iam_policy_document" "task" {
       sid       = "SharedMainAccountBuckets"
       actions   = ["s3:GetObject", "s3:PutObject", "s3:ListBucket", "s3:GetBucketLocation"]
       resources = statement.value
+    }
+  }
+
+  # The api creates the first admin key itself and stores it straight into this secret
+  # (scribe.api.bootstrap): nothing prints it, an operator reads it from Secrets Manager.
+  dynamic "statement" {
+    for_each = each.key == "api" ? [var.admin_key_secret_arn] : []
+    content {
+      sid       = "BootstrapAdminKeySecret"
+      actions   = ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:DescribeSecret"]
+      resources = [statement.value]
     }
   }
 

@@ -58,7 +58,9 @@ class SecretsManagerStore:
             value = self._client.get_secret_value(SecretId=secret_id).get("SecretString")
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
-                raise ConfigError(f"cannot read the bootstrap key secret {secret_id}: {exc}") from exc
+                raise ConfigError(
+                    f"cannot read the bootstrap key secret {secret_id}: {exc}"
+                ) from exc
             self._require_secret(secret_id)
             return None
         return str(value) if value else None

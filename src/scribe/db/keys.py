@@ -85,7 +85,9 @@ def import_key(conn: Connection, *, name: str, scope: Scope, token: str) -> ApiK
     row = conn.execute(select(api_keys).where(api_keys.c.prefix == prefix)).mappings().first()
     if row is not None:
         if not hmac.compare_digest(row["key_hash"], _hash(token)):
-            raise ConfigError("an API key with the bootstrap key's prefix but another secret exists")
+            raise ConfigError(
+                "an API key with the bootstrap key's prefix but another secret exists"
+            )
         return _key(row)
     key_id = uuid.uuid4().hex
     now = utcnow()
