@@ -19,9 +19,9 @@ from scribe.api import observability as api_observability
 from scribe.api import problems, ui
 from scribe.api.auth import auth_required
 from scribe.api.bootstrap import bootstrap_admin_key
-from scribe.api.startup import check_secrets
 from scribe.api.observability import library_collector
 from scribe.api.routes import artifacts, editing, health, insights, jobs, lexicon, library
+from scribe.api.startup import check_secrets
 from scribe.config import Settings, load_settings
 from scribe.db import keys
 from scribe.observability.metrics import register, unregister
