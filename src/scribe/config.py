@@ -225,6 +225,14 @@ class WorkerSettings(BaseModel):
         description="Seconds a worker may take to finish its message after SIGTERM before it "
         "releases it (ECS's stopTimeout is 30 s).",
     )
+    scale_in_protection: bool = Field(
+        default=True,
+        description="In ECS (ECS_AGENT_URI set), protect the task from scale-in while it holds "
+        "messages, so a scale-in never stops a batch midway.",
+    )
+    scale_in_protection_minutes: int = Field(
+        default=10, ge=1, le=2880, description="Expiry of each protection request; refreshed."
+    )
 
 
 class WatchdogSettings(BaseModel):

@@ -43,6 +43,7 @@ from scribe.pipeline.file_decode import FileDecode
 from scribe.queues.base import Queue, ReceivedMessage
 from scribe.storage.base import BlobStore
 from scribe.workers.handlers import StageContext, TranscribeHandler
+from scribe.workers.protection import TaskProtection
 from scribe.workers.runtime import Worker, WorkerStatus, WorkerStopping, cancel_marker
 
 log = logging.getLogger(__name__)
@@ -544,7 +545,12 @@ class BatchingTranscribeWorker(Worker):
         interval = self.settings.worker.heartbeat_interval
         timeout = self.settings.queue.visibility_timeout
         next_beat = time.monotonic() + interval
+        protection = TaskProtection.for_worker(self.settings)
         while not done.wait(TICK_SECONDS):
+            if protection is not None:
+                with self._lock:
+                    holding = bool(self._jobs)
+                protection.update(holding)  # at once on the first message, off once idle
             if time.monotonic() < next_beat:
                 continue
             next_beat = time.monotonic() + interval
@@ -563,6 +569,8 @@ class BatchingTranscribeWorker(Worker):
                     self._emit(job.task, EventType.HEARTBEAT, job.attempt)
                 except Exception:
                     log.warning("could not report job %s's heartbeat", job.task.job_id)
+        if protection is not None:
+            protection.update(False)
 
 
 def _gives_up(file: FileDecode) -> bool:
