@@ -66,6 +66,11 @@ module "ai_transcription" {
   enable_execute_command = var.enable_execute_command
 
   transcribe_backlog_per_task_target = var.transcribe_backlog_per_task_target
+  transcribe_files_per_batch         = var.transcribe_files_per_batch
+  transcribe_accumulation = {
+    messages         = coalesce(var.transcribe_accumulation_messages, var.transcribe_files_per_batch)
+    max_wait_seconds = var.transcribe_accumulation_max_wait_seconds
+  }
   cpu_worker_backlog_per_task_target = var.cpu_worker_backlog_per_task_target
   api_cpu_target_percent             = var.api_cpu_target_percent
   scale_out_cooldown_seconds         = var.scale_out_cooldown_seconds

@@ -525,8 +525,32 @@ variable "gpu_instance_warmup_seconds" {
 
 variable "transcribe_backlog_per_task_target" {
   type        = number
-  description = "Target of (visible + in-flight messages, summed over the transcribe-high, transcribe and transcribe-low lanes) per running transcription task."
+  description = "Target of the transcription service's backlog in batches per task: (visible + in-flight messages, summed over the transcribe-high, transcribe and transcribe-low lanes) / (running tasks x transcribe_files_per_batch). A task holds a batch plus prefetched files, so a target counted in messages (the old 2 per task) pinned the service at its maximum with thin batches. 2 is the value `scribe plan-capacity --search` chose (docs/operations/scaling.md)."
   default     = 2
+}
+
+variable "transcribe_files_per_batch" {
+  type        = number
+  description = "Files (messages) a transcription task decodes together (SCRIBE_WHISPER__MAX_FILES_PER_BATCH); the backlog target counts in these batches."
+  default     = 8
+}
+
+variable "transcribe_accumulation_messages" {
+  type        = number
+  description = "Accumulation rule of the scale-from-zero step: the first transcription task starts once this many messages wait in the transcribe lanes; null means transcribe_files_per_batch (a batch's worth)."
+  default     = null
+}
+
+variable "transcribe_accumulation_max_wait_seconds" {
+  type        = number
+  description = "...or once the oldest waiting transcribe message is this old, whichever comes first; 0 starts a task for any message. 0 is what the search chose: at the plan's load a batch takes longer to gather than the p95 wait target allows, and waiting buys no GPU busy share (docs/operations/scaling.md)."
+  default     = 0
+}
+
+variable "gpu_utilisation_target_percent" {
+  type        = number
+  description = "GPU utilisation the transcription GPUs should reach while they transcribe (the plan's 70 %); the gpu-low-utilisation-while-transcribing alarm fires below it."
+  default     = 70
 }
 
 variable "cpu_worker_backlog_per_task_target" {

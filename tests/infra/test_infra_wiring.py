@@ -750,7 +750,8 @@ def test_workers_scale_on_the_backlog_of_all_their_lanes() -> None:
     returned = [q for q in custom["metrics"] if q.get("return_data") is True]
     assert len(returned) == 1
     assert returned[0]["expression"] == (
-        "(${local.lanes_visible_sum[each.key]} + ${local.lanes_inflight_sum[each.key]}) / tasks"
+        "(${local.lanes_visible_sum[each.key]} + ${local.lanes_inflight_sum[each.key]})"
+        " / (tasks * ${local.backlog_divisors[each.key]})"
     )
     tasks = next(q for q in custom["metrics"] if q["id"] == "tasks")
     assert tasks["metric_stat"][0]["metric"][0]["metric_name"] == "RunningTaskCount"

@@ -277,6 +277,17 @@ data "aws_iam_policy_document" "task" {
     }
   }
 
+  # The transcribe worker protects its own task from scale-in while it holds messages
+  # (scribe.workers.protection, through the ECS agent's task-protection endpoint).
+  dynamic "statement" {
+    for_each = each.key == "transcribe" ? ["arn:${local.partition}:ecs:${var.region}:${local.account_id}:task/${var.cluster_name}/*"] : []
+    content {
+      sid       = "OwnTaskScaleInProtection"
+      actions   = ["ecs:UpdateTaskProtection", "ecs:GetTaskProtection"]
+      resources = [statement.value]
+    }
+  }
+
   statement {
     sid       = "UseDataKeys"
     actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"]

@@ -335,8 +335,17 @@ variable "metrics_namespace" {
 
 variable "transcribe_backlog_per_task_target" {
   type        = number
-  description = "Target of (visible + in-flight messages, summed over the transcribe lanes) per running transcription task."
+  description = "Target of the transcription service's backlog in batches per task: summed visible + in-flight messages of its lanes / (running tasks x transcribe_files_per_batch)."
   default     = 2
+}
+
+variable "transcribe_accumulation" {
+  type = object({
+    messages         = number
+    max_wait_seconds = number
+  })
+  description = "Scale from zero for the transcription service once `messages` wait in its lanes or the oldest is `max_wait_seconds` old (0: any message), with nothing in flight."
+  default     = { messages = 8, max_wait_seconds = 0 }
 }
 
 variable "cpu_worker_backlog_per_task_target" {
