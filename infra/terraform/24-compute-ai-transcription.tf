@@ -46,6 +46,8 @@ module "ai_transcription" {
   efs_access_points     = { for key, ap in aws_efs_access_point.this : key => { id = ap.id, arn = ap.arn } }
 
   database_url_secret_arn = local.database_url_secret_arn
+  database_iam_auth       = var.db_iam_auth
+  database_iam_user_arn   = "arn:${local.partition}:rds-db:${var.region}:${local.account_id}:dbuser:${aws_db_instance.this.resource_id}/${var.db_app_username}"
   session_secret_arn      = aws_secretsmanager_secret_version.api["session-secret"].arn
   webhook_secret_arn      = aws_secretsmanager_secret_version.api["webhook-secret"].arn
   admin_key_secret_arn    = aws_secretsmanager_secret.admin_api_key.arn

@@ -8,13 +8,21 @@
 ################################################################################
 
 resource "aws_secretsmanager_secret" "database_url" {
-  #checkov:skip=CKV2_AWS_57:The value is the application role's URL, set at bootstrap; its rotation is the documented manual procedure in docs/operations/deploy.md (the RDS master password itself is rotated by RDS).
+  #checkov:skip=CKV2_AWS_57:With db_iam_auth (the default) the URL holds no password (IAM tokens; the RDS master password is rotated by RDS); without it, rotation is the manual procedure in docs/operations/deploy.md.
   count                   = var.database_url_secret_arn == null ? 1 : 0
   name                    = "${local.name}/database-url"
   description             = "SQLAlchemy URL of the Scribe api (SCRIBE_DATABASE__URL)"
   kms_key_id              = aws_kms_key.this.arn
   recovery_window_in_days = 30
   tags                    = local.tags
+}
+
+# With IAM authentication the URL names no password, so Terraform can write it (TLS is
+# required by libpq's PGSSLMODE=verify-full in the task, and by rds.force_ssl).
+resource "aws_secretsmanager_secret_version" "database_url" {
+  count         = var.database_url_secret_arn == null && var.db_iam_auth ? 1 : 0
+  secret_id     = aws_secretsmanager_secret.database_url[0].id
+  secret_string = "postgresql+psycopg://${var.db_app_username}@${aws_db_instance.this.address}:${aws_db_instance.this.port}/${var.db_name}"
 }
 
 ################################################################################

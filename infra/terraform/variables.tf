@@ -355,6 +355,18 @@ variable "db_master_username" {
   default     = "scribe_admin"
 }
 
+variable "db_app_username" {
+  type        = string
+  description = "Database role of the api (created once at bootstrap, docs/operations/deploy.md); with db_iam_auth it signs in with IAM tokens and has no password at all."
+  default     = "scribe_app"
+}
+
+variable "db_iam_auth" {
+  type        = bool
+  description = "The api signs in to RDS with 15-minute IAM tokens (SCRIBE_DATABASE__IAM_AUTH): no application password exists to store or rotate, and Terraform writes the password-less URL into the database-url secret. The master password is rotated by RDS in Secrets Manager."
+  default     = true
+}
+
 variable "database_url_secret_arn" {
   type        = string
   description = "Existing secret (this or the main account) whose value is the api's SQLAlchemy URL (SCRIBE_DATABASE__URL); null creates an empty one here, filled at bootstrap (docs/operations/deploy.md)."

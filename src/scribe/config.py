@@ -22,6 +22,15 @@ class DatabaseSettings(BaseModel):
         "folder; use postgresql+psycopg://user:pass@host/db in production.",
     )
     pool_size: int = Field(default=5, ge=1, description="Connections kept open (PostgreSQL).")
+    iam_auth: bool = Field(
+        default=False,
+        description="PostgreSQL on RDS: sign in with a 15-minute IAM token made for each new "
+        "connection instead of a password (the URL names no password), so there is no "
+        "database password to store or rotate.",
+    )
+    iam_region: str | None = Field(
+        default=None, description="Region of the RDS instance for IAM tokens; empty means AWS's."
+    )
     auto_upgrade: bool = Field(
         default=True, description="Run the Alembic migrations to head when a process starts."
     )

@@ -313,3 +313,21 @@ def test_s3_never_expires_artifacts_whose_rows_the_retention_keeps() -> None:
     assert api["SCRIBE_RETENTION__ORIGINALS_DAYS"] == "${service.retention_originals}"
     assert 0 < retention["job_audio_days"] <= retention["job_transcripts_days"]
     assert 0 < retention["job_originals_days"] <= retention["job_transcripts_days"]
+
+
+def test_no_application_password_exists_to_rotate() -> None:
+    r = root()
+    assert r.resources[("aws_db_instance", "this")]["iam_database_authentication_enabled"] is True
+    assert r.resources[("aws_db_instance", "this")]["manage_master_user_password"] is True
+    assert default("db_iam_auth") is True
+    url = r.resources[("aws_secretsmanager_secret_version", "database_url")]["secret_string"]
+    assert re.match(r"postgresql\+psycopg://\$\{var\.db_app_username\}@", url)  # no password
+    assert env("api")["SCRIBE_DATABASE__IAM_AUTH"] == "${service.database_iam_auth}"
+    task = module().data[("aws_iam_policy_document", "task")]
+    [statement] = [
+        d["statement"]
+        for d in task["dynamic"]
+        if d["statement"]["content"][0]["sid"] == "ConnectToTheDatabaseWithIamTokens"
+    ]
+    assert statement["content"][0]["actions"] == ["rds-db:connect"]
+    assert ":dbuser:${aws_db_instance.this.resource_id}/" in module_input("database_iam_user_arn")

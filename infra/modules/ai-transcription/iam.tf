@@ -277,6 +277,16 @@ data "aws_iam_policy_document" "task" {
     }
   }
 
+  # RDS IAM authentication: the api's tokens for its one database user.
+  dynamic "statement" {
+    for_each = each.key == "api" && var.database_iam_auth ? [var.database_iam_user_arn] : []
+    content {
+      sid       = "ConnectToTheDatabaseWithIamTokens"
+      actions   = ["rds-db:connect"]
+      resources = [statement.value]
+    }
+  }
+
   # The transcribe worker protects its own task from scale-in while it holds messages
   # (scribe.workers.protection, through the ECS agent's task-protection endpoint).
   dynamic "statement" {

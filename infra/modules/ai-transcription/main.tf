@@ -72,6 +72,7 @@ locals {
       image                   = var.images["api"]
       log_group               = aws_cloudwatch_log_group.this["api"].name
       database_url_secret_arn = var.database_url_secret_arn
+      database_iam_auth       = tostring(var.database_iam_auth)
       session_secret_arn      = var.session_secret_arn
       webhook_secret_arn      = var.webhook_secret_arn
       admin_key_secret_arn    = var.admin_key_secret_arn

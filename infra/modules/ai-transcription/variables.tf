@@ -217,6 +217,18 @@ variable "database_url_secret_arn" {
   description = "Secret whose value is SCRIBE_DATABASE__URL; only the api's execution role may read it."
 }
 
+variable "database_iam_auth" {
+  type        = bool
+  description = "The api signs in to the database with RDS IAM tokens (SCRIBE_DATABASE__IAM_AUTH)."
+  default     = false
+}
+
+variable "database_iam_user_arn" {
+  type        = string
+  description = "rds-db:connect resource of the api's database user (arn:aws:rds-db:<region>:<account>:dbuser:<resource id>/<user>); used with database_iam_auth."
+  default     = null
+}
+
 variable "session_secret_arn" {
   type        = string
   description = "Secret whose value signs the web UI's session cookies (SCRIBE_API__SESSION_SECRET), one key shared by every api task."
