@@ -4,16 +4,23 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint check-infra bench clean
+.PHONY: install run test lint check-infra bench clean lock
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Installs exactly the lock (requirements/dev.txt: every package pinned with its hashes), then
+# the project itself without resolving anything again.
+$(STAMP): pyproject.toml requirements/dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[all,dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	scripts/install_system_packages.sh
 	touch $(STAMP)
+
+# Re-resolve pyproject.toml into requirements/{base,gpu,dev}.txt (pinned, with hashes).
+lock:
+	scripts/lock.sh
 
 run: install
 	$(BIN)/scribe up
@@ -34,4 +41,4 @@ bench: install
 	$(BIN)/python bench/pipeline_overhead.py
 
 clean:
-	rm -rf $(VENV) .venv-infra .venv-checkov var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-infra .venv-checkov .venv-lock var .pytest_cache .mypy_cache .ruff_cache

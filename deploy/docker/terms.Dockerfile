@@ -12,10 +12,6 @@ ARG PYTHON_IMAGE=python:3.11.11-slim-bookworm
 ################################################################################
 FROM ${PYTHON_IMAGE} AS builder
 
-# The scribe package's dependency group for this service (pyproject.toml; no database driver:
-# workers never touch the database).
-ARG PACKAGE_EXTRAS=terms
-
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PATH=/opt/venv/bin:$PATH
@@ -24,14 +20,17 @@ RUN python -m venv /opt/venv \
  && pip install --upgrade pip setuptools wheel
 
 WORKDIR /build
+# The lock file: every dependency pinned with its sha256 hashes (`make lock` refreshes it).
+ARG LOCK_FILE=requirements/terms.txt
+COPY requirements ./requirements
+RUN pip install --require-hashes -r "$LOCK_FILE"
+
 COPY pyproject.toml README.md* ./
 COPY src ./src
 
 RUN pip wheel --no-deps --wheel-dir /dist . \
- && wheel="$(ls /dist/scribe-*.whl)" \
- && spec="$wheel" \
- && if [ -n "$PACKAGE_EXTRAS" ]; then spec="$wheel[$PACKAGE_EXTRAS]"; fi \
- && pip install "$spec" \
+ && pip install --no-deps /dist/scribe-*.whl \
+ && pip check \
  && scribe --help >/dev/null
 
 ################################################################################

@@ -1,52 +1,50 @@
 # syntax=docker/dockerfile:1.7
 # Scribe transcribe worker: faster-whisper (CTranslate2) on the GPU.
-# CTranslate2 4.5+ needs the CUDA 12 runtime, cuBLAS and cuDNN 9: the CUDA "cudnn-runtime"
-# image carries all three (the NVIDIA driver comes from the host, the ECS GPU AMI).
+# The CUDA libraries come from PyPI wheels, locked in requirements/transcribe.txt with hashes:
+# ctranslate2 4.8.5 was built with CUDA 12.8, cuBLAS 12.8.4.1 and cuDNN 9.10.2.21, so the
+# lock pins nvidia-cublas-cu12==12.8.4.1 and nvidia-cudnn-cu12==9.10.2.21 (the `gpu` extra of
+# pyproject.toml: the one place the versions are named). No nvidia/cuda base image: the image
+# builds on any Python base; the NVIDIA driver comes from the host (the ECS GPU AMI; CUDA 12
+# minor-version compatibility lets 12.8 libraries run on a 12.x driver, 525 or newer).
 # Build from the repository root:
 #   docker build -f deploy/docker/transcribe.Dockerfile -t scribe/transcribe:$(git rev-parse --short HEAD) .
 # Bake a model into the image instead of using the mounted cache (bigger image, no EFS):
 #   docker build -f deploy/docker/transcribe.Dockerfile --build-arg BAKE_MODEL=medium.en ...
 # and deploy with SCRIBE_WHISPER__MODEL=/opt/scribe/baked/medium.en (Terraform: whisper_model).
 #
-# Base image pinned to a patch release; pin the digest too when publishing.
-ARG CUDA_IMAGE=nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04
+# Base image pinned to a patch release; pin the digest too when publishing. Offline builds
+# pass --build-arg PYTHON_IMAGE=<a local base> (docs/operations/deploy.md).
+ARG PYTHON_IMAGE=python:3.11.11-slim-bookworm
 
 ################################################################################
-# python-base: CUDA runtime + cuDNN + Python 3.11 (Ubuntu 22.04's python3.11 packages)
+# python-base: Python 3.11 (the CUDA libraries arrive with the lock)
 ################################################################################
-FROM ${CUDA_IMAGE} AS python-base
-
-ENV DEBIAN_FRONTEND=noninteractive
-
-RUN apt-get update \
- && apt-get install -y --no-install-recommends python3.11 python3.11-venv ca-certificates \
- && rm -rf /var/lib/apt/lists/*
+FROM ${PYTHON_IMAGE} AS python-base
 
 ################################################################################
 # builder: build the scribe wheel, install it and its dependencies into a venv
 ################################################################################
 FROM python-base AS builder
 
-# The scribe package's dependency group for this service (pyproject.toml; no database driver:
-# workers never touch the database).
-ARG PACKAGE_EXTRAS=transcribe
-
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PATH=/opt/venv/bin:$PATH
 
-RUN python3.11 -m venv /opt/venv \
+RUN python -m venv /opt/venv \
  && pip install --upgrade pip setuptools wheel
 
 WORKDIR /build
+# The lock file: every dependency pinned with its sha256 hashes (`make lock` refreshes it).
+ARG LOCK_FILE=requirements/transcribe.txt
+COPY requirements ./requirements
+RUN pip install --require-hashes -r "$LOCK_FILE"
+
 COPY pyproject.toml README.md* ./
 COPY src ./src
 
 RUN pip wheel --no-deps --wheel-dir /dist . \
- && wheel="$(ls /dist/scribe-*.whl)" \
- && spec="$wheel" \
- && if [ -n "$PACKAGE_EXTRAS" ]; then spec="$wheel[$PACKAGE_EXTRAS]"; fi \
- && pip install "$spec" \
+ && pip install --no-deps /dist/scribe-*.whl \
+ && pip check \
  && scribe --help >/dev/null
 
 ################################################################################
@@ -62,7 +60,7 @@ RUN mkdir -p /opt/scribe/baked \
     fi
 
 ################################################################################
-# runtime: CUDA libraries, the venv and the (optional) baked model, as user 10001
+# runtime: the venv (CUDA wheels inside) and the (optional) baked model, as user 10001
 ################################################################################
 FROM python-base AS runtime
 
@@ -76,6 +74,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     HOME=/home/scribe \
     HF_HOME=/var/lib/scribe/huggingface \
     XDG_CACHE_HOME=/var/lib/scribe/cache \
+    LD_LIBRARY_PATH=/opt/venv/lib/python3.11/site-packages/nvidia/cublas/lib:/opt/venv/lib/python3.11/site-packages/nvidia/cudnn/lib \
     NVIDIA_VISIBLE_DEVICES=all \
     NVIDIA_DRIVER_CAPABILITIES=compute,utility \
     SCRIBE_DATA_DIR=/var/lib/scribe \

@@ -11,6 +11,35 @@ resource "aws_vpc_peering_connection" "main" {
   peer_region   = coalesce(var.peer_region, var.region)
   auto_accept   = false
   tags          = merge(local.tags, { Name = "${local.name}-to-main", Side = "requester" })
+
+  lifecycle {
+    precondition {
+      condition     = var.peer_vpc_cidr != null
+      error_message = "peer_vpc_cidr is required with peer_vpc_id: the private route tables need the peer's CIDR."
+    }
+  }
+}
+
+locals {
+  # Both sides of the peering are managed here when a main-account role is given.
+  manage_peer_side = var.peer_vpc_id != null && var.main_network_role_arn != null
+}
+
+resource "aws_vpc_peering_connection_accepter" "main" {
+  provider                  = aws.main
+  count                     = local.manage_peer_side ? 1 : 0
+  vpc_peering_connection_id = aws_vpc_peering_connection.main[0].id
+  auto_accept               = true
+  tags                      = merge(local.tags, { Name = "${local.name}-from-ai-services", Side = "accepter" })
+}
+
+# The way back: the main VPC's route tables send this stack's CIDR through the peering.
+resource "aws_route" "peer_to_stack" {
+  provider                  = aws.main
+  count                     = local.manage_peer_side ? length(var.peer_route_table_ids) : 0
+  route_table_id            = var.peer_route_table_ids[count.index]
+  destination_cidr_block    = var.vpc_cidr
+  vpc_peering_connection_id = aws_vpc_peering_connection_accepter.main[0].id
 }
 
 resource "aws_route" "private_to_peer" {

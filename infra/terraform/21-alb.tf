@@ -33,8 +33,11 @@ resource "aws_lb_target_group" "api" {
   vpc_id               = aws_vpc.this.id
   deregistration_delay = 30
 
+  # The shallow /healthz (the process answers): a deep check (/readyz: database, queues,
+  # S3) would make ECS replace every api task - and the orchestrator inside them - on an
+  # RDS failover or an SQS hiccup. /readyz stays for operators and dashboards.
   health_check {
-    path                = "/readyz"
+    path                = "/healthz"
     matcher             = "200"
     interval            = 15
     timeout             = 5
@@ -55,6 +58,31 @@ resource "aws_lb_listener" "https" {
   default_action {
     type             = "forward"
     target_group_arn = aws_lb_target_group.api.arn
+  }
+
+  tags = local.tags
+}
+
+# /metrics exposes every queue's depth and the job counts: not for the internet. Prometheus
+# inside the VPC scrapes the tasks directly; through the load balancer it answers 404.
+resource "aws_lb_listener_rule" "hide_metrics" {
+  listener_arn = aws_lb_listener.https.arn
+  priority     = 10
+
+  action {
+    type = "fixed-response"
+
+    fixed_response {
+      content_type = "text/plain"
+      message_body = "Not Found"
+      status_code  = "404"
+    }
+  }
+
+  condition {
+    path_pattern {
+      values = ["/metrics", "/metrics/*"]
+    }
   }
 
   tags = local.tags

@@ -46,14 +46,33 @@ module "ai_transcription" {
   efs_access_points     = { for key, ap in aws_efs_access_point.this : key => { id = ap.id, arn = ap.arn } }
 
   database_url_secret_arn = local.database_url_secret_arn
+  database_iam_auth       = var.db_iam_auth
+  database_iam_user_arn   = "arn:${local.partition}:rds-db:${var.region}:${local.account_id}:dbuser:${aws_db_instance.this.resource_id}/${var.db_app_username}"
+  session_secret_arn      = aws_secretsmanager_secret_version.api["session-secret"].arn
+  webhook_secret_arn      = aws_secretsmanager_secret_version.api["webhook-secret"].arn
+  admin_key_secret_arn    = aws_secretsmanager_secret.admin_api_key.arn
+  media_bucket_name       = aws_s3_bucket.data["media"].bucket
   log_retention_days      = var.log_retention_days
+  job_retention_days = {
+    originals   = var.data_retention.job_originals_days
+    audio       = var.data_retention.job_audio_days
+    transcripts = var.data_retention.job_transcripts_days
+  }
 
   services               = var.services
   whisper_model          = var.whisper_model
   whisper_allow_download = var.whisper_allow_download
+  whisper_model_seed     = var.whisper_model_seed
+  whisper_compute_type   = var.whisper_compute_type
+  whisper_batch_size     = var.whisper_batch_size
   enable_execute_command = var.enable_execute_command
 
   transcribe_backlog_per_task_target = var.transcribe_backlog_per_task_target
+  transcribe_files_per_batch         = var.transcribe_files_per_batch
+  transcribe_accumulation = {
+    messages         = coalesce(var.transcribe_accumulation_messages, var.transcribe_files_per_batch)
+    max_wait_seconds = var.transcribe_accumulation_max_wait_seconds
+  }
   cpu_worker_backlog_per_task_target = var.cpu_worker_backlog_per_task_target
   api_cpu_target_percent             = var.api_cpu_target_percent
   scale_out_cooldown_seconds         = var.scale_out_cooldown_seconds

@@ -3,11 +3,19 @@
 # IMDSv2, encrypted root volume. Two Auto Scaling groups, each an ECS capacity provider
 # with managed scaling and managed termination protection:
 #   gpu      - mixed instances (g4dn.xlarge, g4dn.2xlarge), Spot share by variable
-#   gpu-warm - on demand, one instance type, with a warm pool of hibernated instances.
+#   gpu-warm - on demand, one instance type, with a warm pool of stopped instances
+#              (g4dn/g5/g6 cannot hibernate: HibernationSupported is false for them).
 # Two groups because EC2 Auto Scaling refuses a warm pool on a group that has a
 # mixed-instances policy or launches Spot. The transcription service puts its first
 # task (base) on gpu-warm and every further task on gpu (see local.gpu_capacity_providers).
 ################################################################################
+
+# What AWS says of the warm group's instance type: a hibernated warm pool needs
+# HibernationSupported, which no GPU type has (checked before anything is created).
+data "aws_ec2_instance_type" "gpu_warm" {
+  count         = var.gpu_warm_pool_enabled ? 1 : 0
+  instance_type = var.gpu_warm_instance_type
+}
 
 data "aws_ssm_parameter" "ecs_gpu_ami" {
   name = "/aws/service/ecs/optimized-ami/amazon-linux-2/gpu/recommended/image_id"
@@ -202,6 +210,11 @@ resource "aws_autoscaling_group" "gpu_warm" {
 
   lifecycle {
     ignore_changes = [desired_capacity]
+
+    precondition {
+      condition     = var.gpu_warm_pool_state != "Hibernated" || data.aws_ec2_instance_type.gpu_warm[0].hibernation_supported
+      error_message = "gpu_warm_instance_type does not support hibernation: set gpu_warm_pool_state to Stopped."
+    }
   }
 }
 

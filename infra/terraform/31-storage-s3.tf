@@ -4,7 +4,9 @@
 #   artifacts - the blob store of the services (SCRIBE_STORAGE__BUCKET): jobs/<job_id>/...
 #   archive   - long-term copies of finished transcripts; to Glacier at once, kept for years
 # and one logs bucket (SSE-S3, which ALB and S3 access-log delivery require).
-# The lifecycle rules are the data-retention policy (var.data_retention).
+# The lifecycle rules are the storage side of the data-retention policy (var.data_retention);
+# the artifacts bucket never expires current objects: the api's retention removes a job's
+# rows and artifacts together (SCRIBE_RETENTION__*), so no row points at a deleted object.
 ################################################################################
 
 locals {
@@ -17,7 +19,8 @@ locals {
     artifacts = {
       transition_days  = var.data_retention.artifacts_ia_after_days
       transition_class = "STANDARD_IA"
-      expire_days      = var.data_retention.artifacts_expire_after_days
+      # No expiration: the api's retention deletes a job's rows and artifacts together.
+      expire_days = null
     }
     archive = {
       transition_days  = var.data_retention.archive_glacier_after_days
@@ -95,8 +98,11 @@ resource "aws_s3_bucket_lifecycle_configuration" "data" {
       storage_class = local.data_buckets[each.key].transition_class
     }
 
-    expiration {
-      days = local.data_buckets[each.key].expire_days
+    dynamic "expiration" {
+      for_each = local.data_buckets[each.key].expire_days == null ? [] : [local.data_buckets[each.key].expire_days]
+      content {
+        days = expiration.value
+      }
     }
 
     noncurrent_version_expiration {

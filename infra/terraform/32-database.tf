@@ -11,8 +11,8 @@ resource "aws_db_subnet_group" "this" {
 }
 
 resource "aws_db_parameter_group" "this" {
-  name_prefix = "${local.name}-pg16-"
-  family      = "postgres16"
+  name_prefix = "${local.name}-pg${var.db_engine_version}-"
+  family      = "postgres${var.db_engine_version}"
   description = "Scribe PostgreSQL: TLS only, slow and DDL statements logged"
 
   parameter {

@@ -161,6 +161,65 @@ resource "aws_cloudwatch_metric_alarm" "gpu_idle_with_backlog" {
   tags = local.tags
 }
 
+# The plan's GPU target: while the transcription service has work in flight, its GPUs should
+# be at least gpu_utilisation_target_percent busy. Below it for 30 minutes means thin batches
+# (too many tasks for the backlog), a CPU-bound step, or a stuck decoder.
+resource "aws_cloudwatch_metric_alarm" "gpu_low_utilisation_while_transcribing" {
+  alarm_name          = "${local.name}-gpu-low-utilisation-while-transcribing"
+  alarm_description   = "GPU utilisation below ${var.gpu_utilisation_target_percent}% for 30 min while transcriptions are in flight. Runbook: docs/operations/scaling.md (GPU utilisation), gpu-troubleshooting.md"
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = 1
+  evaluation_periods  = 6
+  datapoints_to_alarm = 6
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+
+  dynamic "metric_query" {
+    for_each = local.stage_lanes["transcribe"]
+    content {
+      id = "inflight_${replace(metric_query.value, "-", "_")}"
+      metric {
+        namespace   = "AWS/SQS"
+        metric_name = "ApproximateNumberOfMessagesNotVisible"
+        period      = 300
+        stat        = "Minimum"
+        dimensions  = { QueueName = aws_sqs_queue.stage[metric_query.value].name }
+      }
+    }
+  }
+
+  metric_query {
+    id          = "inflight"
+    label       = "Transcriptions in flight, all lanes"
+    expression  = join(" + ", [for queue in local.stage_lanes["transcribe"] : "FILL(inflight_${replace(queue, "-", "_")}, 0)"])
+    return_data = false
+  }
+
+  dynamic "metric_query" {
+    for_each = local.gpu_autoscaling_groups
+    content {
+      id = replace("util_${metric_query.key}", "-", "_")
+      metric {
+        namespace   = "CWAgent"
+        metric_name = "nvidia_smi_utilization_gpu"
+        period      = 300
+        stat        = "Average"
+        dimensions  = { AutoScalingGroupName = metric_query.value.name }
+      }
+    }
+  }
+
+  metric_query {
+    id          = "low_while_transcribing"
+    label       = "GPU utilisation below ${var.gpu_utilisation_target_percent}% with work in flight"
+    expression  = "IF(inflight > 0 AND AVG([${join(", ", [for key in keys(local.gpu_autoscaling_groups) : "FILL(${replace("util_${key}", "-", "_")}, 100)"])}]) < ${var.gpu_utilisation_target_percent}, 1, 0)"
+    return_data = true
+  }
+
+  tags = local.tags
+}
+
 resource "aws_cloudwatch_metric_alarm" "api_5xx_rate" {
   alarm_name          = "${local.name}-api-5xx-rate"
   alarm_description   = "More than ${var.api_5xx_rate_threshold_percent}% of api requests answer 5xx. Runbook: docs/operations/rollback.md"
@@ -298,8 +357,8 @@ locals {
     [
       for stage in local.worker_stages : [{
         id         = "b_${stage}"
-        label      = "${stage} backlog per task"
-        expression = "(${join(" + ", [for queue in local.stage_lanes[stage] : "FILL(v_${replace(queue, "-", "_")}, 0) + FILL(f_${replace(queue, "-", "_")}, 0)"])}) / t_${stage}"
+        label      = stage == "transcribe" ? "transcribe batches per task" : "${stage} backlog per task"
+        expression = "(${join(" + ", [for queue in local.stage_lanes[stage] : "FILL(v_${replace(queue, "-", "_")}, 0) + FILL(f_${replace(queue, "-", "_")}, 0)"])}) / (t_${stage} * ${stage == "transcribe" ? var.transcribe_files_per_batch : 1})"
       }]
     ],
   )
@@ -327,6 +386,32 @@ locals {
     { title = "Running tasks", metrics = local.dashboard_task_metrics, stat = "Average" },
     { title = "GPU utilisation (%)", metrics = local.dashboard_gpu_metrics, stat = "Average" },
     { title = "GPU instances in service", metrics = local.dashboard_gpu_instances, stat = "Average" },
+    {
+      title = "Job duration, upload to done (s): p50 / p95"
+      stat  = "p50"
+      metrics = [
+        ["Scribe", "JobDuration", { stat = "p50", label = "p50" }],
+        ["Scribe", "JobDuration", { stat = "p95", label = "p95" }],
+      ]
+    },
+    {
+      title = "Transcription real-time factor: p50 / p95 (processing s per audio s)"
+      stat  = "p50"
+      metrics = [
+        ["Scribe", "RealTimeFactor", "Stage", "transcribe", { stat = "p50", label = "p50" }],
+        ["Scribe", "RealTimeFactor", "Stage", "transcribe", { stat = "p95", label = "p95" }],
+      ]
+    },
+    {
+      title = "Stage duration (s): p50 / p95 per stage"
+      stat  = "p50"
+      metrics = flatten([
+        for stage in local.worker_stages : [
+          ["Scribe", "StageDuration", "Stage", stage, { stat = "p50", label = "${stage} p50" }],
+          ["Scribe", "StageDuration", "Stage", stage, { stat = "p95", label = "${stage} p95" }],
+        ]
+      ])
+    },
     {
       title = "Jobs completed / failed"
       stat  = "Sum"

@@ -113,3 +113,8 @@ output "main_account_grants" {
     execution_role_arns   = module.ai_transcription.execution_role_arns
   }
 }
+
+output "admin_api_key_secret_arn" {
+  description = "Secret holding the first admin API key, written by the api at its first start: `aws secretsmanager get-secret-value --secret-id <this> --query SecretString --output text`."
+  value       = aws_secretsmanager_secret.admin_api_key.arn
+}

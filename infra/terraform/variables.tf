@@ -105,6 +105,18 @@ variable "peer_region" {
   default     = null
 }
 
+variable "peer_route_table_ids" {
+  type        = list(string)
+  description = "Route tables of the peered main-account VPC that get a route back to vpc_cidr through the peering (the accepter side); used with main_network_role_arn."
+  default     = []
+}
+
+variable "main_network_role_arn" {
+  type        = string
+  description = "Role in the main account that accepts the peering and adds the routes back (provider aws.main); null leaves both to the main account (docs/operations/deploy.md)."
+  default     = null
+}
+
 variable "transit_gateway_id" {
   type        = string
   description = "Transit Gateway (shared from the main account through RAM) to attach the private subnets to; null creates no attachment."
@@ -236,20 +248,29 @@ variable "data_retention" {
     media_glacier_after_days     = number
     media_expire_after_days      = number
     artifacts_ia_after_days      = number
-    artifacts_expire_after_days  = number
+    job_originals_days           = number
+    job_audio_days               = number
+    job_transcripts_days         = number
     archive_glacier_after_days   = number
     archive_expire_after_days    = number
     noncurrent_expire_after_days = number
   })
-  description = "Data-retention policy applied as S3 lifecycle rules: when media and archive move to Glacier, when artifacts move to Standard-IA, and when each expires."
+  description = "Data-retention policy. S3 lifecycle rules move media and archive to Glacier, artifacts to Standard-IA, and expire media, archive and old object versions. A job's artifacts are never expired by S3 (their rows would stay, pointing at nothing): the api's retention deletes rows and artifacts together (SCRIBE_RETENTION__ORIGINALS_DAYS, __AUDIO_DAYS, __TRANSCRIPTS_DAYS, from job_*_days; 0 keeps forever)."
   default = {
     media_glacier_after_days     = 90
     media_expire_after_days      = 730
     artifacts_ia_after_days      = 30
-    artifacts_expire_after_days  = 365
+    job_originals_days           = 90
+    job_audio_days               = 30
+    job_transcripts_days         = 365
     archive_glacier_after_days   = 1
     archive_expire_after_days    = 2555
     noncurrent_expire_after_days = 30
+  }
+
+  validation {
+    condition     = var.data_retention.job_transcripts_days == 0 || (var.data_retention.job_originals_days > 0 && var.data_retention.job_originals_days <= var.data_retention.job_transcripts_days && var.data_retention.job_audio_days > 0 && var.data_retention.job_audio_days <= var.data_retention.job_transcripts_days)
+    error_message = "A job's original and audio may not outlive the job itself: job_originals_days and job_audio_days must be between 1 and job_transcripts_days (or job_transcripts_days 0: keep everything)."
   }
 }
 
@@ -283,8 +304,13 @@ variable "db_instance_class" {
 
 variable "db_engine_version" {
   type        = string
-  description = "PostgreSQL engine version."
-  default     = "16.4"
+  description = "PostgreSQL major version only (e.g. \"16\"): with auto_minor_version_upgrade RDS moves the minor version itself, and a pinned minor would make every later plan try to downgrade."
+  default     = "16"
+
+  validation {
+    condition     = can(regex("^[0-9]+$", var.db_engine_version))
+    error_message = "db_engine_version is the major version alone (e.g. \"16\"); RDS upgrades the minor version."
+  }
 }
 
 variable "db_allocated_storage" {
@@ -327,6 +353,18 @@ variable "db_master_username" {
   type        = string
   description = "Master user of the database; RDS generates and rotates its password in Secrets Manager."
   default     = "scribe_admin"
+}
+
+variable "db_app_username" {
+  type        = string
+  description = "Database role of the api (created once at bootstrap, docs/operations/deploy.md); with db_iam_auth it signs in with IAM tokens and has no password at all."
+  default     = "scribe_app"
+}
+
+variable "db_iam_auth" {
+  type        = bool
+  description = "The api signs in to RDS with 15-minute IAM tokens (SCRIBE_DATABASE__IAM_AUTH): no application password exists to store or rotate, and Terraform writes the password-less URL into the database-url secret. The master password is rotated by RDS in Secrets Manager."
+  default     = true
 }
 
 variable "database_url_secret_arn" {
@@ -375,8 +413,29 @@ variable "whisper_model" {
 
 variable "whisper_allow_download" {
   type        = bool
-  description = "Let the transcription service download the model into the EFS cache on first use (SCRIBE_WHISPER__ALLOW_DOWNLOAD)."
-  default     = true
+  description = "Let the transcription tasks download a model at run time (SCRIBE_WHISPER__ALLOW_DOWNLOAD). Off: they load the model the seed-models task put into EFS once."
+  default     = false
+}
+
+variable "whisper_model_seed" {
+  type = object({
+    repo     = string
+    revision = string
+    sha256   = string
+  })
+  description = "The pinned model the seed-models task writes into EFS as whisper_model: Hugging Face repository (Systran/faster-whisper-medium.en), commit hash, and SHA-256 of model.bin (docs/operations/deploy.md shows how to read both)."
+}
+
+variable "whisper_compute_type" {
+  type        = string
+  description = "CTranslate2 compute type of the transcription tasks (SCRIBE_WHISPER__COMPUTE_TYPE): float16 on a T4/A10G (g4dn/g5); int8_float16 halves the weights' GPU memory."
+  default     = "float16"
+}
+
+variable "whisper_batch_size" {
+  type        = number
+  description = "Speech chunks decoded together on the GPU (SCRIBE_WHISPER__BATCH_SIZE). 16 for medium.en float16 fits a 16 GiB T4 with room (docs/operations/scaling.md: GPU memory)."
+  default     = 16
 }
 
 variable "enable_execute_command" {
@@ -432,7 +491,7 @@ variable "gpu_max_instances" {
 
 variable "gpu_warm_pool_enabled" {
   type        = bool
-  description = "Add an on-demand GPU group with a warm pool of hibernated instances (first transcription task lands there and starts in about a minute)."
+  description = "Add an on-demand GPU group with a warm pool of stopped instances (already booted once, AMI and image on the volume: the first transcription task starts in about two minutes instead of five)."
   default     = true
 }
 
@@ -450,13 +509,13 @@ variable "gpu_warm_max_instances" {
 
 variable "gpu_warm_pool_min_size" {
   type        = number
-  description = "Hibernated instances kept ready in the warm pool."
+  description = "Instances kept ready (in gpu_warm_pool_state) in the warm pool."
   default     = 1
 }
 
 variable "gpu_root_volume_gib" {
   type        = number
-  description = "Root EBS volume of a GPU instance in GiB (images and hibernation RAM image)."
+  description = "Root EBS volume of a GPU instance in GiB (the GPU AMI and the transcribe image)."
   default     = 100
 }
 
@@ -478,8 +537,32 @@ variable "gpu_instance_warmup_seconds" {
 
 variable "transcribe_backlog_per_task_target" {
   type        = number
-  description = "Target of (visible + in-flight messages, summed over the transcribe-high, transcribe and transcribe-low lanes) per running transcription task."
+  description = "Target of the transcription service's backlog in batches per task: (visible + in-flight messages, summed over the transcribe-high, transcribe and transcribe-low lanes) / (running tasks x transcribe_files_per_batch). A task holds a batch plus prefetched files, so a target counted in messages (the old 2 per task) pinned the service at its maximum with thin batches. 2 is the value `scribe plan-capacity --search` chose (docs/operations/scaling.md)."
   default     = 2
+}
+
+variable "transcribe_files_per_batch" {
+  type        = number
+  description = "Files (messages) a transcription task decodes together (SCRIBE_WHISPER__MAX_FILES_PER_BATCH); the backlog target counts in these batches."
+  default     = 8
+}
+
+variable "transcribe_accumulation_messages" {
+  type        = number
+  description = "Accumulation rule of the scale-from-zero step: the first transcription task starts once this many messages wait in the transcribe lanes; null means transcribe_files_per_batch (a batch's worth)."
+  default     = null
+}
+
+variable "transcribe_accumulation_max_wait_seconds" {
+  type        = number
+  description = "...or once the oldest waiting transcribe message is this old, whichever comes first; 0 starts a task for any message. 0 is what the search chose: at the plan's load a batch takes longer to gather than the p95 wait target allows, and waiting buys no GPU busy share (docs/operations/scaling.md)."
+  default     = 0
+}
+
+variable "gpu_utilisation_target_percent" {
+  type        = number
+  description = "GPU utilisation the transcription GPUs should reach while they transcribe (the plan's 70 %); the gpu-low-utilisation-while-transcribing alarm fires below it."
+  default     = 70
 }
 
 variable "cpu_worker_backlog_per_task_target" {
@@ -583,8 +666,8 @@ variable "gpu_backlog_alarm_messages" {
 
 variable "gpu_warm_pool_state" {
   type        = string
-  description = "State of warm-pool instances: `Hibernated` (RAM kept on the encrypted root volume, fastest start; the instance type must support hibernation: `aws ec2 describe-instance-types --filters Name=hibernation-supported,Values=true`), `Stopped` or `Running`."
-  default     = "Hibernated"
+  description = "State of warm-pool instances: `Stopped` (EBS kept, no instance charge; the default, because no GPU instance type - g4dn, g5, g6 - supports hibernation), `Hibernated` (RAM kept on the root volume; only for instance types with HibernationSupported, checked at plan time) or `Running`."
+  default     = "Stopped"
 
   validation {
     condition     = contains(["Hibernated", "Stopped", "Running"], var.gpu_warm_pool_state)

@@ -16,6 +16,7 @@ from scribe.commands.operations import (
     keys_app,
     metrics_app,
     migrate_app,
+    models_app,
     retention_app,
 )
 from scribe.config import Settings, load_settings, masked_settings
@@ -35,6 +36,7 @@ app.add_typer(migrate_app, name="migrate")
 app.add_typer(retention_app, name="retention")
 app.add_typer(keys_app, name="keys")
 app.add_typer(metrics_app, name="metrics")
+app.add_typer(models_app, name="models")
 
 DataDir = Annotated[
     Path | None,
@@ -94,6 +96,9 @@ def api(
 
     settings = _settings(data_dir, api={"host": host, "port": port})
     _setup_logging(settings, "api")
+    from scribe.api.startup import check_secrets
+
+    check_secrets(settings)  # a one-line reason before uvicorn starts, not a traceback
     uvicorn.run(
         create_app(settings),
         host=settings.api.host,

@@ -24,6 +24,15 @@ class DatabaseSettings(BaseModel):
         "folder; use postgresql+psycopg://user:pass@host/db in production.",
     )
     pool_size: int = Field(default=5, ge=1, description="Connections kept open (PostgreSQL).")
+    iam_auth: bool = Field(
+        default=False,
+        description="PostgreSQL on RDS: sign in with a 15-minute IAM token made for each new "
+        "connection instead of a password (the URL names no password), so there is no "
+        "database password to store or rotate.",
+    )
+    iam_region: str | None = Field(
+        default=None, description="Region of the RDS instance for IAM tokens; empty means AWS's."
+    )
     auto_upgrade: bool = Field(
         default=True, description="Run the Alembic migrations to head when a process starts."
     )
@@ -227,6 +236,14 @@ class WorkerSettings(BaseModel):
         description="Seconds a worker may take to finish its message after SIGTERM before it "
         "releases it (ECS's stopTimeout is 30 s).",
     )
+    scale_in_protection: bool = Field(
+        default=True,
+        description="In ECS (ECS_AGENT_URI set), protect the task from scale-in while it holds "
+        "messages, so a scale-in never stops a batch midway.",
+    )
+    scale_in_protection_minutes: int = Field(
+        default=10, ge=1, le=2880, description="Expiry of each protection request; refreshed."
+    )
 
 
 class WatchdogSettings(BaseModel):
@@ -265,7 +282,17 @@ class ApiSettings(BaseModel):
     session_secret: SecretStr | None = Field(
         default=None,
         description="Key that signs the web UI's session cookie; empty means one random key per "
-        "process (sessions end on restart).",
+        "process (sessions end on restart). Required off loopback: with several api processes "
+        "each would sign with its own key.",
+    )
+    bootstrap_key_secret: str = Field(
+        default="",
+        description="AWS Secrets Manager secret (ARN or name) the api fills with the first admin "
+        "API key when it starts with none: the key is created, stored there and never printed "
+        "(ECS sets it; read the key with `aws secretsmanager get-secret-value`). Empty: off.",
+    )
+    secrets_endpoint_url: str | None = Field(
+        default=None, description="Secrets Manager endpoint override (moto); empty means AWS."
     )
 
 

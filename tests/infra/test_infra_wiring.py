@@ -67,6 +67,8 @@ UNTAGGABLE = {
     "aws_wafv2_web_acl_association",
     "aws_wafv2_web_acl_logging_configuration",
     "aws_cloudwatch_dashboard",
+    "aws_secretsmanager_secret_version",
+    "aws_vpc_peering_connection_options",
 }
 
 
@@ -282,6 +284,10 @@ def _hcl(value: Any) -> str:
     if isinstance(value, str) and value.startswith("${") and value.endswith("}"):
         return _expr(value)
     return json.dumps(value)
+
+
+# libpq's own variables (psycopg reads them for every connection): TLS to RDS.
+LIBPQ_ENV = frozenset({"PGSSLMODE", "PGSSLROOTCERT"})
 
 
 @cache
@@ -620,7 +626,9 @@ def test_bucket_named_by_the_task_definitions_exists() -> None:
 def test_database_secret_reaches_the_api_only() -> None:
     api = container("api")
     assert api["secrets"] == [
-        {"name": "SCRIBE_DATABASE__URL", "valueFrom": "${service.database_url_secret_arn}"}
+        {"name": "SCRIBE_DATABASE__URL", "valueFrom": "${service.database_url_secret_arn}"},
+        {"name": "SCRIBE_API__SESSION_SECRET", "valueFrom": "${service.session_secret_arn}"},
+        {"name": "SCRIBE_WEBHOOKS__SECRET", "valueFrom": "${service.webhook_secret_arn}"},
     ]
     assert (
         template_value("api", "service.database_url_secret_arn") == "${var.database_url_secret_arn}"
@@ -742,7 +750,8 @@ def test_workers_scale_on_the_backlog_of_all_their_lanes() -> None:
     returned = [q for q in custom["metrics"] if q.get("return_data") is True]
     assert len(returned) == 1
     assert returned[0]["expression"] == (
-        "(${local.lanes_visible_sum[each.key]} + ${local.lanes_inflight_sum[each.key]}) / tasks"
+        "(${local.lanes_visible_sum[each.key]} + ${local.lanes_inflight_sum[each.key]})"
+        " / (tasks * ${local.backlog_divisors[each.key]})"
     )
     tasks = next(q for q in custom["metrics"] if q["id"] == "tasks")
     assert tasks["metric_stat"][0]["metric"][0]["metric_name"] == "RunningTaskCount"
@@ -789,7 +798,7 @@ def test_task_definition_env_names_are_settings(service: str) -> None:
     c = container(service)
     names = [e["name"] for e in c["environment"]] + [s["name"] for s in c.get("secrets", [])]
     assert len(names) == len(set(names)), f"{service}: duplicate names"
-    unknown = sorted(set(names) - allowed_env_names())
+    unknown = sorted(set(names) - allowed_env_names() - LIBPQ_ENV)
     assert not unknown, f"{service}: not settings of scribe.config.Settings: {unknown}"
 
 
@@ -904,7 +913,7 @@ def test_gpu_instances_use_the_ecs_gpu_ami_with_gpu_support() -> None:
     assert r.variables["gpu_instance_types"]["default"] == ["g4dn.xlarge", "g4dn.2xlarge"]
     warm = r.resources[("aws_autoscaling_group", "gpu_warm")]
     assert warm["warm_pool"][0]["pool_state"] == "${var.gpu_warm_pool_state}"
-    assert r.variables["gpu_warm_pool_state"]["default"] == "Hibernated"
+    assert r.variables["gpu_warm_pool_state"]["default"] == "Stopped"
 
 
 # --- EFS and security groups ------------------------------------------------------------------
@@ -997,10 +1006,11 @@ def test_dockerfile_is_multistage_non_root_with_healthcheck(service: str) -> Non
         assert re.match(r"\d+\.\d+\.\d+-", tag), f"base image not pinned to a patch release: {arg}"
 
 
-def test_transcription_image_is_cuda_with_a_mounted_model_cache() -> None:
+def test_transcription_image_takes_cuda_from_the_lock_with_a_mounted_model_cache() -> None:
     text = (DOCKER_DIR / "transcribe.Dockerfile").read_text()
-    assert re.search(r"ARG CUDA_IMAGE=nvidia/cuda:12\.\d+\.\d+-cudnn-runtime-ubuntu\d", text)
-    assert "python3.11" in text
+    assert "nvidia/cuda" not in text.split("ARG PYTHON_IMAGE=")[1]  # no CUDA base image
+    assert "ARG LOCK_FILE=requirements/transcribe.txt" in text
+    assert "site-packages/nvidia/cublas/lib" in text and "site-packages/nvidia/cudnn/lib" in text
     assert 'ARG BAKE_MODEL=""' in text
     assert "SCRIBE_WHISPER__CACHE_DIR=/models" in text
 
@@ -1016,7 +1026,7 @@ def test_image_env_names_are_settings() -> None:
 def test_dockerignore_keeps_the_context_small() -> None:
     lines = (REPO / ".dockerignore").read_text().splitlines()
     assert lines[lines.index("*")] == "*"
-    for needed in ("!pyproject.toml", "!src/", "!deploy/docker/healthcheck.py"):
+    for needed in ("!pyproject.toml", "!src/", "!deploy/docker/healthcheck.py", "!requirements/"):
         assert needed in lines
 
 

@@ -41,7 +41,11 @@ def fixed_fleet(tasks: int, **policy: Any) -> dict[str, Any]:
 
 
 def inputs(**sections: Any) -> PlanInputs:
-    base: dict[str, Any] = {"fleet": {"job_overhead_seconds": 0.0}}
+    """Inputs for the hand-checked cases: one file at a time per task (no batching)."""
+    base: dict[str, Any] = {
+        "fleet": {"job_overhead_seconds": 0.0, "files_per_batch": 1, "prefetch_files": 0},
+        "policy": {"backlog_metric": "visible+inflight", "transcribe_backlog_per_task_target": 2},
+    }
     return build_inputs(deep_merge(base, sections))
 
 

@@ -42,6 +42,7 @@ LAYERS: list[tuple[str, ...]] = [
         "scribe.revisions",
         "scribe.ingest",
         "scribe.services",
+        "scribe.models_seed",
     ),
     (
         "scribe",

@@ -13,8 +13,13 @@
 # term is FILL(..., 0): a lane nobody has touched for hours publishes no datapoints, and a
 # missing term must not blank out the sum.
 #
+# The transcription service counts its backlog in batches (transcribe_files_per_batch
+# messages) per task: one task holds a batch plus prefetched files.
+#
 # Target tracking cannot leave zero (0 tasks x any ratio = 0), so a step policy adds
-# the first task when messages wait in any lane and none is in flight in any lane.
+# the first task when none is in flight in any lane and enough waits: for the transcription
+# service a batch's worth, or the oldest message older than the accumulation limit (the
+# accumulation rule); for the CPU workers any message.
 # The api scales on CPU. Instances follow through capacity-provider managed scaling.
 ################################################################################
 
@@ -23,6 +28,29 @@ locals {
     extract    = var.cpu_worker_backlog_per_task_target
     transcribe = var.transcribe_backlog_per_task_target
     terms      = var.cpu_worker_backlog_per_task_target
+  }
+  # What one task's share of the backlog is counted in: messages for the CPU workers, batches
+  # of transcribe_files_per_batch messages for the transcription service (a task holds a
+  # batch plus prefetched files, so messages per task would pin it at its maximum).
+  backlog_divisors = {
+    extract    = 1
+    transcribe = var.transcribe_files_per_batch
+    terms      = 1
+  }
+  # The accumulation rule of the scale-from-zero step: a batch's worth waiting, or the oldest
+  # message older than the limit (0: any message). The CPU workers start for any message.
+  accumulation = {
+    extract    = { messages = 1, max_wait_seconds = 0 }
+    transcribe = var.transcribe_accumulation
+    terms      = { messages = 1, max_wait_seconds = 0 }
+  }
+  lanes_age_max = {
+    for key, ids in local.lane_metric_ids :
+    key => "MAX([${join(", ", [for queue in local.workers[key].queues : "FILL(age_${ids[queue]}, 0)"])}])"
+  }
+  start_condition = {
+    for key, rule in local.accumulation :
+    key => rule.max_wait_seconds > 0 ? "(visible >= ${rule.messages} OR (visible > 0 AND oldest >= ${rule.max_wait_seconds}))" : "visible > 0"
   }
 
   # Metric-math IDs of each worker's lanes (transcribe-high -> transcribe_high) and the
@@ -153,8 +181,8 @@ resource "aws_appautoscaling_policy" "backlog_per_task" {
 
       metrics {
         id          = "backlog_per_task"
-        label       = "Backlog per ${each.key} task, all lanes"
-        expression  = "(${local.lanes_visible_sum[each.key]} + ${local.lanes_inflight_sum[each.key]}) / tasks"
+        label       = each.key == "transcribe" ? "Batches of backlog per transcribe task, all lanes" : "Backlog per ${each.key} task, all lanes"
+        expression  = "(${local.lanes_visible_sum[each.key]} + ${local.lanes_inflight_sum[each.key]}) / (tasks * ${local.backlog_divisors[each.key]})"
         return_data = true
       }
     }
@@ -224,6 +252,29 @@ resource "aws_cloudwatch_metric_alarm" "scale_from_zero" {
     }
   }
 
+  dynamic "metric_query" {
+    for_each = each.value.queues
+    content {
+      id = "age_${local.lane_metric_ids[each.key][metric_query.value]}"
+      metric {
+        namespace   = "AWS/SQS"
+        metric_name = "ApproximateAgeOfOldestMessage"
+        period      = 60
+        stat        = "Maximum"
+        dimensions = {
+          QueueName = var.queues[metric_query.value].name
+        }
+      }
+    }
+  }
+
+  metric_query {
+    id          = "oldest"
+    label       = "Age of the oldest message, all ${each.key} lanes"
+    expression  = local.lanes_age_max[each.key]
+    return_data = false
+  }
+
   metric_query {
     id          = "visible"
     label       = "Messages waiting, all ${each.key} lanes"
@@ -240,8 +291,8 @@ resource "aws_cloudwatch_metric_alarm" "scale_from_zero" {
 
   metric_query {
     id          = "waiting_idle"
-    label       = "Messages wait, none in flight"
-    expression  = "IF(visible > 0 AND inflight == 0, 1, 0)"
+    label       = "Enough waits (accumulation rule), none in flight"
+    expression  = "IF(${local.start_condition[each.key]} AND inflight == 0, 1, 0)"
     return_data = true
   }
 

@@ -73,11 +73,11 @@ data "aws_iam_policy_document" "execution" {
   }
 
   dynamic "statement" {
-    for_each = each.key == "api" ? [var.database_url_secret_arn] : []
+    for_each = each.key == "api" ? [[var.database_url_secret_arn, var.session_secret_arn, var.webhook_secret_arn]] : []
     content {
-      sid       = "ReadDatabaseUrlSecret"
+      sid       = "ReadApiSecrets"
       actions   = ["secretsmanager:GetSecretValue"]
-      resources = [statement.value]
+      resources = statement.value
     }
   }
 
@@ -263,6 +263,38 @@ data "aws_iam_policy_document" "task" {
       sid       = "SharedMainAccountBuckets"
       actions   = ["s3:GetObject", "s3:PutObject", "s3:ListBucket", "s3:GetBucketLocation"]
       resources = statement.value
+    }
+  }
+
+  # The api creates the first admin key itself and stores it straight into this secret
+  # (scribe.api.bootstrap): nothing prints it, an operator reads it from Secrets Manager.
+  dynamic "statement" {
+    for_each = each.key == "api" ? [var.admin_key_secret_arn] : []
+    content {
+      sid       = "BootstrapAdminKeySecret"
+      actions   = ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:DescribeSecret"]
+      resources = [statement.value]
+    }
+  }
+
+  # RDS IAM authentication: the api's tokens for its one database user.
+  dynamic "statement" {
+    for_each = each.key == "api" && var.database_iam_auth ? [var.database_iam_user_arn] : []
+    content {
+      sid       = "ConnectToTheDatabaseWithIamTokens"
+      actions   = ["rds-db:connect"]
+      resources = [statement.value]
+    }
+  }
+
+  # The transcribe worker protects its own task from scale-in while it holds messages
+  # (scribe.workers.protection, through the ECS agent's task-protection endpoint).
+  dynamic "statement" {
+    for_each = each.key == "transcribe" ? ["arn:${local.partition}:ecs:${var.region}:${local.account_id}:task/${var.cluster_name}/*"] : []
+    content {
+      sid       = "OwnTaskScaleInProtection"
+      actions   = ["ecs:UpdateTaskProtection", "ecs:GetTaskProtection"]
+      resources = [statement.value]
     }
   }
 

@@ -72,10 +72,20 @@ locals {
       image                   = var.images["api"]
       log_group               = aws_cloudwatch_log_group.this["api"].name
       database_url_secret_arn = var.database_url_secret_arn
+      database_iam_auth       = tostring(var.database_iam_auth)
+      session_secret_arn      = var.session_secret_arn
+      webhook_secret_arn      = var.webhook_secret_arn
+      admin_key_secret_arn    = var.admin_key_secret_arn
+      media_bucket            = var.media_bucket_name
+      database_tls_root_cert  = var.database_tls_root_cert
+      retention_originals     = tostring(var.job_retention_days.originals)
+      retention_audio         = tostring(var.job_retention_days.audio)
+      retention_transcripts   = tostring(var.job_retention_days.transcripts)
     }
     extract = {
-      image     = var.images["extract"]
-      log_group = aws_cloudwatch_log_group.this["extract"].name
+      image        = var.images["extract"]
+      log_group    = aws_cloudwatch_log_group.this["extract"].name
+      media_bucket = var.media_bucket_name
     }
     transcribe = {
       image                  = var.images["transcribe"]
@@ -84,6 +94,8 @@ locals {
       whisper_cache_dir      = local.models_dir
       whisper_allow_download = tostring(var.whisper_allow_download)
       whisper_compute_type   = var.whisper_compute_type
+      whisper_batch_size     = tostring(var.whisper_batch_size)
+      files_per_batch        = tostring(var.transcribe_files_per_batch)
     }
     terms = {
       image     = var.images["terms"]
@@ -277,4 +289,84 @@ resource "aws_ecs_service" "this" {
     # Application Auto Scaling owns the desired count after creation.
     ignore_changes = [desired_count]
   }
+}
+
+################################################################################
+# The model cache, seeded once: a one-off Fargate task of the transcribe image writes the
+# pinned model into the EFS /models access point (the transcription tasks mount it
+# read-only and never download). Run it after the first apply and after changing
+# whisper_model or whisper_model_seed (docs/operations/deploy.md):
+#   aws ecs run-task --cluster <cluster> --task-definition <name>-seed-models \
+#     --launch-type FARGATE --network-configuration ...
+################################################################################
+
+resource "aws_ecs_task_definition" "seed_models" {
+  family                   = "${var.name}-seed-models"
+  network_mode             = "awsvpc"
+  requires_compatibilities = ["FARGATE"]
+  cpu                      = "1024"
+  memory                   = "4096"
+  execution_role_arn       = aws_iam_role.execution["transcribe"].arn
+  task_role_arn            = aws_iam_role.task["transcribe"].arn
+
+  container_definitions = jsonencode([{
+    name                   = "seed-models"
+    image                  = var.images["transcribe"]
+    essential              = true
+    user                   = "10001:10001"
+    readonlyRootFilesystem = true
+    command = [
+      "models", "seed", var.whisper_model,
+      "--repo", var.whisper_model_seed.repo,
+      "--revision", var.whisper_model_seed.revision,
+      "--sha256", var.whisper_model_seed.sha256,
+    ]
+    environment = [
+      { name = "SCRIBE_WHISPER__CACHE_DIR", value = local.models_dir },
+      { name = "HF_HUB_DISABLE_TELEMETRY", value = "1" },
+    ]
+    mountPoints = [
+      { sourceVolume = "tmp", containerPath = "/tmp", readOnly = false },
+      { sourceVolume = "data", containerPath = local.data_dir, readOnly = false },
+      { sourceVolume = "models", containerPath = local.models_dir, readOnly = false },
+    ]
+    linuxParameters = { initProcessEnabled = true, capabilities = { drop = ["ALL"] } }
+    logConfiguration = {
+      logDriver = "awslogs"
+      options = {
+        awslogs-group         = aws_cloudwatch_log_group.this["transcribe"].name
+        awslogs-region        = var.region
+        awslogs-stream-prefix = "seed-models"
+      }
+    }
+  }])
+
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = "X86_64"
+  }
+
+  volume {
+    name = "tmp"
+  }
+
+  volume {
+    name = "data"
+  }
+
+  volume {
+    name = "models"
+
+    efs_volume_configuration {
+      file_system_id     = var.efs_file_system_id
+      transit_encryption = "ENABLED"
+
+      authorization_config {
+        access_point_id = var.efs_access_points["models"].id
+        iam             = "ENABLED"
+      }
+    }
+  }
+
+  tags = merge(var.tags, { Service = "seed-models" })
 }

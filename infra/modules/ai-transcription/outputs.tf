@@ -42,3 +42,8 @@ output "autoscaling_resource_ids" {
   description = "Application Auto Scaling resource IDs of the services, keyed by service."
   value       = { for key, t in aws_appautoscaling_target.this : key => t.resource_id }
 }
+
+output "seed_models_task_definition_arn" {
+  description = "One-off task that seeds the EFS model cache with the pinned model (run once per model change)."
+  value       = aws_ecs_task_definition.seed_models.arn
+}

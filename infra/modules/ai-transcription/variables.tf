@@ -217,6 +217,53 @@ variable "database_url_secret_arn" {
   description = "Secret whose value is SCRIBE_DATABASE__URL; only the api's execution role may read it."
 }
 
+variable "database_iam_auth" {
+  type        = bool
+  description = "The api signs in to the database with RDS IAM tokens (SCRIBE_DATABASE__IAM_AUTH)."
+  default     = false
+}
+
+variable "database_iam_user_arn" {
+  type        = string
+  description = "rds-db:connect resource of the api's database user (arn:aws:rds-db:<region>:<account>:dbuser:<resource id>/<user>); used with database_iam_auth."
+  default     = null
+}
+
+variable "session_secret_arn" {
+  type        = string
+  description = "Secret whose value signs the web UI's session cookies (SCRIBE_API__SESSION_SECRET), one key shared by every api task."
+}
+
+variable "webhook_secret_arn" {
+  type        = string
+  description = "Secret whose value is the HMAC key of webhook signatures (SCRIBE_WEBHOOKS__SECRET)."
+}
+
+variable "admin_key_secret_arn" {
+  type        = string
+  description = "Secret the api fills, once, with the first admin API key it creates at start-up when none exists (SCRIBE_API__BOOTSTRAP_KEY_SECRET); only the api task role may read and write it."
+}
+
+variable "media_bucket_name" {
+  type        = string
+  description = "Bucket of the media library that s3:// sources name (SCRIBE_INGEST__MEDIA_BUCKET)."
+}
+
+variable "database_tls_root_cert" {
+  type        = string
+  description = "Path, inside the api image, of the RDS CA bundle libpq verifies the server against (PGSSLROOTCERT, with PGSSLMODE=verify-full)."
+  default     = "/opt/scribe/rds-ca.pem"
+}
+
+variable "job_retention_days" {
+  type = object({
+    originals   = number
+    audio       = number
+    transcripts = number
+  })
+  description = "Days the api keeps a finished job's original, its audio, and the job itself (rows and every artifact), counted from upload (SCRIBE_RETENTION__ORIGINALS_DAYS, __AUDIO_DAYS, __TRANSCRIPTS_DAYS); 0 keeps forever."
+}
+
 variable "log_retention_days" {
   type        = number
   description = "Retention in days of the services' log groups."
@@ -245,8 +292,29 @@ variable "whisper_model" {
 
 variable "whisper_allow_download" {
   type        = bool
-  description = "SCRIBE_WHISPER__ALLOW_DOWNLOAD: download the model into the EFS cache when missing."
-  default     = true
+  description = "Let the transcription tasks download a model at run time (SCRIBE_WHISPER__ALLOW_DOWNLOAD). Off: the model comes from the EFS cache seeded once by the seed-models task."
+  default     = false
+}
+
+variable "whisper_model_seed" {
+  type = object({
+    repo     = string
+    revision = string
+    sha256   = string
+  })
+  description = "What the one-off seed-models task puts into the EFS /models cache under whisper_model: a Hugging Face repository, its commit (pinned) and the SHA-256 of its model.bin."
+}
+
+variable "whisper_batch_size" {
+  type        = number
+  description = "SCRIBE_WHISPER__BATCH_SIZE of the transcription service: speech chunks per GPU pass."
+  default     = 16
+}
+
+variable "transcribe_files_per_batch" {
+  type        = number
+  description = "SCRIBE_WHISPER__MAX_FILES_PER_BATCH: files (messages) one transcription task decodes together; the scaling target counts in these."
+  default     = 8
 }
 
 variable "whisper_compute_type" {
@@ -279,8 +347,17 @@ variable "metrics_namespace" {
 
 variable "transcribe_backlog_per_task_target" {
   type        = number
-  description = "Target of (visible + in-flight messages, summed over the transcribe lanes) per running transcription task."
+  description = "Target of the transcription service's backlog in batches per task: summed visible + in-flight messages of its lanes / (running tasks x transcribe_files_per_batch)."
   default     = 2
+}
+
+variable "transcribe_accumulation" {
+  type = object({
+    messages         = number
+    max_wait_seconds = number
+  })
+  description = "Scale from zero for the transcription service once `messages` wait in its lanes or the oldest is `max_wait_seconds` old (0: any message), with nothing in flight."
+  default     = { messages = 8, max_wait_seconds = 0 }
 }
 
 variable "cpu_worker_backlog_per_task_target" {

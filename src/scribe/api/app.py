@@ -18,8 +18,10 @@ from scribe import __version__
 from scribe.api import observability as api_observability
 from scribe.api import problems, ui
 from scribe.api.auth import auth_required
+from scribe.api.bootstrap import bootstrap_admin_key
 from scribe.api.observability import library_collector
 from scribe.api.routes import artifacts, editing, health, insights, jobs, lexicon, library
+from scribe.api.startup import check_secrets
 from scribe.config import Settings, load_settings
 from scribe.db import keys
 from scribe.observability.metrics import register, unregister
@@ -63,7 +65,9 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        check_secrets(settings)
         backends = open_backends(settings)
+        bootstrap_admin_key(backends.engine, settings)
         with backends.engine.begin() as conn:
             app.state.auth_required = auth_required(settings, keys.live_key_count(conn))
         app.state.settings = settings

@@ -38,7 +38,8 @@ def auth_required(settings: Settings, live_keys: int) -> bool:
     if not loopback and live_keys == 0 and mode != "off":
         raise ConfigError(
             f"the api binds {settings.api.host}, not loopback, and no API key exists: "
-            "create one with `scribe keys create NAME --scope admin` first"
+            "create one with `scribe keys create NAME --scope admin` first, or set "
+            "SCRIBE_API__BOOTSTRAP_KEY_SECRET to have the api create one into Secrets Manager"
         )
     if mode == "off":
         if not loopback:

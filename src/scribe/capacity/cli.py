@@ -13,9 +13,11 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
 
 from scribe.capacity.model import PlanInputs, build_inputs, deep_merge
 from scribe.capacity.report import plot, print_summary, summarize
+from scribe.capacity.search import Targets, search
 from scribe.capacity.simulate import simulate
 from scribe.capacity.tfvars import inputs_from_terraform, load_terraform_values
 from scribe.errors import ConfigError
@@ -27,6 +29,9 @@ app = typer.Typer(
 )
 
 _PANEL_IN, _PANEL_POLICY, _PANEL_OUT = "Inputs", "Policy (overrides files)", "Output"
+_PANEL_SEARCH = "Search"
+#: The course import the search uses when the inputs name no burst.
+DEFAULT_SEARCH_BURST = {"name": "import", "day": 9, "hour": 14, "lessons": 2000, "lane": "low"}
 
 
 def _leaves(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -255,6 +260,31 @@ def plan_capacity(
             rich_help_panel=_PANEL_POLICY,
         ),
     ] = None,
+    search_policy: Annotated[
+        bool,
+        typer.Option(
+            "--search",
+            help="Search the policy grid (target, accumulation wait, scale-in cooldown) for "
+            "the cheapest setting meeting the targets, on the daily load and on it plus the "
+            "bursts (the config's, --burst's, or a 2,000-lesson import on day 9).",
+            rich_help_panel=_PANEL_SEARCH,
+        ),
+    ] = False,
+    max_wait: Annotated[
+        float,
+        typer.Option(help="Search target: p95 queue wait, minutes.", rich_help_panel=_PANEL_SEARCH),
+    ] = 15.0,
+    min_busy: Annotated[
+        float,
+        typer.Option(
+            help="Search target: GPU busy share of running instance time (0-1).",
+            rich_help_panel=_PANEL_SEARCH,
+        ),
+    ] = 0.70,
+    budget: Annotated[
+        float,
+        typer.Option(help="Search target: monthly GPU cost, USD.", rich_help_panel=_PANEL_SEARCH),
+    ] = 400.0,
     as_json: Annotated[
         bool,
         typer.Option("--json", help="Print the figures as JSON.", rich_help_panel=_PANEL_OUT),
@@ -320,6 +350,9 @@ def plan_capacity(
         inputs = build_inputs({**inputs.model_dump(), "fleet": fleet})
 
     show = sys.stderr.isatty() if progress is None else progress
+    if search_policy:
+        _run_search(inputs, Targets(max_wait, min_busy, budget), as_json=as_json, show=show)
+        return
     if show:
         with Progress(
             TextColumn("simulating"),
@@ -344,6 +377,57 @@ def plan_capacity(
         print_summary(summary)
         if plot_path is not None:
             typer.echo(f"plot: {plot_path}")
+
+
+_SHORT = {
+    "transcribe_backlog_per_task_target": "target",
+    "accumulation_max_wait_seconds": "acc_wait_s",
+    "scale_in_cooldown_seconds": "in_cool_s",
+}
+
+
+def _run_search(inputs: PlanInputs, targets: Targets, *, as_json: bool, show: bool) -> None:
+    data = inputs.model_dump()
+    day = min(9.0, float(int(inputs.workload.days // 2)))
+    bursts = data["workload"]["bursts"] or [{**DEFAULT_SEARCH_BURST, "day": day}]
+    daily = build_inputs(deep_merge(data, {"workload": {"bursts": []}}))
+    with_burst = build_inputs(deep_merge(data, {"workload": {"bursts": bursts}}))
+    scenarios = {"daily": daily, "daily + import": with_burst}
+    if show:
+        with Progress(
+            TextColumn("searching"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total} runs"),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        ) as bar:
+            task = bar.add_task("search", total=1)
+            found = search(
+                scenarios,
+                targets=targets,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+    else:
+        found = search(scenarios, targets=targets)
+    if as_json:
+        typer.echo(json.dumps(found, indent=2))
+        return
+    console = Console()
+    table = Table(title=f"Policy search: {found['verdict']}", title_justify="left")
+    for column in ("policy", "$/month", *[f"{s} p95 wait / busy" for s in found["scenarios"]]):
+        table.add_column(column)
+    for row in found["candidates"]:
+        mark = "[bold]*[/bold] " if row == found["chosen"] else ""
+        table.add_row(
+            mark + " ".join(f"{_SHORT.get(k, k)}={v:g}" for k, v in row["policy"].items()),
+            f"{row['monthly_usd']:,.0f}",
+            *[
+                f"{f['wait_p95_min']:.1f} min / {f['gpu_busy']:.0%}"
+                for f in row["scenarios"].values()
+            ],
+        )
+    console.print(table)
 
 
 @app.callback()

@@ -48,6 +48,12 @@ class Burst(_Model):
     median_minutes: float | None = Field(
         default=None, gt=0, description="Median lesson length; the workload's when null."
     )
+    lane: Literal["normal", "low"] = Field(
+        default="low",
+        description="Queue lane of the burst's jobs: `low` (a course import submitted with "
+        "priority low: workers take the normal lane first) or `normal` (one FIFO with the "
+        "daily lessons).",
+    )
 
 
 class Workload(_Model):
@@ -107,6 +113,25 @@ class Fleet(_Model):
     task_startup_seconds: float = Field(
         default=120.0, ge=0, description="Task start on a ready instance: image, model load."
     )
+    files_per_batch: int = Field(
+        default=8,
+        ge=1,
+        description="Files a task decodes together (SCRIBE_WHISPER__MAX_FILES_PER_BATCH); 1 "
+        "decodes one file at a time.",
+    )
+    prefetch_files: int = Field(
+        default=2,
+        ge=0,
+        description="Files a task holds ahead of the decoder (SCRIBE_WHISPER__PREFETCH_FILES); "
+        "they are in flight for SQS but not yet decoding.",
+    )
+    batch_speedup: float = Field(
+        default=2.5,
+        ge=1,
+        description="Throughput of a full batch over one file decoded alone (assumed for the "
+        "T4; 1.5 measured on 2 CPU cores with batch 8). Between 1 and files_per_batch files "
+        "it grows linearly; `rtf` is the one-file figure.",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Fleet:
@@ -126,11 +151,27 @@ class Policy(_Model):
     """The transcription service's autoscaling, as ``infra/terraform`` configures it."""
 
     transcribe_backlog_per_task_target: float = Field(
-        default=2.0, gt=0, description="Target of backlog per running task."
+        default=1.0,
+        gt=0,
+        description="Target of the backlog metric: messages per task, or with `per-batch` "
+        "(Terraform) batches of files_per_batch messages per task.",
     )
-    backlog_metric: Literal["visible+inflight", "visible"] = Field(
-        default="visible+inflight",
-        description="Backlog counted by the policy; Terraform uses visible + in-flight.",
+    backlog_metric: Literal["per-batch", "visible+inflight", "visible"] = Field(
+        default="per-batch",
+        description="`per-batch` (Terraform): (visible + in flight) / (tasks x files_per_batch); "
+        "`visible+inflight` or `visible`: messages per task (the old policy).",
+    )
+    accumulation_messages: int | None = Field(
+        default=None,
+        ge=1,
+        description="Scale from zero only once this many messages wait (null: files_per_batch) "
+        "or the oldest has waited accumulation_max_wait_seconds (transcribe_accumulation_*).",
+    )
+    accumulation_max_wait_seconds: float = Field(
+        default=0.0,
+        ge=0,
+        description="Age of the oldest waiting message that starts a task with less than a "
+        "batch waiting; 0 starts one for any message (no accumulation).",
     )
     scale_out_cooldown_seconds: float = Field(default=60.0, ge=0)
     scale_in_cooldown_seconds: float = Field(default=600.0, ge=0)
@@ -155,7 +196,7 @@ class Policy(_Model):
     gpu_warm_pool_min_size: int = Field(default=1, ge=0)
     gpu_warm_instance_type: str = Field(default="g4dn.xlarge")
     warm_resume_seconds: float = Field(
-        default=60.0, ge=0, description="Resume of a hibernated warm-pool instance."
+        default=90.0, ge=0, description="Start of a stopped warm-pool instance (booted before)."
     )
     spot_interruptions_per_hour: float = Field(
         default=0.01, ge=0, description="Chance per hour that a Spot instance is reclaimed."
@@ -182,7 +223,9 @@ class Policy(_Model):
         default=25.0, ge=0, description="A stopped task finishes its job if it can in this."
     )
     task_scale_in_protection: bool = Field(
-        default=False, description="Scale-in stops idle tasks only (ECS task protection)."
+        default=True,
+        description="Scale-in stops idle tasks only: a task holding messages protects itself "
+        "(ECS task scale-in protection, as the transcribe worker does).",
     )
     start_warm: bool = Field(
         default=True, description="The min_tasks tasks are running at time 0 (steady state)."

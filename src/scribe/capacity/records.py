@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -28,17 +29,27 @@ class Instance:
 
 @dataclass
 class Task:
-    """One transcription task (ECS): provisioning, starting, idle or busy."""
+    """One transcription task (ECS): provisioning, starting, idle or busy.
+
+    A task holds up to files_per_batch + prefetch_files messages: ``decoding`` maps each file
+    being decoded to its remaining work (seconds of one-file decoding), ``prefetched`` are
+    held ahead of the decoder. ``job_end`` is when the next decoding file finishes."""
 
     id: int
     group: str
     state: str = "provisioning"
     instance: int | None = None
-    job: int = -1
-    job_start: float = 0.0
+    decoding: dict[int, float] = field(default_factory=dict)
+    prefetched: deque[int] = field(default_factory=deque)
+    updated: float = 0.0
     job_end: float = 0.0
     epoch: int = 0
     draining: bool = False
+
+    @property
+    def held(self) -> int:
+        """Messages this task holds (in flight for the queue)."""
+        return len(self.decoding) + len(self.prefetched)
 
 
 @dataclass(frozen=True)

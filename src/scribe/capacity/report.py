@@ -79,6 +79,19 @@ def summarize(result: SimResult) -> dict[str, Any]:
     )
     ebs_usd = ebs_per_hour * (gpu_hours + warm_volumes * period_hours)
     kinds = [e.kind for e in result.events]
+    tl = result.timeline
+    burst_window = np.zeros(len(tl["time"]), dtype=bool)
+    for i in range(1, len(arrivals.class_names)):
+        chosen = (arrivals.classes == i) & done
+        if chosen.any():
+            first, last = arrivals.times[chosen].min(), np.nanmax(result.end[chosen])
+            burst_window |= (tl["time"] >= first) & (tl["time"] <= last)
+    burst_instances = float(tl["instances"][burst_window].sum())
+    busy_in_bursts = (
+        round(float(tl["decoding"][burst_window].sum()) / burst_instances, 3)
+        if burst_instances
+        else None
+    )
     return {
         "scenario": {
             "days": inputs.workload.days,
@@ -100,6 +113,7 @@ def summarize(result: SimResult) -> dict[str, Any]:
             "instance_hours": round(total_hours, 1),
             "gpu_busy_share": round(busy / total_hours, 3) if total_hours else 0.0,
             "busy_hours": round(busy, 1),
+            "gpu_busy_share_during_bursts": busy_in_bursts,
             "launches": len(result.instances),
             "peak_instances": int(result.timeline["instances"].max(initial=0)),
             "scale_outs": kinds.count("scale-out"),
@@ -154,7 +168,13 @@ def print_summary(summary: dict[str, Any], console: Console | None = None) -> No
     rows = [
         ("instance hours, on demand", _fmt(fleet["instance_hours_on_demand"])),
         ("instance hours, spot", _fmt(fleet["instance_hours_spot"])),
-        ("GPU busy share", f"{fleet['gpu_busy_share']:.1%}"),
+        ("GPU busy share of instance time", f"{fleet['gpu_busy_share']:.1%}"),
+        (
+            "GPU busy share during bursts",
+            "-"
+            if fleet["gpu_busy_share_during_bursts"] is None
+            else f"{fleet['gpu_busy_share_during_bursts']:.1%}",
+        ),
         ("peak instances", str(fleet["peak_instances"])),
         ("instance launches", f"{fleet['launches']:,}"),
         (

@@ -4,16 +4,25 @@ The model, one event heap, deterministic for a seed:
 
 - Jobs arrive on one FIFO queue (SQS ordering is best effort; FIFO is the fair reading).
   A job released by a stopped task goes back to the head of the queue.
+- A task holds up to ``files_per_batch + prefetch_files`` messages, as the batching worker
+  does: up to ``files_per_batch`` files decode together and share the GPU (processor
+  sharing: n files together go ``1 + (batch_speedup - 1)(n - 1)/(files_per_batch - 1)``
+  times as fast as one alone), the rest wait prefetched. A job's queue wait ends when it
+  starts decoding. The GPU counts as busy while at least one file decodes.
 - Every ``evaluation_seconds`` (CloudWatch's 1-minute period) the policy looks at the queue
   as it was ``metric_delay_seconds`` ago (CloudWatch publishes SQS metrics with a lag):
   target tracking on backlog per running task (Terraform: visible + in-flight messages
-  divided by RunningTaskCount), new desired count ``ceil(desired x metric / target)`` after
+  divided by RunningTaskCount x files_per_batch, i.e. batches per task), new desired count
+  ``ceil(desired x metric / target)`` after
   ``scale_out_datapoints`` periods above target, or ``scale_in_datapoints`` periods below 90%
   of it; scale-out waits ``scale_out_cooldown_seconds`` after a scale-out, scale-in waits
   ``scale_in_cooldown_seconds`` after a scale-in unless a scale-out came since (AWS stops
   the scale-in cooldown on a scale-out). With no running task target tracking has
-  no data; a step policy adds one task when messages wait and none is in flight (scale from
-  zero), with the task warm-up as its cooldown.
+  no data; a step policy adds one task when nothing is in flight and a batch's worth of
+  messages waits (``accumulation_messages``) or the oldest has waited
+  ``accumulation_max_wait_seconds`` (the accumulation rule), with the task warm-up as its
+  cooldown. With task scale-in protection a scale-in stops idle tasks only; a task holding
+  messages finishes them, then stops.
 - One task per GPU instance. A task lands on an idle instance of its group if there is one;
   otherwise managed scaling launches up to ``max_scaling_step_size`` instances a period. An
   instance hosts a task after ``gpu_instance_warmup_seconds`` (a warm-pool instance after
@@ -47,6 +56,37 @@ SPOT_NOTICE_SECONDS = 120.0
 DRAIN_LIMIT_SECONDS = 30 * 86400.0
 
 
+class LaneQueue:
+    """The transcribe lanes: normal first, then low (workers poll the lanes in that order)."""
+
+    def __init__(self, lane_of: np.ndarray, arrivals: np.ndarray) -> None:
+        self.lanes: tuple[deque[int], deque[int]] = (deque(), deque())
+        self.lane_of = lane_of
+        self.arrivals = arrivals
+
+    def __len__(self) -> int:
+        return len(self.lanes[0]) + len(self.lanes[1])
+
+    def __bool__(self) -> bool:
+        return bool(self.lanes[0] or self.lanes[1])
+
+    def append(self, job: int) -> None:
+        """A new message at the tail of its lane."""
+        self.lanes[self.lane_of[job]].append(job)
+
+    def appendleft(self, job: int) -> None:
+        """A released message, back at the head of its lane."""
+        self.lanes[self.lane_of[job]].appendleft(job)
+
+    def popleft(self) -> int:
+        """The next message a worker receives."""
+        return (self.lanes[0] or self.lanes[1]).popleft()
+
+    def oldest_arrival(self) -> float:
+        """Arrival time of the oldest waiting message (SQS ApproximateAgeOfOldestMessage)."""
+        return min(float(self.arrivals[lane[0]]) for lane in self.lanes if lane)
+
+
 class Simulation:
     """One run of the policy against a workload; call :meth:`run` once."""
 
@@ -66,7 +106,9 @@ class Simulation:
         self.done = 0
         self.heap: list[tuple[float, int, int, int, int]] = []
         self.seq = itertools.count()
-        self.queue: deque[int] = deque()
+        low = {b.name for b in inputs.workload.bursts if b.lane == "low"}
+        lane_by_class = np.array([int(name in low) for name in self.arrivals.class_names])
+        self.queue = LaneQueue(lane_by_class[self.arrivals.classes], self.arrivals.times)
         self.tasks: dict[int, Task] = {}
         self.instances: list[Instance] = []
         self.live: dict[int, Instance] = {}
@@ -75,10 +117,11 @@ class Simulation:
         self.events: list[ScalingEvent] = []
         self.streak = {"zero": 0, "high": 0, "low": 0}
         lag = round(self.p.metric_delay_seconds / self.p.evaluation_seconds)
-        self.seen: deque[tuple[int, int, int]] = deque(maxlen=lag + 1)
+        self.seen: deque[tuple[int, int, int, float]] = deque(maxlen=lag + 1)
         self.last = {"out": -math.inf, "in": -math.inf, "step": -math.inf}
         self.timeline: dict[str, list[float]] = {
-            k: [] for k in ("time", "visible", "inflight", "desired", "running", "instances")
+            k: []
+            for k in ("time", "visible", "inflight", "desired", "running", "instances", "decoding")
         }
         self.requeued = {"scale-in": 0, "spot": 0}
         self.lost_work = 0.0
@@ -145,33 +188,84 @@ class Simulation:
         self.queue.append(job)
         self._dispatch(now)
 
+    def _work(self, job: int, inst_type: str) -> float:
+        """Seconds ``job`` takes decoded alone on ``inst_type`` (plus the per-job overhead)."""
+        audio = float(self.arrivals.audio_seconds[job])
+        return audio * self.fleet.rtf_of(inst_type) + self.fleet.job_overhead_seconds
+
+    def _rate(self, n: int) -> float:
+        """Progress per second of each of ``n`` files decoding together."""
+        batch = self.fleet.files_per_batch
+        if n <= 0:
+            return 0.0
+        speedup = 1.0 + (self.fleet.batch_speedup - 1.0) * (min(n, batch) - 1) / max(batch - 1, 1)
+        return speedup / n
+
+    def _advance(self, task: Task, now: float) -> None:
+        """Bring the remaining work of ``task``'s decoding files up to ``now``."""
+        dt = now - task.updated
+        task.updated = now
+        if dt <= 0 or not task.decoding:
+            return
+        step = dt * self._rate(len(task.decoding))
+        for job in task.decoding:
+            task.decoding[job] -= step
+        assert task.instance is not None
+        self.instances[task.instance].busy_seconds += dt
+
+    def _schedule(self, task: Task, now: float) -> None:
+        """The next completion of ``task`` (its earlier one is void), and its state."""
+        task.epoch += 1
+        if not task.decoding:
+            task.state = "idle"
+            return
+        task.state = "busy"
+        rate = self._rate(len(task.decoding))
+        task.job_end = now + max(0.0, min(task.decoding.values())) / rate
+        self.push(task.job_end, JOB_DONE, task.id, task.epoch)
+
+    def _start_decoding(self, task: Task, job: int, now: float) -> None:
+        assert task.instance is not None
+        self.start[job] = now
+        task.decoding[job] = self._work(job, self.instances[task.instance].type)
+
     def _dispatch(self, now: float) -> None:
-        while self.queue:
-            idle = [t for t in self.tasks.values() if t.state == "idle" and not t.draining]
-            if not idle:
+        batch, hold = (
+            self.fleet.files_per_batch,
+            self.fleet.files_per_batch + self.fleet.prefetch_files,
+        )
+        ready = sorted(
+            (t for t in self.tasks.values() if t.state in ("idle", "busy") and not t.draining),
+            key=lambda t: t.id,
+        )
+        for task in ready:
+            if not self.queue:
                 return
-            task = min(idle, key=lambda t: t.id)
-            job = self.queue.popleft()
-            assert task.instance is not None
-            inst = self.instances[task.instance]
-            service = float(self.arrivals.audio_seconds[job]) * self.fleet.rtf_of(inst.type)
-            service += self.fleet.job_overhead_seconds
-            self.attempts[job] += 1
-            self.start[job] = now
-            task.state, task.job, task.job_start, task.job_end = "busy", job, now, now + service
-            task.epoch += 1
-            self.push(now + service, JOB_DONE, task.id, task.epoch)
+            if task.held >= hold:
+                continue
+            self._advance(task, now)
+            while self.queue and task.held < hold:
+                job = self.queue.popleft()
+                self.attempts[job] += 1
+                if len(task.decoding) < batch:
+                    self._start_decoding(task, job, now)
+                else:
+                    task.prefetched.append(job)
+            self._schedule(task, now)
 
     def _on_job_done(self, now: float, task_id: int, epoch: int) -> None:
         task = self.tasks.get(task_id)
         if task is None or task.epoch != epoch or task.state != "busy":
             return
-        self.end[task.job] = now
-        self.done += 1
-        assert task.instance is not None
-        self.instances[task.instance].busy_seconds += now - task.job_start
-        task.state, task.job = "idle", -1
-        if task.draining:
+        self._advance(task, now)
+        for job in [j for j, left in task.decoding.items() if left <= 1e-6]:
+            del task.decoding[job]
+            self.end[job] = now
+            self.done += 1
+        while task.prefetched and len(task.decoding) < self.fleet.files_per_batch:
+            self._start_decoding(task, task.prefetched.popleft(), now)
+        self._schedule(task, now)
+        if task.draining and task.held == 0:
             self._remove_task(task, now)
         self._dispatch(now)
 
@@ -252,17 +346,33 @@ class Simulation:
             inst.ended = now
             del self.live[inst.id]
 
+    def _finishable(self, task: Task) -> bool:
+        """Whether ``task`` can finish everything it holds within the stop timeout."""
+        if not task.held:
+            return True
+        assert task.instance is not None
+        work = sum(task.decoding.values()) + sum(
+            self._work(j, self.instances[task.instance].type) for j in task.prefetched
+        )
+        n = min(task.held, self.fleet.files_per_batch)
+        return work / (self._rate(n) * n) <= self.p.stop_timeout_seconds
+
     def _remove_task(self, task: Task, now: float) -> None:
-        """Stop ``task``; a busy one finishes within the stop timeout or releases its job."""
-        if task.state == "busy":
-            if task.job_end - now <= self.p.stop_timeout_seconds:
+        """Stop ``task``; one holding work finishes it within the stop timeout or releases it."""
+        if task.held:
+            self._advance(task, now)
+            if self._finishable(task):
                 task.draining = True
                 return
             assert task.instance is not None
-            self.instances[task.instance].busy_seconds += now - task.job_start
-            self.lost_work += now - task.job_start
-            self.queue.appendleft(task.job)
+            itype = self.instances[task.instance].type
+            self.lost_work += sum(self._work(j, itype) - left for j, left in task.decoding.items())
+            for job in [*task.prefetched, *task.decoding][::-1]:
+                self.queue.appendleft(job)
+            task.decoding.clear()
+            task.prefetched.clear()
         task.state = "stopped"
+        task.epoch += 1
         del self.tasks[task.id]
         if task.instance is not None:
             inst = self.instances[task.instance]
@@ -279,8 +389,9 @@ class Simulation:
         self.events.append(ScalingEvent(now, "spot-interruption", self.desired, self.desired))
         if inst.task is not None:
             task = self.tasks[inst.task]
-            if task.state == "busy" and task.job_end - now > self.p.stop_timeout_seconds:
-                self.requeued["spot"] += 1
+            self._advance(task, now)
+            if not self._finishable(task):
+                self.requeued["spot"] += task.held
             self._remove_task(task, now)
         self._reconcile(now)
         self._dispatch(now)
@@ -291,15 +402,17 @@ class Simulation:
         early = sorted((t for t in live if t.state in order), key=lambda t: (order[t.state], -t.id))
         running = [t for t in live if t.state not in order]
         if self.p.task_scale_in_protection:
-            running.sort(key=lambda t: (t.state == "busy", t.id))
+            running.sort(key=lambda t: (t.held > 0, t.id))
         else:
             self.rng.shuffle(running)
         for task in (early + running)[:count]:
-            if task.state == "busy" and task.job_end - now > self.p.stop_timeout_seconds:
-                if self.p.task_scale_in_protection:
-                    task.draining = True
-                    continue
-                self.requeued["scale-in"] += 1
+            if task.held:
+                self._advance(task, now)
+                if not self._finishable(task):
+                    if self.p.task_scale_in_protection:
+                        task.draining = True
+                        continue
+                    self.requeued["scale-in"] += task.held
             self._remove_task(task, now)
 
     def _reconcile(self, now: float) -> None:
@@ -330,15 +443,27 @@ class Simulation:
 
     def _evaluate(self, now: float) -> None:
         p = self.p
+        oldest = now - self.queue.oldest_arrival() if self.queue else 0.0
         now_seen = (
             len(self.queue),
-            sum(t.state == "busy" for t in self.tasks.values()),
+            sum(t.held for t in self.tasks.values()),
             sum(t.state in ("idle", "busy") for t in self.tasks.values()),
+            oldest,
         )
         self.seen.append(now_seen)
-        visible, inflight, running = self.seen[0]
-        backlog = visible + inflight if p.backlog_metric == "visible+inflight" else visible
-        self.streak["zero"] = self.streak["zero"] + 1 if visible and not inflight else 0
+        visible, inflight, running, oldest_seen = self.seen[0]
+        backlog = float(visible if p.backlog_metric == "visible" else visible + inflight)
+        if p.backlog_metric == "per-batch":
+            backlog /= self.fleet.files_per_batch
+        enough = p.accumulation_messages or self.fleet.files_per_batch
+        accumulated = visible >= enough or (
+            visible > 0
+            and (
+                p.accumulation_max_wait_seconds <= 0
+                or oldest_seen >= p.accumulation_max_wait_seconds
+            )
+        )
+        self.streak["zero"] = self.streak["zero"] + 1 if accumulated and not inflight else 0
         step_cooldown = p.scale_from_zero_cooldown_seconds
         if step_cooldown is None:
             step_cooldown = p.gpu_instance_warmup_seconds + self.fleet.task_startup_seconds
@@ -381,6 +506,7 @@ class Simulation:
             ("desired", self.desired),
             ("running", now_seen[2]),
             ("instances", len(self.live)),
+            ("decoding", sum(bool(t.decoding) for t in self.tasks.values())),
         ):
             self.timeline[key].append(value)
         if self.progress is not None and now % 3600.0 < p.evaluation_seconds:

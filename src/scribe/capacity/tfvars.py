@@ -259,6 +259,12 @@ POLICY_VARIABLES = (
     "gpu_warm_instance_type",
 )
 
+#: Terraform variables named differently from their Policy field.
+POLICY_RENAMED = {
+    "transcribe_accumulation_messages": "accumulation_messages",
+    "transcribe_accumulation_max_wait_seconds": "accumulation_max_wait_seconds",
+}
+
 
 def inputs_from_terraform(values: dict[str, Any]) -> dict[str, Any]:
     """The part of the nested plan inputs that the Terraform variables determine."""
@@ -268,10 +274,18 @@ def inputs_from_terraform(values: dict[str, Any]) -> dict[str, Any]:
         for field, key in (("min_tasks", "min_capacity"), ("max_tasks", "max_capacity")):
             if transcribe.get(key) is not None:
                 policy[field] = transcribe[key]
+    for variable, name in POLICY_RENAMED.items():
+        if values.get(variable) is not None:
+            policy[name] = values[variable]
     inputs: dict[str, Any] = {"policy": policy}
+    fleet: dict[str, Any] = {}
     types = values.get("gpu_instance_types")
     if isinstance(types, list) and types:
-        inputs["fleet"] = {"instance_type": types[0]}
+        fleet["instance_type"] = types[0]
+    if values.get("transcribe_files_per_batch") is not None:
+        fleet["files_per_batch"] = values["transcribe_files_per_batch"]
+    if fleet:
+        inputs["fleet"] = fleet
     if values.get("gpu_root_volume_gib") is not None:
         inputs["prices"] = {"gpu_root_volume_gib": values["gpu_root_volume_gib"]}
     return inputs

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -289,3 +290,32 @@ def publish_backlog(
         if not every:
             return
         time.sleep(every)
+
+
+models_app = typer.Typer(help="The shared model cache.", no_args_is_help=True)
+
+
+@models_app.command("seed")
+def models_seed(
+    name: Annotated[str, typer.Argument(help="Name workers load (SCRIBE_WHISPER__MODEL).")],
+    repo: Annotated[str, typer.Option(help="Hugging Face repository of the model.")],
+    revision: Annotated[str, typer.Option(help="Commit of the repository (pinned).")],
+    sha256: Annotated[str, typer.Option(help="SHA-256 of the model's model.bin.")],
+    source: Annotated[
+        Path | None, typer.Option(help="Copy from this folder instead of downloading.")
+    ] = None,
+) -> None:
+    """Seed the model cache once with a pinned, checked model (workers never download)."""
+    from scribe.models_seed import seed_model
+
+    settings = load_settings()
+    assert settings.whisper.cache_dir is not None
+    record = seed_model(
+        settings.whisper.cache_dir,
+        name=name,
+        repo=repo,
+        revision=revision,
+        sha256=sha256,
+        source=source,
+    )
+    print(f"{record.name}: {record.repo}@{record.revision} (model.bin sha256 {record.sha256})")

@@ -24,8 +24,37 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
 
 
 def engine_from_settings(settings: Settings) -> Engine:
-    """The engine the settings name."""
-    return make_engine(settings.database_url, pool_size=settings.database.pool_size)
+    """The engine the settings name (with IAM tokens for RDS when ``database.iam_auth``)."""
+    engine = make_engine(settings.database_url, pool_size=settings.database.pool_size)
+    if settings.database.iam_auth:
+        use_iam_tokens(engine, region=settings.database.iam_region)
+    return engine
+
+
+def use_iam_tokens(engine: Engine, *, region: str | None = None) -> None:
+    """Give every new connection of a PostgreSQL ``engine`` a fresh RDS IAM token as password.
+
+    Tokens are signed locally with the task role's credentials (no call to AWS) and live
+    15 minutes; a pooled connection keeps working after its token expires, only new ones need
+    a new token, which this makes each time."""
+    from scribe.errors import ConfigError
+
+    url = engine.url
+    if url.get_backend_name() != "postgresql" or not url.host or not url.username:
+        raise ConfigError("database.iam_auth needs a PostgreSQL URL with a user and a host")
+    if url.password:
+        raise ConfigError("database.iam_auth: the database URL must not carry a password")
+    import boto3
+
+    client = boto3.client("rds", region_name=region)
+    host, port, user = url.host, url.port or 5432, url.username
+
+    def provide_token(_dialect: Any, _record: Any, _cargs: Any, cparams: dict[str, Any]) -> None:
+        cparams["password"] = client.generate_db_auth_token(
+            DBHostname=host, Port=port, DBUsername=user
+        )
+
+    event.listen(engine, "do_connect", provide_token)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

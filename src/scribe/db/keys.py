@@ -55,6 +55,50 @@ def create_key(conn: Connection, *, name: str, scope: Scope) -> tuple[ApiKey, st
     return ApiKey(key_id, name, prefix, scope, now, None, None), token
 
 
+def new_token() -> str:
+    """A fresh key in the ``sk_<prefix>_<secret>`` form, stored nowhere yet."""
+    return f"{KEY_PREFIX}{secrets.token_hex(4)}_{secrets.token_urlsafe(32)}"
+
+
+def token_prefix(token: str) -> str | None:
+    """The prefix of a well-formed token, or None."""
+    if not token.startswith(KEY_PREFIX):
+        return None
+    prefix, sep, rest = token[len(KEY_PREFIX) :].partition("_")
+    if not sep or not rest or len(prefix) != 8:
+        return None
+    try:
+        int(prefix, 16)
+    except ValueError:
+        return None
+    return prefix
+
+
+def import_key(conn: Connection, *, name: str, scope: Scope, token: str) -> ApiKey:
+    """Keep the hash of a key made elsewhere (the bootstrap secret); an existing row with the
+    same prefix is returned as it is, so importing twice is harmless."""
+    from scribe.errors import ConfigError
+
+    prefix = token_prefix(token)
+    if prefix is None:
+        raise ConfigError("the bootstrap API key is not of the form sk_<8 hex>_<secret>")
+    row = conn.execute(select(api_keys).where(api_keys.c.prefix == prefix)).mappings().first()
+    if row is not None:
+        if not hmac.compare_digest(row["key_hash"], _hash(token)):
+            raise ConfigError(
+                "an API key with the bootstrap key's prefix but another secret exists"
+            )
+        return _key(row)
+    key_id = uuid.uuid4().hex
+    now = utcnow()
+    conn.execute(
+        insert(api_keys).values(
+            id=key_id, name=name, prefix=prefix, key_hash=_hash(token), scopes=scope, created_at=now
+        )
+    )
+    return ApiKey(key_id, name, prefix, scope, now, None, None)
+
+
 def authenticate(conn: Connection, *, token: str) -> ApiKey | None:
     """The live key a token belongs to, or None (unknown, malformed or revoked)."""
     if not token.startswith(KEY_PREFIX):

@@ -49,6 +49,7 @@ from scribe.observability.metrics import (
 from scribe.queues.base import Queue, ReceivedMessage, receive_first
 from scribe.stages.base import StageContext, StageOutcome
 from scribe.storage.base import BlobStore
+from scribe.worker.protection import TaskProtection
 
 log = logging.getLogger(__name__)
 
@@ -360,10 +361,16 @@ class WorkerCore:
     def _beat(self, done: threading.Event) -> None:
         interval = self.settings.worker.heartbeat_interval
         next_beat = time.monotonic() + interval
+        # In ECS: scale-in protection while any message is held, dropped once idle.
+        protection = TaskProtection.for_worker(self.settings)
         while not done.wait(TICK_SECONDS):
+            if protection is not None:
+                protection.update(self.held_count > 0)
             if time.monotonic() >= next_beat:
                 next_beat = time.monotonic() + interval
                 self.extend_held()
+        if protection is not None:
+            protection.update(False)
 
     def extend_held(self) -> None:
         """One heartbeat: every held message stays hidden for another visibility timeout, and
