@@ -1,11 +1,12 @@
 """Structured music-term recognisers: chord names, degree progressions, frets, strings,
-tunings, time signatures and tempos, found from spaCy tokens and normalised.
+tunings, time signatures, tempos, keys, scale degrees and numbered positions, found from spaCy
+tokens and normalised.
 
 Each recogniser reads the tokens and returns :class:`Found` spans whose ``normalized`` form
 ("C#m7", "I-IV-V", "fret 5", "low E string", "drop D", "6/8", "90 bpm") becomes the entity's
 id, so :class:`scribe.pipeline.terms.TermRecognizer` reports it as the occurrence's ``term``.
 
-The ``scribe_music_structures`` pipeline component runs after the lexicon's entity ruler and
+The ``scribe_music_structures`` pipeline component runs after the lexicon's matcher and
 merges both sets of matches: the longest span (in tokens) wins, then the one that starts first,
 then the lexicon's; no two entities overlap.
 """
@@ -19,10 +20,13 @@ from spacy.tokens import Doc, Span
 
 from scribe.pipeline.recognizers._tokens import Found, Tokens
 from scribe.pipeline.recognizers.chords import find_chords
+from scribe.pipeline.recognizers.degrees import find_degrees
+from scribe.pipeline.recognizers.keys import find_keys
 from scribe.pipeline.recognizers.meter import find_tempos, find_time_signatures
 from scribe.pipeline.recognizers.positions import (
     NOT_TUNING_NEXT,
     find_frets,
+    find_positions,
     find_strings,
     find_tunings,
 )
@@ -45,15 +49,22 @@ STRUCTURED_LABELS = (
     "tuning",
     "time_signature",
     "tempo",
+    "key",
+    "degree",
+    "position",
 )
 _RECOGNISERS: tuple[Callable[[Tokens], list[Found]], ...] = (
     find_chords,
     find_progressions,
     find_frets,
+    find_positions,
     find_strings,
     find_tunings,
     find_time_signatures,
     find_tempos,
+    find_keys,
+    find_degrees,
+    find_positions,
 )
 
 
