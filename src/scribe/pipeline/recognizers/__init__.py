@@ -99,7 +99,27 @@ def merge_entities(doc: Doc, lexicon: list[Span], structured: list[Found]) -> li
             continue
         taken[span.start : span.end] = [True] * len(span)
         chosen.append(span)
-    return sorted(chosen, key=lambda span: span.start)
+    return [_song_bridge(doc, span, chosen) for span in sorted(chosen, key=lambda s: s.start)]
+
+
+# "the bridge" is the song's section after these ("in the bridge", "into the bridge").
+_SECTION_BEFORE = frozenset({"in", "into", "to", "for", "after", "before", "through", "until"})
+_PART_AFTER = frozenset({"position", "pickup", "pickups", "saddle", "saddles", "plate", "pins"})
+
+
+def _song_bridge(doc: Doc, span: Span, spans: list[Span]) -> Span:
+    """The lexicon's "bridge" (anatomy) as the song section (form) where the words say so:
+    another section named within eight tokens ("verse, chorus, bridge"), or "in the bridge"
+    not followed by "position" or "pickup"."""
+    if span.label_ != "anatomy" or span.text.lower() not in ("bridge", "bridges"):
+        return span
+    near = any(other.label_ == "form" and abs(other.start - span.start) <= 8 for other in spans)
+    after = doc[span.end].lower_ if span.end < len(doc) else ""
+    before = [t.lower_ for t in doc[max(0, span.start - 2) : span.start]]
+    placed = before[-1:] == ["the"] and before[:1] and before[0] in _SECTION_BEFORE
+    if near or (placed and after not in _PART_AFTER):
+        return Span(doc, span.start, span.end, label="form", span_id="bridge section")
+    return span
 
 
 def _chord_or_string_not_tuning(doc: Doc, span: Span) -> bool:

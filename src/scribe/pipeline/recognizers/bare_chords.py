@@ -14,7 +14,7 @@ LABEL = "chord_name"
 
 _DETERMINERS = frozenset({"the", "a", "an"})
 _NEXT = frozenset({"to", "and", "or", "then", "with", "for", "back", "again", "instead", "now"})
-_PLAY_VERBS = frozenset({"play", "strum", "to", "into", "hit", "try", "add", "grab", "then"})
+_PLAY_VERBS = frozenset({"play", "strum", "to", "into", "hit", "try", "add", "grab"})
 _LINKS = frozenset({",", "and", "or", "to", "then"})
 # Any of these in the next few words makes the letter a string, shape, note or key.
 _NOT_CHORD_SOON = frozenset(

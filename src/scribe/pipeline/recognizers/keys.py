@@ -21,6 +21,10 @@ _KEY_WORDS = frozenset({"key", "keys"})
 _BARE_KEY_NEXT = frozenset(
     {"and", "or", "instead", "first", "now", "too", "here", "so", "then", "but", "because"}
 )
+# Before "in <note>" these make the note a root, not a key: "the pentatonic scale in A".
+_ROOTED = frozenset(
+    {"scale", "scales", "pentatonic", "mode", "modes", "arpeggio", "arpeggios", "shape", "box"}
+)
 # After "<note> major|minor" these make it a chord or scale, not a key.
 _NOT_KEY_NEXT = frozenset(
     {
@@ -121,8 +125,8 @@ def _in_key(tokens: Tokens, i: int) -> Found | None:
         if tokens.lower_at(after) in _KEY_WORDS:
             after += 1
         return Found(j, after, LABEL, f"{name} {mode}")
-    if lowercase or not _bare_key_end(tokens, end):
-        return None
+    if lowercase or not _bare_key_end(tokens, end) or tokens.lower_at(i - 1) in _ROOTED:
+        return None  # "the minor pentatonic in A": the scale's root, said with the scale
     return Found(j, end, LABEL, name)
 
 

@@ -21,6 +21,9 @@ from spacy.vocab import Vocab
 FACTORY = "scribe_lexicon_matcher"
 HYPHENS = ("-", "–")
 _SEP = "\x1f"
+# Bare words that are terms as nouns only: "add a fill" but not "fill the gap", "a bit of
+# drive" but not "drive over", "the hook" but not "hook it up".
+NOUN_ONLY = frozenset({"fill", "fills", "drive", "drives", "hook", "hooks", "bite", "build"})
 
 
 class LexiconMatcher:
@@ -46,6 +49,8 @@ class LexiconMatcher:
     def __call__(self, doc: Doc) -> Doc:
         spans = []
         for match_id, start, end in self.matcher(doc):
+            if end - start == 1 and doc[start].lower_ in NOUN_ONLY and doc[start].pos_ == "VERB":
+                continue
             category, canonical = self.vocab.strings[match_id].split(_SEP, 1)
             spans.append(Span(doc, start, end, label=category, span_id=canonical))
         doc.ents = filter_spans(spans)
