@@ -1,5 +1,6 @@
 """Structured music-term recognisers (chord names, progressions, frets, strings, tunings, time
-signatures, tempos) with the real spaCy pipeline and the bundled lexicon."""
+signatures, tempos, keys, degrees, positions) with the real spaCy pipeline and the bundled
+lexicon."""
 
 from __future__ import annotations
 
@@ -113,7 +114,8 @@ def test_chord_names(recognizer: TermRecognizer, text: str, span: str, term: str
         "A chord is three notes.",  # sentence-initial article
         "A flat pick is better.",
         "a minor chord sounds sad",
-        "then the E again",  # a bare letter is ambiguous
+        "then an E again",  # "an E" after no verb of playing: a note as often as a chord
+        "the 3rd string, 5th fret is a C",  # a note
         "play D, then G, then A",
         "the E minor pentatonic scale",  # a scale, not a chord
         "the C major scale",
@@ -459,3 +461,199 @@ def test_a_letter_ending_a_sentence_is_still_a_word(recognizer: TermRecognizer) 
     assert ("one e and a", "one e and a") in rhythm
     assert of(recognizer, "now play an open E chord. Then an A.", "chord_name") == [("E", "E")]
     assert of(recognizer, "end on a G7.", "chord_name") == [("G7", "G7")]
+
+
+# --- bare-letter chords in context -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "chords"),
+    [
+        ("then the E again", [("E", "E")]),
+        (
+            "play a D chord, then the E, and then an A minor",
+            [("D", "D"), ("E", "E"), ("A minor", "Am")],
+        ),
+        ("go from the A to the D and back", [("A", "A"), ("D", "D")]),
+        ("so play an A. Then a G.", [("A", "A")]),
+        (
+            "the chords are G, A minor, C, D",
+            [("G", "G"), ("A minor", "Am"), ("C", "C"), ("D", "D")],
+        ),
+        ("the chord here is a minor, then", [("a minor", "Am")]),
+        ("to C-sharp minor now", [("C-sharp minor", "C#m")]),
+    ],
+)
+def test_bare_letter_chords_in_context(
+    recognizer: TermRecognizer, text: str, chords: list[tuple[str, str]]
+) -> None:
+    assert of(recognizer, text, "chord_name") == chords
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A lot of people ask me this, and I always say a D is fine",  # articles and "I"
+        "I play a little, a minute or so, and I stop",
+        "the A string and the D string",  # strings
+        "the E shape moved up",  # a CAGED shape
+        "the B is in the bass",  # a note
+        "this is a minor detail",  # the article before an adjective
+        "I think it's an A. I got an A in music",
+    ],
+)
+def test_bare_letters_that_are_not_chords(recognizer: TermRecognizer, text: str) -> None:
+    assert of(recognizer, text, "chord_name") == []
+
+
+# --- keys ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "keys"),
+    [
+        ("it's in the key of A, okay", [("key of A", "A")]),
+        ("so we're in E minor here", [("E minor", "E minor")]),
+        ("the A minor key chords", [("A minor key", "A minor")]),
+        ("this one's in the key of B flat", [("key of B flat", "Bb")]),
+        ("it's in a minor, um, so", [("a minor", "A minor")]),
+        ("he plays it in E, but I show it in A.", [("E", "E"), ("A", "A")]),
+        ("the key of C major is D minor, G7, C major", [("key of C major", "C major")]),
+    ],
+)
+def test_keys(recognizer: TermRecognizer, text: str, keys: list[tuple[str, str]]) -> None:
+    assert of(recognizer, text, "key") == keys
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the six chord is always minor in a major key",  # the article
+        "in a minor way it matters",
+        "in A minor pentatonic the root is A",  # a scale
+        "put it in the A string",
+        "a key change lifts the chorus",
+        "the key signature has two sharps",
+        "in E minor seven, the third is G",  # a chord
+    ],
+)
+def test_not_keys(recognizer: TermRecognizer, text: str) -> None:
+    assert of(recognizer, text, "key") == []
+
+
+# --- degrees ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "degrees"),
+    [
+        ("the flat seven gives it that sound", [("flat seven", "b7")]),
+        ("lean on the sharp four", [("sharp four", "#4")]),
+        ("dorian has a natural six", [("natural six", "6")]),
+        ("the blues scale adds the flat five", [("flat five", "b5")]),
+        ("the third of the chord and the fifth", [("third", "3"), ("fifth", "5")]),
+        ("put in the second or the fourth instead", [("second", "2"), ("fourth", "4")]),
+        ("target the b3 here", [("b3", "b3")]),
+    ],
+)
+def test_degrees(recognizer: TermRecognizer, text: str, degrees: list[tuple[str, str]]) -> None:
+    assert of(recognizer, text, "degree") == degrees
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the third string is G",  # a string
+        "from the fifth fret to the seventh",  # frets
+        "the third time you play it",  # counting
+        "wait a second, the fourth one",  # time, then a count
+        "B flat and C sharp are the notes",  # notes
+        "the flat seven chord",  # a progression (bVII), longer
+        "a flat pick and a sharp attack",
+    ],
+)
+def test_not_degrees(recognizer: TermRecognizer, text: str) -> None:
+    assert of(recognizer, text, "degree") == []
+
+
+def test_degree_chord_said_bare_is_a_progression(recognizer: TermRecognizer) -> None:
+    text = "resolve to the five, then back to the one. The one I showed you"
+    assert of(recognizer, text, "progression") == [("five", "V"), ("one", "I")]
+
+
+# --- positions -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "positions"),
+    [
+        ("you're in the seventh position now", [("seventh position", "position 7")]),
+        ("start in first position by the nut", [("first position", "position 1")]),
+        ("the 5th position box", [("5th position", "position 5")]),
+        ("the open position chords and the C shape", [("C shape", "C shape")]),
+        ("stay in open position", [("open position", "open position")]),
+    ],
+)
+def test_positions(recognizer: TermRecognizer, text: str, positions: list[tuple[str, str]]) -> None:
+    assert of(recognizer, text, "position") == positions
+
+
+def test_not_positions(recognizer: TermRecognizer) -> None:
+    assert of(recognizer, "the pickup selector in the middle position", "position") == []
+    assert of(recognizer, "a position shift", "position") == []
+
+
+# --- spoken extensions and suspensions -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "category", "term"),
+    [
+        ("a suspended four wants to resolve", "suspended four", "chord", "sus4"),
+        ("the add nine sparkles", "add nine", "chord", "add9"),
+        ("a major nine is lush", "major nine", "chord", "major nine"),
+        ("a minor eleven in neo soul", "minor eleven", "chord", "minor eleven"),
+        ("a D suspended four", "D suspended four", "chord_name", "Dsus4"),
+        ("a C major nine", "C major nine", "chord_name", "Cmaj9"),
+        ("an A minor eleven", "A minor eleven", "chord_name", "Am11"),
+    ],
+)
+def test_extensions_and_suspensions(
+    recognizer: TermRecognizer, text: str, span: str, category: str, term: str
+) -> None:
+    assert of(recognizer, text, category) == [(span, term)]
+
+
+# --- Whisper's written forms -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "category", "term"),
+    [
+        ("the time signature is 4.4, um", "4.4", "time_signature", "4/4"),
+        ("it's in three, four time", "three, four", "time_signature", "3/4"),
+        ("the tempo is about 60pm, sorry", "60pm", "tempo", "60 bpm"),
+        ("set the metronome to 60 bpm", "60 bpm", "tempo", "60 bpm"),
+        ("this is a 12 barre blues", "12 barre blues", "theory", "twelve bar blues"),
+        ("a hammer on then a pull off", "hammer on", "technique", "hammer-on"),
+    ],
+)
+def test_whisper_written_forms(
+    recognizer: TermRecognizer, text: str, span: str, category: str, term: str
+) -> None:
+    assert (span, term) in of(recognizer, text, category)
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("it costs 4.4 dollars", "time_signature"),
+        ("one, two, three, four, go", "time_signature"),
+        ("see you at 6pm tomorrow", "tempo"),
+        ("we start at 10pm", "tempo"),
+    ],
+)
+def test_whisper_forms_need_their_context(
+    recognizer: TermRecognizer, text: str, category: str
+) -> None:
+    assert of(recognizer, text, category) == []

@@ -22,9 +22,11 @@ def recognizer() -> TermRecognizer:
 def test_bundled_lexicon_is_large_and_unambiguous() -> None:
     lexicon = load_lexicon()
     by_category = lexicon.by_category()
-    assert len(lexicon.terms) >= 150
-    assert len(by_category) >= 7
+    assert len(lexicon.terms) >= 2000
+    assert len(by_category) >= 14
     assert {"chord", "scale", "technique", "theory", "anatomy", "gear", "genre"} <= set(by_category)
+    assert {"form", "tone", "setup", "position", "player"} <= set(by_category)
+    assert all(len(terms) >= 10 for terms in by_category.values())
     forms = Counter(form.lower() for term in lexicon.terms for form in term.forms)
     assert [form for form, n in forms.items() if n > 1] == []
 
@@ -48,6 +50,57 @@ def test_variants_find_the_canonical_term(
     assert [(m.term, m.category) for m in matches] == [(term, category)]
     match = matches[0]
     assert text[match.start_char : match.end_char] == match.text
+
+
+@pytest.mark.parametrize(
+    ("text", "term", "category"),
+    [
+        ("so, um, that clean tone is just the neck pickup", "clean tone", "tone"),
+        ("check the neck relief before the action", "neck relief", "setup"),
+        ("it's a bit of a Hendrix-style thing", "Jimi Hendrix", "player"),
+        ("play it Travis picking style", "Travis picking", "technique"),
+        ("the pre-chorus builds into the chorus", "pre-chorus", "form"),
+        ("a classic Delta blues move", "Delta blues", "genre"),
+        ("that note needs time to resolve", "resolve", "theory"),
+        ("touch the string for a harmonic", "harmonics", "articulation"),
+        ("the fretboard markers on the side", "fretboard markers", "anatomy"),
+    ],
+)
+def test_new_categories_and_deeper_terms(
+    recognizer: TermRecognizer, text: str, term: str, category: str
+) -> None:
+    assert (term, category) in [(m.term, m.category) for m in recognizer.find_in_text(text)]
+
+
+def test_verbs_are_not_noun_terms(recognizer: TermRecognizer) -> None:
+    assert recognizer.find_in_text("I'm gonna drive over and fill the tank") == []
+    assert [m.term for m in recognizer.find_in_text("add a fill and more drive")] == [
+        "fill",
+        "drive",
+    ]
+
+
+def test_bridge_is_the_song_section_where_the_words_say_so(recognizer: TermRecognizer) -> None:
+    def bridge(text: str) -> str:
+        return next(m.category for m in recognizer.find_in_text(text) if m.text == "bridge")
+
+    assert bridge("verse, chorus, then the bridge") == "form"
+    assert bridge("a key change in the bridge") == "form"
+    assert bridge("pick near the bridge for twang") == "anatomy"
+    assert bridge("the humbucker in the bridge position") == "anatomy"
+
+
+def test_spellings_of_a_form() -> None:
+    from scribe.stages.terms.recognizers.lexicon_matcher import spellings
+
+    assert spellings(["hammer", "on"]) == [
+        ["hammer", "on"],
+        ["hammer", "-", "on"],
+        ["hammer", "–", "on"],
+    ]
+    assert ["capo", "s"] not in spellings(["capo"]) and ["capos"] in spellings(["capo"])
+    assert spellings(["blues"]) == [["blues"]]  # ends in s: no plural added
+    assert spellings([]) == []
 
 
 def test_ordinary_talk_has_no_terms(recognizer: TermRecognizer) -> None:

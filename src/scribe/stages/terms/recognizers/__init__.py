@@ -1,12 +1,13 @@
 """Structured music-term recognisers: chord names, degree progressions, frets, strings,
-tunings, time signatures and tempos, found from spaCy tokens and normalised.
+tunings, time signatures, tempos, keys, scale degrees and numbered positions, found from spaCy
+tokens and normalised.
 
 Each recogniser reads the tokens and returns :class:`Found` spans whose ``normalized`` form
 ("C#m7", "I-IV-V", "fret 5", "low E string", "drop D", "6/8", "90 bpm") becomes the entity's
 id, so :class:`~scribe.stages.terms.recognizer.TermRecognizer` reports it as the
 occurrence's ``term``.
 
-The ``scribe_music_structures`` pipeline component runs after the lexicon's entity ruler and
+The ``scribe_music_structures`` pipeline component runs after the lexicon's matcher and
 merges both sets of matches: the longest span (in tokens) wins, then the one that starts first,
 then the lexicon's; no two entities overlap.
 """
@@ -20,10 +21,13 @@ from spacy.tokens import Doc, Span
 
 from scribe.stages.terms.recognizers._tokens import Found, Tokens
 from scribe.stages.terms.recognizers.chords import find_chords
+from scribe.stages.terms.recognizers.degrees import find_degrees
+from scribe.stages.terms.recognizers.keys import find_keys
 from scribe.stages.terms.recognizers.meter import find_tempos, find_time_signatures
 from scribe.stages.terms.recognizers.positions import (
     NOT_TUNING_NEXT,
     find_frets,
+    find_positions,
     find_strings,
     find_tunings,
 )
@@ -46,15 +50,22 @@ STRUCTURED_LABELS = (
     "tuning",
     "time_signature",
     "tempo",
+    "key",
+    "degree",
+    "position",
 )
 _RECOGNISERS: tuple[Callable[[Tokens], list[Found]], ...] = (
     find_chords,
     find_progressions,
     find_frets,
+    find_positions,
     find_strings,
     find_tunings,
     find_time_signatures,
     find_tempos,
+    find_keys,
+    find_degrees,
+    find_positions,
 )
 
 
@@ -89,7 +100,27 @@ def merge_entities(doc: Doc, lexicon: list[Span], structured: list[Found]) -> li
             continue
         taken[span.start : span.end] = [True] * len(span)
         chosen.append(span)
-    return sorted(chosen, key=lambda span: span.start)
+    return [_song_bridge(doc, span, chosen) for span in sorted(chosen, key=lambda s: s.start)]
+
+
+# "the bridge" is the song's section after these ("in the bridge", "into the bridge").
+_SECTION_BEFORE = frozenset({"in", "into", "to", "for", "after", "before", "through", "until"})
+_PART_AFTER = frozenset({"position", "pickup", "pickups", "saddle", "saddles", "plate", "pins"})
+
+
+def _song_bridge(doc: Doc, span: Span, spans: list[Span]) -> Span:
+    """The lexicon's "bridge" (anatomy) as the song section (form) where the words say so:
+    another section named within eight tokens ("verse, chorus, bridge"), or "in the bridge"
+    not followed by "position" or "pickup"."""
+    if span.label_ != "anatomy" or span.text.lower() not in ("bridge", "bridges"):
+        return span
+    near = any(other.label_ == "form" and abs(other.start - span.start) <= 8 for other in spans)
+    after = doc[span.end].lower_ if span.end < len(doc) else ""
+    before = [t.lower_ for t in doc[max(0, span.start - 2) : span.start]]
+    placed = before[-1:] == ["the"] and before[:1] and before[0] in _SECTION_BEFORE
+    if near or (placed and after not in _PART_AFTER):
+        return Span(doc, span.start, span.end, label="form", span_id="bridge section")
+    return span
 
 
 def _chord_or_string_not_tuning(doc: Doc, span: Span) -> bool:

@@ -16,6 +16,7 @@ from scribe.stages.terms.recognizers._tokens import (
     note_at,
     scan,
 )
+from scribe.stages.terms.recognizers.bare_chords import with_bare_letters
 
 LABEL = "chord_name"
 
@@ -173,8 +174,9 @@ class _Chord:
 
 
 def find_chords(tokens: Tokens) -> list[Found]:
-    """Every chord name in the doc, left to right, normalised."""
-    return scan(tokens, _chord_at)
+    """Every chord name in the doc, left to right, normalised, with the bare letters the
+    context shows are chords ("play the E")."""
+    return with_bare_letters(tokens, scan(tokens, _chord_at))
 
 
 def _written(tokens: Tokens, i: int) -> tuple[_Chord, int] | None:

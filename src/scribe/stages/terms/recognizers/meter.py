@@ -48,6 +48,11 @@ _METER_BEFORE = frozenset(
 _FRACTION_NEXT = frozenset({"of", "size", "inch", "inches", "scale", "sized"})
 _TEMPO_MIN, _TEMPO_MAX = 20, 400
 _GLUED_BPM = re.compile(r"(?P<n>\d{2,3})bpm")
+_GLUED_PM = re.compile(r"(?P<n>\d{2,3})pm")
+# Whisper's "4.4" for "four four" (a meter only in a meter's context).
+_DOTTED = re.compile(r"(?P<top>1[0-5]|[2-9])\.(?P<bottom>2|4|8|16)")
+# Words that, a few tokens before "60 pm", show it is Whisper's "60 bpm".
+_TEMPO_CONTEXT = frozenset({"tempo", "metronome", "bpm", "click", "speed"})
 
 
 def find_time_signatures(tokens: Tokens) -> list[Found]:
@@ -59,10 +64,20 @@ def find_time_signatures(tokens: Tokens) -> list[Found]:
             if tokens.lower_at(tokens.next_word(i + 1)) not in _FRACTION_NEXT:
                 found.append(Found(i, i + 1, TIME_SIGNATURE, tokens.text[i]))
             continue
+        dotted = _DOTTED.fullmatch(tokens.text[i])
+        if dotted and _meter_context(tokens, i, i + 1):
+            found.append(Found(i, i + 1, TIME_SIGNATURE, f"{dotted['top']}/{dotted['bottom']}"))
+            continue
         spoken = _spoken_meter(tokens, i)
         if spoken is not None and (not found or found[-1].end <= i):
             found.append(spoken)
     return found
+
+
+def _meter_context(tokens: Tokens, i: int, end: int) -> bool:
+    """A meter word after (``time``, ``feel``) or a meter's verb or preposition before."""
+    before = tokens.lower_at(tokens.prev_word(i))
+    return tokens.lower_at(end) in _METER_WORDS or before in _METER_BEFORE
 
 
 def _meter_number(word: str, words: dict[str, int]) -> int | None:
@@ -79,6 +94,11 @@ def _spoken_meter(tokens: Tokens, i: int) -> Found | None:
     if top is None:
         return None
     j = tokens.next_word(i + 1)
+    comma = tokens.text[j : j + 1] == [","] and not tokens.text[i].isdigit()
+    if comma:  # Whisper's "three, four time": only with a meter word after
+        j += 1
+        if tokens.lower_at(j + 1) not in _METER_WORDS:
+            return None
     if j == i + 1 and (tokens.glued(j) or tokens.text[i].isdigit()):
         return None  # digits need the hyphen: "4 4" is too often two counts
     bottom = _meter_number(tokens.lower_at(j), _DENOMINATORS)
@@ -108,6 +128,8 @@ def find_tempos(tokens: Tokens) -> list[Found]:
 
 def _tempo_at(tokens: Tokens, i: int) -> Found | None:
     glued = _GLUED_BPM.fullmatch(tokens.lower_at(i))
+    if glued is None and _tempo_context(tokens, i):
+        glued = _GLUED_PM.fullmatch(tokens.lower_at(i))  # Whisper's "60pm" for "60 bpm"
     if glued:
         value = int(glued["n"])
         return Found(i, i + 1, TEMPO, f"{value} bpm") if _valid_tempo(value) else None
@@ -118,9 +140,15 @@ def _tempo_at(tokens: Tokens, i: int) -> Found | None:
         return None
     value, j = number
     end = _bpm_words(tokens, j)
+    if end is None and tokens.lower_at(j) in ("pm", "p.m.") and _tempo_context(tokens, i):
+        end = j + 1  # Whisper's "60pm" for "60 bpm" after "tempo", "metronome"...
     if end is None or not _valid_tempo(value):
         return None
     return Found(i, end, TEMPO, f"{value} bpm")
+
+
+def _tempo_context(tokens: Tokens, i: int) -> bool:
+    return any(tokens.lower_at(k) in _TEMPO_CONTEXT for k in range(max(0, i - 8), i))
 
 
 def _valid_tempo(value: int) -> bool:

@@ -9,6 +9,7 @@ from scribe.stages.terms.recognizers.numbers import parse_cardinal, parse_ordina
 FRET = "fret"
 STRING = "string"
 TUNING = "tuning"
+POSITION = "position"
 
 _MAX_FRET = 24
 _MAX_STRING = 12
@@ -79,6 +80,23 @@ def _position_at(tokens: Tokens, i: int, noun: str, most: int) -> Found | None:
     if tokens.lower_at(end) in ("of", "more", "times"):
         return None
     return Found(i, end, noun, f"{noun} {value}")
+
+
+def find_positions(tokens: Tokens) -> list[Found]:
+    """Numbered positions on the neck: "seventh position", "5th position" (position 7,
+    position 5); "open position" and the CAGED shapes are in the lexicon."""
+    return scan(tokens, _numbered_position_at)
+
+
+def _numbered_position_at(tokens: Tokens, i: int) -> Found | None:
+    number = parse_ordinal(tokens.lower, i)
+    if number is None:
+        return None
+    value, j = number
+    k = tokens.next_word(j)
+    if tokens.lower_at(k) not in (POSITION, "positions") or not 1 <= value <= _MAX_FRET:
+        return None
+    return Found(i, k + 1, POSITION, f"{POSITION} {value}")
 
 
 def _determined(tokens: Tokens, i: int) -> bool:

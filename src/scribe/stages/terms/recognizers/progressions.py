@@ -219,5 +219,23 @@ def _single_chord(tokens: Tokens, i: int) -> Found | None:
         return None
     chord = tokens.next_word(k)
     if tokens.lower_at(chord) not in CHORD_WORDS:
-        return None
+        return Found(i, k, LABEL, numeral) if _bare_degree_chord(tokens, i, k) else None
     return Found(i, chord + 1, LABEL, numeral)
+
+
+# After "the five" (no "chord" said) one of these, or punctuation, makes it a chord:
+# "resolve to the five.", "the four and the five", "the five, which is dominant".
+_BARE_NEXT = frozenset({"and", "or", "then", "which", "instead", "again"})
+
+
+def _bare_degree_chord(tokens: Tokens, i: int, k: int) -> bool:
+    """ "the five" said for the five chord: a spoken degree (not "the one" after "on", the
+    beat) that punctuation or "and", "then", ... follows."""
+    word = tokens.lower_at(i)
+    if word not in _DEGREE_WORDS or k != i + 1:
+        return False
+    if k < tokens.n and not tokens.is_punct(k) and tokens.lower_at(k) not in _BARE_NEXT:
+        return False
+    if word == "one":
+        return tokens.lower_at(tokens.prev_word(i) - 1) in ("to", "and")
+    return True

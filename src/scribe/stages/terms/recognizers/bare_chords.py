@@ -1,0 +1,103 @@
+"""Bare-letter chords in context: "play the E", "go to the C and back", "then an A.", and the
+bare letters of a list of chords ("G, A minor, B minor, C, D") once one of its items is a chord.
+
+A capital letter alone is too often something else (the article "A", a note, a string, a
+shape), so it counts only after "the", "a" or "an" (or next to a chord in a list) and before
+punctuation or a word such as "to", "and" or "then"; never before "string", "shape", "note".
+"""
+
+from __future__ import annotations
+
+from scribe.stages.terms.recognizers._tokens import NOTE_LETTERS, Found, Tokens
+
+LABEL = "chord_name"
+
+_DETERMINERS = frozenset({"the", "a", "an"})
+_NEXT = frozenset({"to", "and", "or", "then", "with", "for", "back", "again", "instead", "now"})
+_PLAY_VERBS = frozenset({"play", "strum", "to", "into", "hit", "try", "add", "grab"})
+_LINKS = frozenset({",", "and", "or", "to", "then"})
+# Any of these in the next few words makes the letter a string, shape, note or key.
+_NOT_CHORD_SOON = frozenset(
+    {
+        "string",
+        "strings",
+        "shape",
+        "shapes",
+        "note",
+        "notes",
+        "position",
+        "key",
+        "scale",
+        "tuning",
+        "standard",
+        "bass",
+    }
+)
+
+
+def with_bare_letters(tokens: Tokens, chords: list[Found]) -> list[Found]:
+    """``chords`` plus the bare-letter chords the context shows, in text order."""
+    taken = {k for found in chords for k in range(found.start, found.end)}
+    starts = {found.start for found in chords}
+    ends = {found.end for found in chords}
+    added: list[Found] = []
+    for i in range(tokens.n):
+        if i in taken or tokens.text[i] not in NOTE_LETTERS or tokens.glued(i):
+            continue
+        if not _ends_here(tokens, i + 1) or _not_chord_soon(tokens, i + 1):
+            continue
+        before = tokens.lower_at(i - 1)
+        listed = _after_chord(tokens, i, ends) or _before_chord(tokens, i + 1, starts)
+        if before == "the" or (before in _DETERMINERS and _played(tokens, i - 1)) or listed:
+            added.append(Found(i, i + 1, LABEL, tokens.text[i]))
+            ends.add(i + 1)
+            starts.add(i)
+    added.extend(_lowercase_after_is(tokens, taken))
+    return sorted([*chords, *added], key=lambda found: found.start)
+
+
+def _lowercase_after_is(tokens: Tokens, taken: set[int]) -> list[Found]:
+    """Whisper's lowercase "the chord is a minor," / "then it's e minor.": a lowercase letter
+    after "is" or "'s", then "major" or "minor", then punctuation or the end."""
+    found: list[Found] = []
+    for i in range(1, tokens.n - 1):
+        text = tokens.text[i]
+        if i in taken or len(text) != 1 or text not in "abcdefg":
+            continue
+        mode = tokens.lower_at(i + 1)
+        if tokens.lower_at(i - 1) not in ("is", "'s") or mode not in ("minor", "major"):
+            continue
+        if not _ends_here(tokens, i + 2):
+            continue
+        found.append(Found(i, i + 2, LABEL, text.upper() + ("m" if mode == "minor" else "")))
+    return found
+
+
+def _played(tokens: Tokens, article: int) -> bool:
+    """Whether "a"/"an" at ``article`` follows a verb of playing ("play an A", "go to a D"),
+    not "is" ("the fifth fret is a C" names a note)."""
+    return tokens.lower_at(article - 1) in _PLAY_VERBS
+
+
+def _ends_here(tokens: Tokens, k: int) -> bool:
+    return k >= tokens.n or tokens.is_punct(k) or tokens.lower_at(k) in _NEXT
+
+
+def _not_chord_soon(tokens: Tokens, k: int) -> bool:
+    return any(tokens.lower_at(m) in _NOT_CHORD_SOON for m in range(k, min(k + 4, tokens.n)))
+
+
+def _after_chord(tokens: Tokens, i: int, ends: set[int]) -> bool:
+    """Whether a chord ends just before ``i``, across a comma, "and", "to" or "then"."""
+    j = i
+    while j > 0 and tokens.lower_at(j - 1) in _LINKS:
+        j -= 1
+    return j < i and j in ends
+
+
+def _before_chord(tokens: Tokens, k: int, starts: set[int]) -> bool:
+    """Whether a chord starts just after ``k``, across a comma, "and", "to" or "then"."""
+    j = k
+    while j < tokens.n and tokens.lower_at(j) in _LINKS:
+        j += 1
+    return j > k and j in starts
