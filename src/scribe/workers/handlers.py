@@ -189,11 +189,13 @@ class TranscribeHandler:
 
     def decode_options(self, task: StageTask) -> tuple[Any, Any]:
         """The transcriber (by preset) and the decode options of a task."""
-        preset = getattr(self.settings.presets, str(task.options.get("preset") or "balanced"))
+        from scribe.models.presets import resolve_preset
+
+        preset = resolve_preset(self.settings, task.options.get("preset"))
         transcriber = self.model_for(preset.model)
-        job_options = {**task.options, "initial_prompt": self._prompt(task.options)}
-        if preset.beam_size and not task.options.get("beam_size"):
-            job_options["beam_size"] = preset.beam_size
+        job_options = preset.job_options(
+            {**task.options, "initial_prompt": self._prompt(task.options)}
+        )
         return transcriber, transcriber.default_options.with_job_options(job_options)
 
     def _with_lexicon(self, task: StageTask, ctx: StageContext, first: Transcript) -> Transcript:
