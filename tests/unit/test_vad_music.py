@@ -35,9 +35,7 @@ def samples(tmp_path_factory: pytest.TempPathFactory) -> np.ndarray:
 
 def first_start(samples: np.ndarray, options: DecodeOptions) -> float:
     """Where the first speech region of batched decoding starts, in seconds."""
-    regions = speech_regions(
-        samples, options, max_speech_s=30.0, min_silence_ms=VAD_MIN_SILENCE_MS
-    )
+    regions = speech_regions(samples, options, max_speech_s=30.0, min_silence_ms=VAD_MIN_SILENCE_MS)
     assert regions
     starts = [r["start"] for r in regions]
     assert all(r["start"] < r["end"] for r in regions)
