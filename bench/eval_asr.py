@@ -1,45 +1,98 @@
-"""Transcription quality: word error rate on real speech, and music-term recall through the
-whole pipeline, with lexicon biasing on and off side by side.
+"""Transcription quality through the whole pipeline, as users record lessons: a natural voice,
+guitar between and under the speech, lexicon biasing on and off, tiny.en and Whisper base.
 
-- WER: the LibriVox fixtures (real recorded English speech with reference text).
-- Term recall: lesson sentences from ``bench/data/term_sentences.jsonl`` spoken by espeak-ng
-  (Debian's package; generated here, never committed), run through extract → transcribe →
-  terms (``scribe process``'s code). The expected terms of a sentence are what the recogniser
-  finds in its written text (the labelled set, where it scores F1 1.0), as (category,
-  canonical term) pairs; each is recalled when the pipeline finds the same pair in the audio.
-  So "C sharp minor seven" spoken and written back as "C#m7" counts, as it should.
-  Target: recall ≥ 0.85 with biasing on, and higher than with it off.
-- With biasing on, the transcribe stage also decodes again the windows whose words sound like
-  a term they do not spell (``bias.second_pass``) and corrects words that still sound like one
-  (``correction.correct_transcript``); the table counts both. Corrections on LibriVox (plain
-  speech) are false ones.
+- Lessons (``bench/lesson_audio.py``): lesson sentences from ``bench/data/term_sentences.jsonl``
+  spoken by Piper (the joe voice; ``bench/setup_piper.sh`` installs it in its own environment)
+  and by espeak-ng (a second, harder voice), ``--per-lesson`` sentences a lesson in groups of
+  three. With guitar (the default): a 12 s music-only intro, a 5 s plucked passage between
+  groups (its last notes ringing 1.5 s into the next sentence) and a picked bed 6 dB under the
+  voice (``--bed-db``); ``--clean`` also runs the same
+  lessons in silence. Generated under ``bench/out/`` (gitignored), never committed.
+- Models: tiny.en through the ``balanced`` preset, Whisper base through ``accurate`` (as a
+  job asks for them), each run through extract → transcribe → terms (``scribe process``'s code).
+- Term recall: the expected terms of a lesson are what the recogniser finds in the written
+  text of its sentences, as (category, canonical term) pairs; each is recalled when the
+  pipeline finds the same pair in the lesson's audio.
+- Invented words: words the transcript puts inside a music-only stretch (more than 0.5 s from
+  its ends, as word times are approximate). Must be 0.
+- Kept after music: the share of the words of each sentence that follows a guitar passage (the
+  intro included) that the transcript holds near it, right or misheard (jiwer alignment: not
+  deleted), which is what a VAD cutting the onset loses; "right after" counts only the words
+  written right; "kept else" is "kept" for the other sentences, the ASR's own level.
+- WER: the five LibriVox clips (real recorded speech, 71 words), through each preset.
 
-Usage: ``.venv/bin/python bench/eval_asr.py [--sentences 60] [--seed 3] [--details]``
+Usage: ``.venv/bin/python bench/eval_asr.py [--sentences 60] [--voices piper,espeak]
+[--models tiny.en,base] [--clean] [--details]``
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import os
 import random
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jiwer
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-from tests.helpers import librivox_references, word_error_rate  # noqa: E402
+from tests.helpers import (  # noqa: E402
+    LIBRIVOX_EXTRA,
+    _references,
+    librivox_references,
+    normalise,
+    word_error_rate,
+)
 
+import lesson_audio  # noqa: E402
 from scribe.config import load_settings  # noqa: E402
 from scribe.domain.jobs import Stage  # noqa: E402
 from scribe.local_run import LocalPipeline  # noqa: E402
 
 SENTENCES = ROOT / "bench" / "data" / "term_sentences.jsonl"
+OUT = ROOT / "bench" / "out"
+PRESETS = {"tiny.en": "balanced", "base": "accurate"}
+MUSIC_MARGIN = 0.5
+
+
+@dataclass
+class Score:
+    """The figures of one (voice, model, biasing) run over every lesson."""
+
+    found: int = 0
+    expected: int = 0
+    invented: list[str] = field(default_factory=list)
+    after_hits: int = 0
+    after_heard: int = 0
+    after_words: int = 0
+    other_heard: int = 0
+    other_words: int = 0
+    seconds: float = 0.0
+    audio_seconds: float = 0.0
+    missed: list[str] = field(default_factory=list)
+
+    def row(self) -> str:
+        """The table row."""
+        recall = self.found / self.expected if self.expected else 0.0
+        after = self.after_heard / self.after_words if self.after_words else 0.0
+        right = self.after_hits / self.after_words if self.after_words else 0.0
+        other = self.other_heard / self.other_words if self.other_words else 0.0
+        rtf = self.seconds / self.audio_seconds if self.audio_seconds else 0.0
+        return (
+            f"{recall:7.3f} ({self.found}/{self.expected}) {len(self.invented):9d} "
+            f"{after:10.3f} {right:10.3f} {other:10.3f} {self.seconds:9.1f} {rtf:7.3f}"
+        )
 
 
 def pick(count: int, seed: int) -> list[dict[str, Any]]:
@@ -50,128 +103,215 @@ def pick(count: int, seed: int) -> list[dict[str, Any]]:
     return rows[:count]
 
 
-def speak(text: str, target: Path) -> None:
-    """espeak-ng, US English, a teacher's pace."""
-    subprocess.run(
-        ["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(target), text],
-        check=True,
-        capture_output=True,
-    )
+def spoken(voice: str, text: str) -> np.ndarray:
+    """``text`` spoken by ``voice``, cached under ``bench/out/speech/``."""
+    cache = OUT / "speech" / voice / f"{hashlib.sha1(text.encode()).hexdigest()[:16]}.npy"
+    if cache.is_file():
+        return np.load(cache)
+    samples = lesson_audio.speak(voice, text)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    np.save(cache, samples)
+    return samples
 
 
-def expected_terms(
-    pipeline: LocalPipeline, rows: list[dict[str, Any]]
-) -> list[list[tuple[str, str]]]:
-    """Per sentence, the (category, canonical) pairs the recogniser finds in the written text."""
-    recognizer = pipeline.handlers[Stage.TERMS].recognizer  # type: ignore[attr-defined]
-    return [
-        [(m.category, m.term) for m in matches]
-        for matches in recognizer.find_in_texts([row["text"] for row in rows])
-    ]
-
-
-def recall(
-    pipeline: LocalPipeline,
-    rows: list[dict[str, Any]],
-    expected: list[list[tuple[str, str]]],
-    folder: Path,
-    bias: bool,
-    details: bool = False,
-) -> tuple[float, list[str], dict[str, int]]:
-    """Share of expected terms found in the audio, the missed ones, and how much the lexicon
-    passes did (windows decoded again and kept, words corrected)."""
-    found = total = 0
-    missed: list[str] = []
-    work = {"redecoded": 0, "replaced": 0, "corrections": 0}
-    for n, wanted in enumerate(expected):
-        wav = folder / f"s{n}.wav"
-        result = pipeline.run(
-            wav, folder / ("on" if bias else "off"), options={"lexicon_bias": bias}
+def build(
+    rows: list[dict[str, Any]], voice: str, guitar: bool, per_lesson: int, bed_db: float
+) -> list[tuple[Path, lesson_audio.Lesson]]:
+    """The lessons of one voice, written as WAVs under ``bench/out/lessons/``."""
+    folder = OUT / "lessons" / f"{voice}-{'guitar' if guitar else 'clean'}"
+    lessons = []
+    for n, first in enumerate(range(0, len(rows), per_lesson)):
+        speech = [spoken(voice, row["text"]) for row in rows[first : first + per_lesson]]
+        lesson = lesson_audio.build_lesson(
+            speech, first_index=first, guitar=guitar, seed=n, bed_db=bed_db
         )
-        terms = json.loads((result.folder / "terms.json").read_text())["occurrences"]
-        options = json.loads((result.folder / "transcript.json").read_text())["options"]
-        second = options.get("second_pass") or {}
-        work["redecoded"] += second.get("redecoded", 0)
-        work["replaced"] += second.get("replaced", 0)
-        work["corrections"] += len(options.get("corrections") or [])
-        said = [(t["category"], t["term"]) for t in terms]
-        lost = []
-        for key in wanted:
-            total += 1
+        lessons.append((lesson_audio.write_wav(lesson.samples, folder / f"lesson{n}.wav"), lesson))
+    return lessons
+
+
+def words_of(transcript: dict[str, Any]) -> list[tuple[float, float, str]]:
+    """(start, end, text) of every word of a transcript."""
+    return [(w["start"], w["end"], w["text"]) for s in transcript["segments"] for w in s["words"]]
+
+
+def near(words: Iterable[tuple[float, float, str]], start: float, end: float) -> str:
+    """The words whose middle lies in [start, end]."""
+    return " ".join(text for a, b, text in words if start <= (a + b) / 2 <= end)
+
+
+def hits(reference: str, hypothesis: str) -> tuple[int, int, int]:
+    """Words of ``reference`` found right in ``hypothesis`` (aligned in order), those heard
+    at all (right or misheard: not deleted), and its word count."""
+    ref = normalise(reference)
+    if not ref:
+        return 0, 0, 0
+    hyp = normalise(hypothesis)
+    if not hyp:
+        return 0, 0, len(ref.split())
+    out = jiwer.process_words(ref, hyp)
+    return out.hits, out.hits + out.substitutions, len(ref.split())
+
+
+def score_lesson(
+    score: Score,
+    lesson: lesson_audio.Lesson,
+    rows: list[dict[str, Any]],
+    wanted: list[list[tuple[str, str]]],
+    result_folder: Path,
+    details: bool,
+) -> None:
+    """Add one transcribed lesson's figures to ``score``."""
+    transcript = json.loads((result_folder / "transcript.json").read_text())
+    terms = json.loads((result_folder / "terms.json").read_text())["occurrences"]
+    words = words_of(transcript)
+    score.seconds += transcript["timings"].get("transcribe_seconds", 0.0)
+    score.audio_seconds += lesson.duration
+    said = [(t["category"], t["term"]) for t in terms]
+    for stretch in lesson.stretches:
+        if stretch.kind == "music":
+            inside = near(words, stretch.start + MUSIC_MARGIN, stretch.end - MUSIC_MARGIN)
+            score.invented += inside.split()
+            if details and inside:
+                print(f"    invented in music {stretch.start:.1f}-{stretch.end:.1f}: {inside!r}")
+            continue
+        text = rows[stretch.index]["text"]
+        heard = near(words, stretch.start - 0.5, stretch.end + 0.3)
+        right, kept, total = hits(text, heard)
+        if stretch.after_music:
+            score.after_hits += right
+            score.after_heard += kept
+            score.after_words += total
+            if details and right < total:
+                print(f"    after music: {text!r} → {heard!r}")
+        else:
+            score.other_heard += kept
+            score.other_words += total
+        for key in wanted[stretch.index]:
+            score.expected += 1
             if key in said:
                 said.remove(key)
-                found += 1
+                score.found += 1
             else:
-                lost.append(f"{key[0]}:{key[1]}")
-        missed.extend(lost)
-        if details and lost:
-            heard = (result.folder / "transcript.txt").read_text().strip().replace("\n", " ")
-            print(f"  [{'on' if bias else 'off'}] {rows[n]['text']!r} → {heard!r} missed {lost}")
-    return found / total if total else 0.0, missed, work
+                score.missed.append(f"{key[0]}:{key[1]}")
+                if details:
+                    print(f"    missed {key}: {text!r} → {heard!r}")
 
 
-def wer(pipeline: LocalPipeline, folder: Path, bias: bool) -> tuple[float, int]:
-    """WER over the LibriVox fixtures, and the corrections made in them (plain speech: any
-    is a false one)."""
+def librivox_wer(pipeline: LocalPipeline, folder: Path, preset: str, bias: bool) -> float:
+    """WER over the five LibriVox clips through ``preset``."""
     refs, hyps = [], []
-    corrections = 0
-    for clip, reference in librivox_references().items():
-        result = pipeline.run(clip, folder / f"wer-{bias}", options={"lexicon_bias": bias})
+    clips = {**librivox_references(), **_references(LIBRIVOX_EXTRA)}
+    for clip, reference in clips.items():
+        result = pipeline.run(
+            clip, folder / f"wer-{preset}-{bias}", options={"lexicon_bias": bias, "preset": preset}
+        )
         refs.append(reference)
         hyps.append((result.folder / "transcript.txt").read_text())
-        options = json.loads((result.folder / "transcript.json").read_text())["options"]
-        corrections += len(options.get("corrections") or [])
-    return word_error_rate(" ".join(refs), " ".join(hyps)), corrections
+    return word_error_rate(" ".join(refs), " ".join(hyps))
 
 
 def main() -> None:
-    """Run both settings side by side and print the figures."""
+    """Build the lessons, run every setting side by side and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sentences", type=int, default=60)
     parser.add_argument("--seed", type=int, default=3)
-    parser.add_argument(
-        "--details",
-        action="store_true",
-        help="print each sentence with a missed term and what was heard",
-    )
+    parser.add_argument("--per-lesson", type=int, default=12)
+    parser.add_argument("--voices", default="piper,espeak")
+    parser.add_argument("--models", default="tiny.en,base")
+    parser.add_argument("--bias", default="off,on", help="biasing settings to run")
+    parser.add_argument("--bed-db", type=float, default=-6.0)
+    parser.add_argument("--clean", action="store_true", help="also run the lessons without music")
+    parser.add_argument("--no-wer", action="store_true", help="skip the LibriVox WER")
+    parser.add_argument("--details", action="store_true", help="print every miss")
     args = parser.parse_args()
-    if shutil.which("espeak-ng") is None:
-        sys.exit("espeak-ng is needed: apt-get install espeak-ng")
+    voices = args.voices.split(",")
+    models = args.models.split(",")
+    biases = [b == "on" for b in args.bias.split(",")]
+    if "piper" in voices and lesson_audio.piper_paths() is None:
+        sys.exit("piper is not set up: run bench/setup_piper.sh (or drop it: --voices espeak)")
     rows = pick(args.sentences, args.seed)
+    conditions = [True, False] if args.clean else [True]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        for n, row in enumerate(rows):
-            speak(row["text"], folder / f"s{n}.wav")
-        pipeline = LocalPipeline(load_settings(data_dir=folder / "var"))
+        settings = load_settings(data_dir=folder / "var")
+        if "SCRIBE_WHISPER__CACHE_DIR" not in os.environ:
+            settings.whisper.cache_dir = OUT / "models"
+        pipeline = LocalPipeline(settings)
         pipeline.load()
+        recognizer = pipeline.handlers[Stage.TERMS].recognizer  # type: ignore[attr-defined]
+        wanted = [
+            [(m.category, m.term) for m in matches]
+            for matches in recognizer.find_in_texts([row["text"] for row in rows])
+        ]
         started = time.perf_counter()
-        wanted = expected_terms(pipeline, rows)
-        results = {
-            bias: recall(pipeline, rows, wanted, folder, bias, args.details)
-            for bias in (False, True)
-        }
-        wers = {bias: wer(pipeline, folder, bias) for bias in (False, True)}
-        elapsed = time.perf_counter() - started
-    terms = sum(len(w) for w in wanted)
-    print(
-        f"{len(rows)} synthesised lesson sentences, {terms} expected terms; "
-        f"LibriVox WER over {len(librivox_references())} clips; {elapsed:.0f} s"
-    )
-    print(
-        f"{'biasing':8s} {'term recall':>12s} {'LibriVox WER':>13s} "
-        f"{'2nd pass kept':>14s} {'corrections':>12s} {'LibriVox corr.':>15s}"
-    )
-    for bias in (False, True):
-        work = results[bias][2]
-        print(
-            f"{'on' if bias else 'off':8s} {results[bias][0]:12.3f} {wers[bias][0]:13.3f} "
-            f"{work['replaced']:>6d} of {work['redecoded']:<5d} {work['corrections']:12d} "
-            f"{wers[bias][1]:15d}"
+        scores: dict[tuple[str, bool, str, bool], Score] = {}
+        for voice in voices:
+            for guitar in conditions:
+                lessons = build(rows, voice, guitar, args.per_lesson, args.bed_db)
+                for model in models:
+                    for bias in biases:
+                        key = (voice, guitar, model, bias)
+                        score = scores[key] = Score()
+                        if args.details:
+                            print(f"  {key}")
+                        for wav, lesson in lessons:
+                            result = pipeline.run(
+                                wav,
+                                folder / "-".join(map(str, key)),
+                                options={"lexicon_bias": bias, "preset": PRESETS[model]},
+                            )
+                            score_lesson(score, lesson, rows, wanted, result.folder, args.details)
+                        print(f"{voice:7s} {model:8s} bias {bias!s:5s} {score.row()}", flush=True)
+        wers = (
+            {}
+            if args.no_wer
+            else {
+                (model, bias): librivox_wer(pipeline, folder, PRESETS[model], bias)
+                for model in models
+                for bias in biases
+            }
         )
-    only_off = sorted(set(results[False][1]) - set(results[True][1]))
-    only_on = sorted(set(results[True][1]) - set(results[False][1]))
-    print(f"missed only with biasing off: {only_off[:15]}")
-    print(f"missed only with biasing on:  {only_on[:15]}")
+        elapsed = time.perf_counter() - started
+    report(args, rows, wanted, scores, wers, elapsed)
+
+
+def report(
+    args: argparse.Namespace,
+    rows: list[dict[str, Any]],
+    wanted: list[list[tuple[str, str]]],
+    scores: dict[tuple[str, bool, str, bool], Score],
+    wers: dict[tuple[str, bool], float],
+    elapsed: float,
+) -> None:
+    """Print the tables."""
+    print(
+        f"\n{len(rows)} lesson sentences, {sum(map(len, wanted))} expected terms, "
+        f"{args.per_lesson} sentences a lesson; guitar bed {args.bed_db:+.0f} dB; {elapsed:.0f} s"
+    )
+    print(
+        f"{'voice':7s} {'music':6s} {'model':8s} {'bias':4s} {'term recall':>15s} "
+        f"{'invented':>9s} {'kept after':>10s} {'right aft.':>10s} {'kept else':>10s} "
+        f"{'decode s':>9s} {'RTF':>7s}"
+    )
+    for (voice, guitar, model, bias), score in scores.items():
+        print(
+            f"{voice:7s} {'guitar' if guitar else 'none':6s} {model:8s} "
+            f"{'on' if bias else 'off':4s} {score.row()}"
+        )
+    for voice in args.voices.split(","):
+        for guitar in (True, False):
+            tiny = scores.get((voice, guitar, "tiny.en", True))
+            base = scores.get((voice, guitar, "base", True))
+            if tiny and base and tiny.seconds:
+                print(
+                    f"decoding time base ÷ tiny.en ({voice}, {'guitar' if guitar else 'none'}, "
+                    f"biasing on): {base.seconds / tiny.seconds:.2f}×"
+                )
+    for (model, bias), value in wers.items():
+        print(f"LibriVox WER {model:8s} bias {'on' if bias else 'off':3s}: {value:.3f}")
+    for key, score in scores.items():
+        if score.invented:
+            print(f"invented words {key}: {score.invented[:20]}")
 
 
 if __name__ == "__main__":

