@@ -16,7 +16,7 @@ from fastapi import FastAPI
 
 from scribe import __version__
 from scribe.api import observability as api_observability
-from scribe.api import problems, ui
+from scribe.api import problems, security, ui
 from scribe.api.auth import auth_required
 from scribe.api.observability import library_collector
 from scribe.api.routes import artifacts, editing, health, insights, jobs, lexicon, library
@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         backends = open_backends(settings)
         with backends.engine.begin() as conn:
-            app.state.auth_required = auth_required(settings, keys.live_key_count(conn))
+            auth_required(settings, keys.live_key_count(conn))  # refuses a bad start-up
         app.state.settings = settings
         app.state.backends = backends
         orchestrator = Orchestrator(
@@ -101,6 +101,7 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
     )
     problems.install(app)
     api_observability.install(app)
+    security.install(app)
     app.include_router(health.router)
     for router in (
         jobs.router,

@@ -156,7 +156,12 @@ def get_metrics(job_id: str, backends: BackendsDep, _scope: ReadAccess) -> Respo
 
 
 def _ranged(
-    backends: Backends, key: str, request: Request, media_type: str, expires: int
+    backends: Backends,
+    key: str,
+    request: Request,
+    media_type: str,
+    expires: int,
+    extra_headers: dict[str, str] | None = None,
 ) -> Response:
     store = backends.store
     url = store.presigned_url(key, expires=expires)
@@ -192,6 +197,7 @@ def _ranged(
             yield chunk
 
     headers = {"Accept-Ranges": "bytes", "Content-Length": str(end - start + 1)}
+    headers.update(extra_headers or {})
     if status == 206:
         headers["Content-Range"] = f"bytes {start}-{end}/{size}"
     return StreamingResponse(body(), status_code=status, media_type=media_type, headers=headers)  # type: ignore[arg-type]
@@ -227,9 +233,43 @@ def get_audio(
 def get_media(
     job_id: str, request: Request, backends: BackendsDep, settings: SettingsDep, _scope: ReadAccess
 ) -> Response:
-    """The original upload, with HTTP range requests, for the player."""
+    """The original upload, with HTTP range requests, for the player.
+
+    It is served as an attachment, as audio or video or else as opaque bytes, with ``nosniff``
+    and a sandboxing CSP: an uploaded HTML or SVG file never runs as a page of this origin."""
     job = _job(backends, job_id)
+    return _ranged(
+        backends,
+        job.source_key,
+        request,
+        inert_media_type(job.filename),
+        settings.storage.presign_expiry,
+        attachment_headers(job.filename),
+    )
+
+
+def inert_media_type(filename: str) -> str:
+    """The upload's audio or video type by its name; anything else is opaque bytes."""
     import mimetypes
 
-    media_type = mimetypes.guess_type(job.filename)[0] or "application/octet-stream"
-    return _ranged(backends, job.source_key, request, media_type, settings.storage.presign_expiry)
+    guessed = mimetypes.guess_type(filename)[0] or ""
+    if guessed.startswith(("audio/", "video/")):
+        return guessed
+    return "application/octet-stream"
+
+
+def attachment_headers(filename: str) -> dict[str, str]:
+    """Headers that keep a user's file inert: attachment, nosniff, a sandboxing CSP."""
+    from urllib.parse import quote
+
+    from scribe.api.security import MEDIA_CSP
+
+    fallback = filename.encode("ascii", "replace").decode().replace('"', "_").replace("\\", "_")
+    fallback = "".join(c if c.isprintable() else "_" for c in fallback) or "media"
+    return {
+        "Content-Disposition": (
+            f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+        ),
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": MEDIA_CSP,
+    }

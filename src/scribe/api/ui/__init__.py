@@ -20,7 +20,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
 from scribe import __version__
-from scribe.api.auth import SESSION_COOKIE, is_loopback
+from scribe.api.auth import SESSION_COOKIE, is_loopback, keys_required
 from scribe.config import Settings
 from scribe.db import keys
 
@@ -107,7 +107,7 @@ def _secure_headers(response: Response) -> Response:
 
 
 def _render(request: Request, name: str, status: int = 200, **context: Any) -> Response:
-    auth = bool(getattr(request.app.state, "auth_required", False))
+    auth = keys_required(request)
     response = templates.TemplateResponse(
         request,
         name,
@@ -126,7 +126,7 @@ def _render(request: Request, name: str, status: int = 200, **context: Any) -> R
 def _page(request: Request, name: str, active: str, **context: Any) -> Response:
     """A page shell, or a redirect to the login page when a key is needed and missing."""
     who = None
-    if getattr(request.app.state, "auth_required", False):
+    if keys_required(request):
         who = _who(request)
         if who is None:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -203,7 +203,7 @@ def login(
 ) -> Response:
     """Check the key and keep it in the session cookie."""
     target = _safe_next(next)
-    if not getattr(request.app.state, "auth_required", False):
+    if not keys_required(request):
         return RedirectResponse(target, status_code=303)
 
     def again(message: str, status: int) -> Response:
@@ -243,7 +243,7 @@ def install(app: FastAPI, settings: Settings) -> None:
         secret_key=secret.get_secret_value() if secret else secrets.token_urlsafe(32),
         session_cookie=SESSION_COOKIE,
         max_age=SESSION_MAX_AGE,
-        same_site="lax",
+        same_site="strict",
         https_only=not is_loopback(settings.api.host),
     )
     app.mount("/static", _StaticFiles(directory=HERE / "static"), name="ui-static")
