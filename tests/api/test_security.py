@@ -79,9 +79,7 @@ def _sign_in(live: LiveApi, admin: str) -> httpx.Client:
     page = client.get("/login")
     match = re.search(r'name="csrf" value="([^"]+)"', page.text)
     assert match, page.text
-    signed = client.post(
-        "/login", data={"api_key": admin, "csrf": match.group(1), "next": "/jobs"}
-    )
+    signed = client.post("/login", data={"api_key": admin, "csrf": match.group(1), "next": "/jobs"})
     assert signed.status_code == 303
     assert "samesite=strict" in signed.headers["set-cookie"].lower()
     return client
@@ -162,7 +160,8 @@ def test_metrics_label_requests_by_route_template(keyed: tuple[LiveApi, str]) ->
         httpx.get(f"{live.base}/api/v1/jobs/unauth-{n}")
         httpx.get(f"{live.base}/nothing-here-{n}")
     text = httpx.get(f"{live.base}/metrics").text
-    routes = set(re.findall(r'scribe_http_request_duration_seconds_count\{[^}]*route="([^"]+)"', text))
+    pattern = r'scribe_http_request_duration_seconds_count\{[^}]*route="([^"]+)"'
+    routes = set(re.findall(pattern, text))
     assert "/api/v1/jobs/{job_id}" in routes
     assert "unmatched" in routes
     assert not any("unauth-" in r or "nothing-here" in r for r in routes), routes
