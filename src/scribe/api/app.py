@@ -48,6 +48,21 @@ def _retention_loop(settings: Settings, backends: Backends, stopping: threading.
         stopping.wait(settings.retention.interval_hours * 3600)
 
 
+SWEEP_INTERVAL_SECONDS = 600.0
+
+
+def _sweep_loop(backends: Backends, stopping: threading.Event) -> None:
+    """Remove what deleted jobs' workers wrote late, and aged tombstones, every few minutes."""
+    from scribe.tombstones import sweep
+
+    while not stopping.is_set():
+        try:
+            sweep(backends.engine, backends.store)
+        except Exception:
+            log.exception("tombstone sweep failed; next try at the next interval")
+        stopping.wait(SWEEP_INTERVAL_SECONDS)
+
+
 def create_app(settings: Settings | None = None, *, run_background: bool = True) -> FastAPI:
     """Build the api service."""
     settings = settings or load_settings()
@@ -74,6 +89,7 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
         loops: list[tuple[str, Callable[[], None]]] = []
         if run_background:
             loops += [("orchestrator", orchestrator.run), ("webhooks", dispatcher.run)]
+            loops.append(("sweeper", lambda: _sweep_loop(backends, stopping)))
             if _retention_enabled(settings):
                 loops.append(("retention", lambda: _retention_loop(settings, backends, stopping)))
         threads = [threading.Thread(target=fn, name=name, daemon=True) for name, fn in loops]

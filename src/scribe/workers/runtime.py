@@ -37,6 +37,7 @@ from scribe.observability.metrics import (
 )
 from scribe.queues.base import Queue, ReceivedMessage, receive_first
 from scribe.storage.base import BlobStore
+from scribe.tombstones import refuse_late_outputs
 from scribe.workers.handlers import StageContext, StageHandler, StageOutcome
 
 log = logging.getLogger(__name__)
@@ -204,6 +205,7 @@ class Worker:
         outcome: StageOutcome | None = None
         try:
             outcome = self.handler.handle(task, self._context(task, attempt))
+            refuse_late_outputs(self.store, task.job_id, outcome.outputs)
         except Exception as exc:
             heartbeat.stop()
             outcome_name = self._settle_failure(task, message, queue, attempt, exc)
@@ -319,10 +321,11 @@ class Worker:
 
 
 def cancel_marker(job_id: str) -> str:
-    """The blob a cancelled job leaves so workers stop at their next checkpoint."""
-    from scribe.artifacts import artifact_key
+    """The blob a cancelled or deleted job leaves so workers stop at their next checkpoint
+    (its tombstone, see :mod:`scribe.tombstones`)."""
+    from scribe.tombstones import tombstone_key
 
-    return artifact_key(job_id, "cancelled")
+    return tombstone_key(job_id)
 
 
 class _Heartbeat:

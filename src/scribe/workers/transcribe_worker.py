@@ -42,6 +42,7 @@ from scribe.pipeline.chunking import prepare_audio
 from scribe.pipeline.file_decode import FileDecode
 from scribe.queues.base import Queue, ReceivedMessage
 from scribe.storage.base import BlobStore
+from scribe.tombstones import refuse_late_outputs
 from scribe.workers.handlers import StageContext, TranscribeHandler
 from scribe.workers.runtime import Worker, WorkerStatus, WorkerStopping, cancel_marker
 
@@ -497,6 +498,7 @@ class BatchingTranscribeWorker(Worker):
                     batch_size=job.decoder.batch_size,
                 )
                 outcome = self.handler.handle(task, replace(job.ctx, decoded=transcript))
+                refuse_late_outputs(self.store, task.job_id, outcome.outputs)
             except Exception as exc:
                 self._fail(job, exc)
                 return

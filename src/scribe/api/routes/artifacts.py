@@ -15,7 +15,7 @@ from scribe.api.auth import ReadAccess
 from scribe.api.deps import BackendsDep, SettingsDep
 from scribe.api.problems import Problem
 from scribe.db import repository as repo
-from scribe.domain.jobs import Job
+from scribe.domain.jobs import Job, JobState
 from scribe.domain.terms import TermsResult
 from scribe.errors import NotFoundError
 from scribe.services import Backends
@@ -64,6 +64,8 @@ def _job(backends: Backends, job_id: str) -> Job:
 
 
 def _artifact(backends: Backends, job: Job, key: str) -> bytes:
+    if job.state == JobState.CANCELLED:
+        raise Problem(409, f"job {job.id} was cancelled: it has no transcript, terms or figures")
     try:
         return backends.store.get_bytes(key)
     except NotFoundError:

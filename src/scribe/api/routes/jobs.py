@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import ValidationError
 
-from scribe import artifacts
+from scribe import artifacts, tombstones
 from scribe.api.auth import ReadAccess, WriteAccess
 from scribe.api.deps import BackendsDep, SettingsDep
 from scribe.api.problems import Problem
@@ -34,7 +34,6 @@ from scribe.domain.options import JobOptions
 from scribe.ingest import SourceError, check_source, parse_manifest
 from scribe.orchestrator.machine import TransitionError, cancel_job, create_job, retry_job
 from scribe.services import Backends
-from scribe.workers.runtime import cancel_marker
 
 router = APIRouter(tags=["jobs"])
 
@@ -342,14 +341,14 @@ def cancel(job_id: str, backends: BackendsDep, _scope: WriteAccess) -> JobView:
             job = cancel_job(conn, job_id=job_id)
     except TransitionError as exc:
         raise Problem(404 if str(exc).startswith("no job") else 409, str(exc)) from None
-    backends.store.put_bytes(cancel_marker(job_id), b"cancelled")
+    tombstones.mark(backends.store, job_id, "cancelled")
     return JobView.of(job)
 
 
 @router.post("/jobs/{job_id}/retry", response_model=JobView)
 def retry(job_id: str, request: Request, backends: BackendsDep, _scope: WriteAccess) -> JobView:
     """Run a failed (or cancelled) job again from the stage that did not finish."""
-    backends.store.delete(cancel_marker(job_id))
+    tombstones.clear(backends.store, job_id)
     try:
         with backends.engine.begin() as conn:
             job = retry_job(conn, job_id=job_id)
@@ -371,12 +370,12 @@ def delete(job_id: str, backends: BackendsDep, _scope: WriteAccess) -> Response:
         ):
             cancel_job(conn, job_id=job_id)
     if job is not None:
-        backends.store.put_bytes(cancel_marker(job_id), b"deleted")
+        # The tombstone first: a worker that still holds this job then removes what it
+        # writes after this point (see scribe.tombstones); the sweep removes it in time.
+        tombstones.mark(backends.store, job_id, "deleted")
         with backends.engine.begin() as conn:
             repo.delete_job_rows(conn, job_id=job_id)
         backends.store.delete_prefix(artifacts.job_prefix(job_id))
-        # A tombstone stops a worker that still holds this job from writing it back.
-        backends.store.put_bytes(cancel_marker(job_id), b"deleted")
     return Response(status_code=204)
 
 
