@@ -21,7 +21,7 @@ METRICS_JSON = "metrics.json"
 
 def job_prefix(job_id: str) -> str:
     """The folder of every artifact of one job."""
-    if not re.fullmatch(r"[A-Za-z0-9-]+", job_id):
+    if not re.fullmatch(r"[A-Za-z0-9-]{1,64}", job_id):
         raise ScribeError(f"invalid job id {job_id!r}")
     return f"jobs/{job_id}/"
 

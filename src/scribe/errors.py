@@ -46,3 +46,7 @@ class ModelError(PermanentError):
 
 class CancelledError(ScribeError):
     """The job was cancelled while a stage ran."""
+
+
+class InvalidTextError(ScribeError):
+    """Text that no database can store as given (a NUL character): the caller's input."""
