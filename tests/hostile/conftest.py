@@ -19,12 +19,18 @@ def hostile_api(
     for name in [n for n in os.environ if n.startswith("SCRIBE_")]:
         del os.environ[name]
     data_dir = tmp_path_factory.mktemp(f"hostile-{request.param}") / "var"
+    loopback = {
+        "ingest": {"allow_hosts": ["127.0.0.1"]},
+        "webhooks": {"allow_hosts": ["127.0.0.1"]},
+    }
     if request.param == "sqlite":
-        live = start_api(api_settings(data_dir), with_workers=False)
+        live = start_api(api_settings(data_dir, **loopback), with_workers=False)
         yield live
         stop_api(live)
         return
     with temporary_postgres_database() as url:
-        live = start_api(api_settings(data_dir, database={"url": url}), with_workers=False)
+        live = start_api(
+            api_settings(data_dir, database={"url": url}, **loopback), with_workers=False
+        )
         yield live
         stop_api(live)

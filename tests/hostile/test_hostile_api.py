@@ -139,7 +139,7 @@ def test_hostile_upload_fields_and_file_names(hostile_api: LiveApi) -> None:
                 response = client.post(
                     "/api/v1/jobs",
                     files={"file": ("a.wav", b"RIFF")},
-                    data={field: payload},  # type: ignore[dict-item]
+                    data={field: payload},
                 )
                 _check(response, "upload field", f"upload .{field} [{name}]", failures)
         for name, payload in {**PAYLOADS, "slashes": b"../../etc/passwd", "empty": b""}.items():

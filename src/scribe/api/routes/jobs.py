@@ -239,7 +239,19 @@ async def create_jobs_from_manifest(
         raise Problem(413, "a manifest may hold at most 20 MB")
     ctype = request.headers.get("content-type", "")
     fmt = "jsonl" if "json" in ctype else ("csv" if "csv" in ctype else None)
-    good, bad = parse_manifest(body.decode("utf-8", "replace"), settings=settings, fmt=fmt)
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Problem(422, "the manifest is not UTF-8 text", errors=[]) from None
+    if not text.strip():
+        raise Problem(422, "the manifest is empty", errors=[])
+    good, bad = parse_manifest(text, settings=settings, fmt=fmt)
+    if not good:
+        raise Problem(
+            422,
+            f"no line of the manifest can become a job ({len(bad)} refused)",
+            errors=[{"line": p.line, "reason": p.reason} for p in bad],
+        )
     request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
     created: list[str] = []
     with backends.engine.begin() as conn:
@@ -271,6 +283,7 @@ async def create_jobs_from_manifest(
                 collection_id=collection_id,
                 lesson_number=line.lesson_number,
                 metadata=line.metadata,
+                callback_url=line.callback_url,
                 source_url=line.source,
             )
             created.append(job_id)
