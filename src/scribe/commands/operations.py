@@ -84,7 +84,9 @@ def migrate_db(
         result = migrate_database(
             source, target, batch=batch, resume=resume, dry_run=dry_run, progress=report
         )
-    table = Table("table", "source rows", "copied", "already there", "target rows", "verified")
+    table = Table(
+        "table", "source rows", "copied", "already there", "target rows", "verified", "NUL removed"
+    )
     for entry in result.tables:
         table.add_row(
             entry.table,
@@ -93,6 +95,7 @@ def migrate_db(
             str(entry.already_there),
             "-" if dry_run else str(entry.target_rows),
             "dry run" if dry_run else ("yes" if entry.verified else "NO"),
+            str(entry.nul_removed),
         )
     console.print(table)
 
