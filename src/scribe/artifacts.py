@@ -9,8 +9,6 @@ import re
 
 from scribe.errors import ScribeError
 
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
-
 AUDIO_WAV = "audio.wav"
 AUDIO_FACTS = "audio.json"
 TRANSCRIPT_JSON = "transcript.json"
@@ -26,11 +24,34 @@ def job_prefix(job_id: str) -> str:
     return f"jobs/{job_id}/"
 
 
+MAX_NAME_BYTES = 180  # under every file system's 255-byte limit, with room for a suffix
+
+
 def safe_filename(name: str) -> str:
-    """A file name reduced to safe characters, never a path (no `..`, no `/`)."""
-    base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    cleaned = _SAFE_NAME.sub("_", base).strip("._") or "upload"
-    return cleaned[:200]
+    """A file name reduced to safe characters, never a path (no `..`, no `/`).
+
+    Letters, digits and marks of every script are kept (``日本語レッスン.mp4``,
+    ``Leçon_3_–_accords_ü.mp4``), as are ``.``, ``-``, ``_`` and dashes; anything else
+    (spaces, quotes, slashes, control characters) becomes one ``_``. The result is NFC and at
+    most :data:`MAX_NAME_BYTES` bytes of UTF-8, its extension kept."""
+    import unicodedata
+
+    base = unicodedata.normalize("NFC", name.replace("\\", "/").rsplit("/", 1)[-1])
+    kept = "".join(
+        c
+        if c in "._-" or unicodedata.category(c)[0] in "LMN" or unicodedata.category(c) == "Pd"
+        else "_"
+        for c in base
+    )
+    cleaned = re.sub(r"_+", "_", kept).strip("._") or "upload"
+    if len(cleaned.encode()) <= MAX_NAME_BYTES:
+        return cleaned
+    stem, dot, ext = cleaned.rpartition(".")
+    if not dot or len(ext.encode()) > 16:
+        stem, ext = cleaned, ""
+    room = MAX_NAME_BYTES - len(ext.encode()) - (1 if ext else 0)
+    short = stem.encode()[:room].decode("utf-8", "ignore").rstrip("._") or "upload"
+    return f"{short}.{ext}" if ext else short
 
 
 def source_key(job_id: str, filename: str) -> str:

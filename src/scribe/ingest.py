@@ -169,7 +169,13 @@ def _line(number: int, row: dict[str, Any], settings: Settings) -> ManifestLine:
             raise ValueError("`lesson_number` must not be negative")
     callback_url = str(row.get("callback_url") or "").strip() or None
     if callback_url:
+        from scribe.api.auth import is_loopback
+        from scribe.config import DEFAULT_WEBHOOK_SECRET
         from scribe.net.safety import UnsafeUrlError, check_url
+
+        secret = settings.webhooks.secret.get_secret_value()
+        if secret == DEFAULT_WEBHOOK_SECRET and not is_loopback(settings.api.host):
+            raise SourceError("`callback_url` refused: SCRIBE_WEBHOOKS__SECRET is not set")
 
         try:
             check_url(callback_url, allow_hosts=settings.webhooks.allow_hosts)

@@ -70,6 +70,14 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         backends = open_backends(settings)
+        from scribe.config import DEFAULT_WEBHOOK_SECRET
+
+        if settings.webhooks.secret.get_secret_value() == DEFAULT_WEBHOOK_SECRET:
+            log.warning(
+                "webhooks are signed with the placeholder secret %r: set "
+                "SCRIBE_WEBHOOKS__SECRET (off loopback, jobs with a callback_url are refused)",
+                DEFAULT_WEBHOOK_SECRET,
+            )
         with backends.engine.begin() as conn:
             auth_required(settings, keys.live_key_count(conn))  # refuses a bad start-up
         app.state.settings = settings

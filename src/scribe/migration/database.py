@@ -123,6 +123,11 @@ def migrate_database(
     """Copy ``source_url`` into ``target_url`` and verify it."""
     if source_url == target_url:
         raise MigrationError("source and target are the same database")
+    from scribe.commands.common import sqlite_path
+
+    missing = sqlite_path(source_url)
+    if missing is not None and not missing.exists():
+        raise MigrationError(f"the source database {missing} does not exist")
     source = make_engine(source_url)
     target = make_engine(target_url)
     report = DatabaseReport(dry_run=dry_run)

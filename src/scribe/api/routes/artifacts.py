@@ -118,7 +118,7 @@ def get_transcript(
         rendered = old.model_dump_json(indent=2) if fmt == "json" else RENDERERS[fmt](old)
         return Response(rendered, media_type=MEDIA_TYPES[fmt])
     data = _artifact(backends, job, artifacts.transcript_key(job_id, fmt))
-    disposition = f'inline; filename="{artifacts.safe_filename(job.filename)}.{fmt}"'
+    disposition = content_disposition("inline", f"{artifacts.safe_filename(job.filename)}.{fmt}")
     return Response(data, media_type=MEDIA_TYPES[fmt], headers={"Content-Disposition": disposition})
 
 
@@ -260,18 +260,23 @@ def inert_media_type(filename: str) -> str:
     return "application/octet-stream"
 
 
+def content_disposition(kind: str, filename: str) -> str:
+    """A Content-Disposition header for any file name: an ASCII ``filename`` for old clients
+    and the exact name as RFC 5987 ``filename*`` (headers themselves must be Latin-1)."""
+    from urllib.parse import quote
+
+    fallback = filename.encode("ascii", "replace").decode().replace('"', "_").replace("\\", "_")
+    fallback = "".join(c if c.isprintable() else "_" for c in fallback) or "download"
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
 def attachment_headers(filename: str) -> dict[str, str]:
     """Headers that keep a user's file inert: attachment, nosniff, a sandboxing CSP."""
-    from urllib.parse import quote
 
     from scribe.api.security import MEDIA_CSP
 
-    fallback = filename.encode("ascii", "replace").decode().replace('"', "_").replace("\\", "_")
-    fallback = "".join(c if c.isprintable() else "_" for c in fallback) or "media"
     return {
-        "Content-Disposition": (
-            f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
-        ),
+        "Content-Disposition": content_disposition("attachment", filename),
         "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": MEDIA_CSP,
     }

@@ -81,12 +81,28 @@ def _check_details(backends: Backends, details: JobDetails, settings: Settings) 
             if library.get_collection(conn, collection_id=details.collection_id) is None:
                 raise Problem(422, f"no collection {details.collection_id}")
     if details.callback_url:
+        refuse_placeholder_secret(settings)
         from scribe.net.safety import UnsafeUrlError, check_url
 
         try:
             check_url(details.callback_url, allow_hosts=settings.webhooks.allow_hosts)
         except UnsafeUrlError as exc:
             raise Problem(422, f"callback_url refused: {exc}", kind="unsafe-url") from exc
+
+
+def refuse_placeholder_secret(settings: Settings) -> None:
+    """Off loopback, callbacks signed with the placeholder secret would be forgeable."""
+    from scribe.api.auth import is_loopback
+    from scribe.config import DEFAULT_WEBHOOK_SECRET
+
+    placeholder = settings.webhooks.secret.get_secret_value() == DEFAULT_WEBHOOK_SECRET
+    if placeholder and not is_loopback(settings.api.host):
+        raise Problem(
+            422,
+            "callbacks are off: webhooks would be signed with the placeholder secret; "
+            "the operator must set SCRIBE_WEBHOOKS__SECRET",
+            kind="webhook-secret-unset",
+        )
 
 
 def _start(request: Request) -> None:
