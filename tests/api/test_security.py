@@ -165,3 +165,24 @@ def test_metrics_label_requests_by_route_template(keyed: tuple[LiveApi, str]) ->
     assert "/api/v1/jobs/{job_id}" in routes
     assert "unmatched" in routes
     assert not any("unauth-" in r or "nothing-here" in r for r in routes), routes
+
+
+def test_docs_work_offline_and_need_a_key_when_keys_exist(keyed: tuple[LiveApi, str]) -> None:
+    live, admin = keyed
+    with live.client() as anonymous:
+        assert anonymous.get("/openapi.json").status_code == 401
+        docs = anonymous.get("/docs", follow_redirects=False)
+        assert docs.status_code == 303 and docs.headers["location"].startswith("/login")
+        assert anonymous.get("/healthz").status_code == 200
+    with live.client(authorization=f"Bearer {admin}") as client:
+        page = client.get("/docs")
+        assert page.status_code == 200
+        assert "cdn" not in page.text and "https://" not in page.text.split("<body")[0]
+        scripts = re.findall(r'src="([^"]+)"', page.text)
+        links = re.findall(r'href="([^"]+\.css)"', page.text)
+        assert scripts and links
+        for asset in [*scripts, *links]:
+            assert asset.startswith("/"), asset
+            fetched = client.get(asset)
+            assert fetched.status_code == 200 and len(fetched.content) > 1000, asset
+        assert client.get("/openapi.json").json()["info"]["title"] == "Scribe"

@@ -15,8 +15,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from scribe import __version__
+from scribe.api import docs, problems, security, ui
 from scribe.api import observability as api_observability
-from scribe.api import problems, security, ui
 from scribe.api.auth import auth_required
 from scribe.api.observability import library_collector
 from scribe.api.routes import artifacts, editing, health, insights, jobs, lexicon, library
@@ -122,6 +122,9 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
             "Authenticate with `Authorization: Bearer <API key>` (keys: `scribe keys create`)."
         ),
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
     problems.install(app)
     api_observability.install(app)
@@ -137,4 +140,5 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
     ):
         app.include_router(router, prefix="/api/v1", responses=problems.COMMON_PROBLEMS)
     ui.install(app, settings)
+    docs.install(app)
     return app

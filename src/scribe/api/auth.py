@@ -61,6 +61,11 @@ def keys_required(request: Request) -> bool:
         return keys.live_key_count(conn) > 0
 
 
+def request_token(request: Request) -> str | None:
+    """The key a request carries: a Bearer or X-API-Key header, else the UI session's."""
+    return _token(request)
+
+
 def _token(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):

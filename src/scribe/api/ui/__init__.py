@@ -90,6 +90,19 @@ def _who(request: Request) -> keys.ApiKey | None:
     return key
 
 
+def signed_in(request: Request) -> bool:
+    """Whether the session holds a key that still works (or a header key was sent)."""
+    from scribe.api.auth import request_token
+
+    if _who(request) is not None:
+        return True
+    token = request_token(request)
+    if not token:
+        return False
+    with request.app.state.backends.engine.begin() as conn:
+        return keys.authenticate(conn, token=token) is not None
+
+
 def _safe_next(target: str | None) -> str:
     """A local path to go to after signing in; anything else becomes ``/jobs``."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
