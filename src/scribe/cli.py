@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -46,7 +47,17 @@ ApiUrl = Annotated[
     str,
     typer.Option("--url", envvar="SCRIBE_URL", help="Base URL of a running Scribe api."),
 ]
+ApiKey = Annotated[
+    str | None,
+    typer.Option(
+        "--api-key",
+        envvar="SCRIBE_API_KEY",
+        show_envvar=True,
+        help="API key, when the api requires one (env SCRIBE_API_KEY).",
+    ),
+]
 DEFAULT_URL = "http://127.0.0.1:8000"
+MAX_TERMS_TEXT = 1_000_000  # spaCy's own limit for one text
 
 
 def _settings(data_dir: Path | None = None, **groups: dict[str, object]) -> Settings:
@@ -133,7 +144,7 @@ def process(
     """Transcribe files here, without a server: writes OUT/<name>/transcript.*, terms.json."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from scribe.local_run import LocalPipeline
+    from scribe.local_run import LocalPipeline, output_folders
     from scribe.orchestrator.machine import overall_progress
 
     settings = _settings()
@@ -148,14 +159,16 @@ def process(
         TimeElapsedColumn(),
         transient=False,
     ) as bar:
-        for path in files:
+        for path, folder_name in zip(files, output_folders(files), strict=True):
             task = bar.add_task(path.name, total=1.0)
 
             def report(stage: Stage, share: float, task: Any = task) -> None:
                 bar.update(task, completed=overall_progress(stage, share))
 
             try:
-                result = pipeline.run(path, out, options=options, progress=report)
+                result = pipeline.run(
+                    path, out, options=options, progress=report, folder_name=folder_name
+                )
             except ScribeError as exc:
                 failures += 1
                 bar.update(task, description=f"{path.name}: failed: {exc}")
@@ -173,12 +186,24 @@ def terms(
     from scribe.stages.terms.recognizer import TermRecognizer
 
     if file == "-":
-        text = sys.stdin.read()
+        raw, where = sys.stdin.buffer.read(), "standard input"
     else:
         path = Path(file)
         if not path.is_file():
             raise ScribeError(f"no such file: {file}")
-        text = path.read_text()
+        raw, where = path.read_bytes(), file
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScribeError(
+            f"{where} is not UTF-8 text: `scribe terms` reads a transcript's text "
+            "(for media, use `scribe process`)"
+        ) from None
+    if len(text) > MAX_TERMS_TEXT:
+        raise ScribeError(
+            f"{where} holds {len(text):,} characters; `scribe terms` reads at most "
+            f"{MAX_TERMS_TEXT:,} at a time: split it"
+        )
     settings = _settings()
     recognizer = TermRecognizer(
         load_lexicon(settings.terms.lexicon_path), settings.terms.spacy_model
@@ -206,11 +231,14 @@ def submit(
     url: ApiUrl = DEFAULT_URL,
     wait: Annotated[bool, typer.Option(help="Wait until every job is finished.")] = False,
     language: Annotated[str | None, typer.Option(help="Spoken language, or `auto`.")] = None,
+    api_key: ApiKey = None,
 ) -> None:
-    """Upload files to a running api; prints each job id (and waits with --wait)."""
+    """Upload files to a running api; prints each job id (and waits with --wait).
+
+    When the api requires keys, pass one with --api-key or the SCRIBE_API_KEY variable."""
     from scribe.client import ScribeClient, wait_for_jobs
 
-    client = ScribeClient(url)
+    client = ScribeClient(url, api_key=api_key)
     ids = []
     for path in files:
         job = client.submit(path, language=language)
@@ -229,15 +257,23 @@ def jobs(
     url: ApiUrl = DEFAULT_URL,
     state: Annotated[str | None, typer.Option(help="Only jobs in this state.")] = None,
     limit: Annotated[int, typer.Option(min=1, max=500, help="How many.")] = 20,
+    api_key: ApiKey = None,
 ) -> None:
-    """List the newest jobs of a running api."""
+    """List the newest jobs of a running api (ids in full, never cut)."""
     from rich.console import Console
-    from rich.table import Table
+    from rich.table import Column, Table
 
     from scribe.client import ScribeClient
 
-    table = Table("id", "state", "progress", "file", "created", "error")
-    for job in ScribeClient(url).list_jobs(state=state, limit=limit):
+    table = Table(
+        Column("id", no_wrap=True, min_width=32),
+        Column("state", no_wrap=True),
+        "progress",
+        "file",
+        "created",
+        "error",
+    )
+    for job in ScribeClient(url, api_key=api_key).list_jobs(state=state, limit=limit):
         table.add_row(
             job["id"],
             job["state"],
@@ -251,20 +287,29 @@ def jobs(
 
 @app.command()
 def status(
-    job_id: Annotated[str, typer.Argument(help="The job id.")],
+    job_id: Annotated[str, typer.Argument(help="The job id, or its first characters.")],
     url: ApiUrl = DEFAULT_URL,
+    api_key: ApiKey = None,
 ) -> None:
     """Show one job: state, progress, stage timings and error."""
     from scribe.client import ScribeClient
 
-    print(json.dumps(ScribeClient(url).get_job(job_id), indent=2))
+    if not job_id.strip():
+        raise ScribeError("a job id (or its first characters) is required")
+    client = ScribeClient(url, api_key=api_key)
+    print(json.dumps(client.find_job(job_id.strip()), indent=2))
 
 
 app.command("plan-capacity")(plan_capacity)
 
 
 @db_app.command("upgrade")
-def db_upgrade(data_dir: DataDir = None) -> None:
+def db_upgrade(
+    data_dir: DataDir = None,
+    wait: Annotated[
+        float, typer.Option(min=0, help="Seconds to wait for the database to answer.")
+    ] = 30,
+) -> None:
     """Apply the database migrations up to the newest."""
     from scribe.db.engine import engine_from_settings
     from scribe.db.migrate import current_revision, upgrade
@@ -272,7 +317,7 @@ def db_upgrade(data_dir: DataDir = None) -> None:
 
     settings = _settings(data_dir)
     engine = engine_from_settings(settings)
-    wait_for_database(engine, timeout=30)
+    wait_for_database(engine, timeout=wait)
     upgrade(engine)
     print(f"database at revision {current_revision(engine)}")
 
@@ -283,8 +328,17 @@ def show_config(data_dir: DataDir = None) -> None:
     print(json.dumps(masked_settings(_settings(data_dir)), indent=2))
 
 
+def _warn_unknown_environment() -> None:
+    from scribe.config import unknown_environment
+
+    for name, close in unknown_environment():
+        hint = f" (did you mean {close}?)" if close else ""
+        print(f"warning: {name} is not a Scribe setting and is ignored{hint}", file=sys.stderr)
+
+
 def main() -> None:
     """Entry point: a one-line error and exit status 2 for known errors, no traceback."""
+    _warn_unknown_environment()
     try:
         app()
     except ScribeError as exc:
@@ -298,3 +352,10 @@ def main() -> None:
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as exc:  # anything else: still one line, never a traceback
+        if os.environ.get("SCRIBE_DEBUG"):
+            raise
+        from scribe.commands.common import one_line
+
+        print(f"error: {one_line(exc)}", file=sys.stderr)
+        sys.exit(1)

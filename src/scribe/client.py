@@ -55,6 +55,20 @@ class ScribeClient:
         job: dict[str, Any] = self._call("GET", f"/api/v1/jobs/{job_id}").json()
         return job
 
+    def find_job(self, id_or_prefix: str) -> dict[str, Any]:
+        """The job with this id, or the one newest-500 job whose id starts with it."""
+        import re
+
+        if len(id_or_prefix) >= 32 or not re.fullmatch(r"[0-9a-f]{1,31}", id_or_prefix):
+            return self.get_job(id_or_prefix)
+        matches = [j for j in self.list_jobs(limit=500) if j["id"].startswith(id_or_prefix)]
+        if not matches:
+            raise ScribeError(f"no job id starts with {id_or_prefix!r}")
+        if len(matches) > 1:
+            shown = ", ".join(j["id"][:12] for j in matches[:5])
+            raise ScribeError(f"{id_or_prefix!r} is the start of {len(matches)} job ids: {shown}")
+        return matches[0]
+
     def list_jobs(self, *, state: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
         """Newest jobs first."""
         params: dict[str, Any] = {"limit": limit}

@@ -98,3 +98,7 @@ class LexiconError(ScribeError):
 
 class MigrationError(ScribeError):
     """A copy between backends cannot start or did not verify."""
+
+
+class InvalidTextError(ScribeError):
+    """Text that no database can store as given (a NUL character): the caller's input."""

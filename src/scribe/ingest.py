@@ -21,7 +21,7 @@ from scribe.config import Settings
 from scribe.domain.options import JobOptions
 from scribe.errors import SourceError
 
-MANIFEST_COLUMNS = ("source", "title", "collection", "lesson_number")
+MANIFEST_COLUMNS = ("source", "title", "collection", "lesson_number", "callback_url")
 OPTION_KEYS = frozenset(JobOptions.model_fields)
 
 
@@ -34,6 +34,7 @@ class ManifestLine:
     title: str | None = None
     collection: str | None = None
     lesson_number: int | None = None
+    callback_url: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
 
@@ -76,8 +77,10 @@ def check_source(source: str, settings: Settings) -> str:
 def parse_manifest(
     body: str, *, settings: Settings, fmt: str | None = None
 ) -> tuple[list[ManifestLine], list[ManifestProblem]]:
-    """CSV (with a header row) or JSON lines; bad lines are reported, the rest kept."""
-    text = body.lstrip("\ufeff")
+    """CSV (with a header row) or JSON lines; bad lines are reported, the rest kept.
+
+    Lines may end in LF, CRLF or a lone CR (old Mac exports), mixed in one file."""
+    text = body.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     kind = fmt or ("jsonl" if text.lstrip().startswith("{") else "csv")
     raw = _jsonl_rows(text) if kind == "jsonl" else _csv_rows(text)
     good: list[ManifestLine] = []
@@ -106,10 +109,21 @@ def _reason(exc: Exception) -> str:
 
 def _csv_rows(text: str) -> list[tuple[int, dict[str, Any] | str]]:
     reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or "source" not in [f.strip() for f in reader.fieldnames]:
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as exc:
+        return [(1, f"the CSV header cannot be read: {exc}")]
+    if not fieldnames or "source" not in [f.strip() for f in fieldnames]:
         return [(1, "the CSV header must have a `source` column")]
     rows: list[tuple[int, dict[str, Any] | str]] = []
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            rows.append((reader.line_num, f"the line cannot be read as CSV: {exc}"))
+            continue
         if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
             continue
         if None in row:
@@ -134,6 +148,9 @@ def _jsonl_rows(text: str) -> list[tuple[int, dict[str, Any] | str]]:
 
 
 def _line(number: int, row: dict[str, Any], settings: Settings) -> ManifestLine:
+    for key, value in row.items():
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError(f"`{key}` holds a NUL character")
     source = str(row.get("source") or "").strip()
     if not source:
         raise ValueError("`source` is empty")
@@ -141,9 +158,25 @@ def _line(number: int, row: dict[str, Any], settings: Settings) -> ManifestLine:
     lesson = row.get("lesson_number")
     lesson_number = None
     if lesson not in (None, ""):
-        lesson_number = int(str(lesson))
+        text = str(lesson).strip()
+        if isinstance(lesson, bool) or not text.lstrip("-").isdigit() or len(text) > 9:
+            raise ValueError(f"`lesson_number` must be a whole number, not {text[:20]!r}")
+        lesson_number = int(text)
         if lesson_number < 0:
             raise ValueError("`lesson_number` must not be negative")
+    callback_url = str(row.get("callback_url") or "").strip() or None
+    if callback_url:
+        from scribe.config import DEFAULT_WEBHOOK_SECRET
+        from scribe.net.safety import UnsafeUrlError, check_url, is_loopback
+
+        secret = settings.webhooks.secret.get_secret_value()
+        if secret == DEFAULT_WEBHOOK_SECRET and not is_loopback(settings.api.host):
+            raise SourceError("`callback_url` refused: SCRIBE_WEBHOOKS__SECRET is not set")
+
+        try:
+            check_url(callback_url, allow_hosts=settings.webhooks.allow_hosts)
+        except UnsafeUrlError as exc:
+            raise SourceError(f"`callback_url` refused: {exc}") from exc
     options = {k: row[k] for k in OPTION_KEYS if k in row and row[k] not in (None, "")}
     for flag in ("lexicon_bias", "normalize_loudness"):
         if isinstance(options.get(flag), str):
@@ -159,6 +192,7 @@ def _line(number: int, row: dict[str, Any], settings: Settings) -> ManifestLine:
         title=str(row["title"]).strip() or None if row.get("title") else None,
         collection=str(row["collection"]).strip() or None if row.get("collection") else None,
         lesson_number=lesson_number,
+        callback_url=callback_url,
         metadata=metadata,
         options=options,
     )

@@ -25,6 +25,7 @@ OUTPUT_FILES = (
     "transcript.txt",
     "transcript.srt",
     "transcript.vtt",
+    "transcript.tsv",
     "terms.json",
     "audio.json",
     "metrics.json",
@@ -63,9 +64,11 @@ class LocalPipeline:
         *,
         options: dict[str, object] | None = None,
         progress: StageProgress | None = None,
+        folder_name: str | None = None,
     ) -> LocalResult:
-        """Process one file; writes ``out_dir/<name>/`` and returns its facts."""
-        folder = out_dir / artifacts.safe_filename(source.stem)
+        """Process one file; writes ``out_dir/<name>/`` (or ``folder_name``) and returns its
+        facts."""
+        folder = out_dir / (folder_name or artifacts.safe_filename(source.stem))
         with tempfile.TemporaryDirectory(prefix="scribe-") as tmp:
             store = LocalBlobStore(Path(tmp))
             job_id = uuid.uuid4().hex
@@ -91,6 +94,23 @@ class LocalPipeline:
                 with store.local_copy(artifacts.artifact_key(job_id, name)) as path:
                     shutil.copyfile(path, folder / name)
         return LocalResult(source=source, folder=folder, facts=facts)
+
+
+def output_folders(sources: list[Path]) -> list[str]:
+    """One distinct output folder name per source: the safe stem (``a`` for ``a.mp3``); when
+    two reduce to the same, the later ones get the extension (``a.wav``), then a number."""
+    names: list[str] = []
+    taken: set[str] = set()
+    for source in sources:
+        candidates = [artifacts.safe_filename(source.stem), artifacts.safe_filename(source.name)]
+        name = next((c for c in candidates if c.lower() not in taken), None)
+        n = 2
+        while name is None or name.lower() in taken:
+            name = f"{candidates[0]}-{n}"
+            n += 1
+        taken.add(name.lower())
+        names.append(name)
+    return names
 
 
 def _stage_reporter(progress: StageProgress | None, stage: Stage) -> Callable[[float], None]:

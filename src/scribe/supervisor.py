@@ -79,8 +79,28 @@ def _forget_metrics_of(pid: int, folder: str) -> None:
     multiprocess.mark_process_dead(pid, folder)
 
 
+def check_port_free(host: str, port: int) -> None:
+    """Refuse to start when the api's address is taken (else the api would die and be
+    restarted forever while ``scribe up`` claims to be running)."""
+    import socket
+
+    from scribe.errors import ConfigError
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise ConfigError(
+                f"port {port} on {host} is in use ({exc.strerror}): stop what holds it, "
+                "or pick another with --port"
+            ) from None
+
+
 def run_all(settings: Settings, *, workers_per_stage: int = 1) -> int:
     """Run every part until a signal; returns the exit code."""
+    check_port_free(settings.api.host, settings.api.port)
     engine = open_database(settings)  # migrate once, before any child starts
     engine.dispose()
     env = {

@@ -110,3 +110,64 @@ def test_killed_migration_resumes_without_loss_or_duplicates(
     assert resumed.returncode == 0, resumed.stderr
     assert _checksums(source) == _checksums(fresh_postgres_url)
     target.dispose()
+
+
+def _raw_sqlite(path: Path, sql: str, *params: object) -> None:
+    """Write past the engine's NUL guard, as an older version (or another tool) could."""
+    import sqlite3
+
+    with sqlite3.connect(path) as conn:
+        conn.execute(sql, params)
+
+
+def test_text_with_nul_reaches_postgresql_without_it_and_is_reported(
+    tmp_path: Path, fresh_postgres_url: str
+) -> None:
+    path = tmp_path / "nul.sqlite3"
+    populate(make_engine(f"sqlite:///{path}"), 5)
+    _raw_sqlite(path, "UPDATE jobs SET title = ? WHERE rowid = 1", "Chord\x00s")
+    report = migrate_database(f"sqlite:///{path}", fresh_postgres_url)
+    assert report.ok
+    assert {t.table: t.nul_removed for t in report.tables}["jobs"] == 1
+    engine = make_engine(fresh_postgres_url)
+    with engine.connect() as conn:
+        titles = set(conn.execute(select(jobs.c.title)).scalars())
+    engine.dispose()
+    assert "Chords" in titles
+
+
+def test_resume_copies_rows_that_arrived_with_any_id(
+    tmp_path: Path, fresh_postgres_url: str
+) -> None:
+    path = tmp_path / "grow.sqlite3"
+    source = f"sqlite:///{path}"
+    populate(make_engine(source), 20)
+    assert migrate_database(source, fresh_postgres_url).ok
+    # New jobs after the copy: random ids sort anywhere, here before every copied one.
+    from sqlalchemy import insert
+
+    from scribe.db.tables import stage_runs, utcnow
+
+    engine = make_engine(source)
+    with engine.begin() as conn:
+        for job_id in ("0000000-late", "zzzzzzzz-late"):
+            now = utcnow()
+            conn.execute(
+                insert(jobs).values(
+                    id=job_id,
+                    state="queued",
+                    filename="a.mp4",
+                    source_key="k",
+                    size_bytes=1,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            conn.execute(insert(stage_runs).values(job_id=job_id, stage="extract", state="queued"))
+    engine.dispose()
+    report = migrate_database(source, fresh_postgres_url, resume=True)
+    assert report.ok
+    by_table = {t.table: t for t in report.tables}
+    assert by_table["jobs"].copied == 2 and by_table["jobs"].already_there == 20
+    assert by_table["stage_runs"].copied == 2
+    assert _checksums(source) == _checksums(fresh_postgres_url)

@@ -144,10 +144,95 @@ def make_corpus(folder: Path) -> list[tuple[Path, str]]:
     add("null-bytes.wav", b"\0" * 100_000, FAIL)
     add("mp4-tail-only.mp4", mp4[len(mp4) // 2 :], FAIL)
     add("one-byte.mp3", b"\xff", FAIL)
-    return corpus
+    return corpus + make_hostile_media(folder / "hostile")
 
 
 if __name__ == "__main__":
     target = Path(sys.argv[1] if len(sys.argv) > 1 else "poison")
     for path, outcome in make_corpus(target):
         print(f"{outcome:9s}{os.path.getsize(path):>10d}  {path.name}")
+
+
+def _frames(stream: av.AudioStream, rate: int, layout: str, samples: np.ndarray) -> list[object]:
+    """Encode int16 ``samples`` (interleaved when stereo) in 4096-sample frames."""
+    channels = 2 if layout == "stereo" else 1
+    packets: list[object] = []
+    per = 4096
+    total = samples.size // channels
+    for start in range(0, total, per):
+        chunk = samples[start * channels : (start + per) * channels].reshape(1, -1)
+        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(chunk), format="s16", layout=layout)
+        frame.sample_rate, frame.pts, frame.time_base = rate, start, Fraction(1, rate)
+        packets += stream.encode(frame)
+    packets += stream.encode(None)
+    return packets
+
+
+def long_silence_stated(path: Path, minutes: int = 30) -> Path:
+    """FLAC silence whose header states its length (a few KB that decode to ``minutes``)."""
+    with av.open(str(path), "w", format="flac") as out:
+        stream = out.add_stream("flac", rate=8000)
+        assert isinstance(stream, av.AudioStream)
+        stream.layout = "mono"
+        for packet in _frames(stream, 8000, "mono", np.zeros(8000 * 60 * minutes, np.int16)):
+            out.mux(packet)  # type: ignore[arg-type]
+    return path
+
+
+class _Pipe:
+    """A write-only, unseekable sink: a muxer cannot go back to write the duration."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.parts.append(bytes(data))
+        return len(data)
+
+
+def long_silence_unstated(path: Path, seconds: int = 120) -> Path:
+    """Matroska streamed as if to a pipe: no duration anywhere, only a counter can tell."""
+    sink = _Pipe()
+    with av.open(sink, "w", format="matroska") as out:
+        stream = out.add_stream("flac", rate=8000)
+        assert isinstance(stream, av.AudioStream)
+        stream.layout = "mono"
+        for packet in _frames(stream, 8000, "mono", np.zeros(8000 * seconds, np.int16)):
+            out.mux(packet)  # type: ignore[arg-type]
+    path.write_bytes(b"".join(sink.parts))
+    return path
+
+
+def two_audio_tracks(path: Path, voice: np.ndarray) -> Path:
+    """A Matroska file with a 1 s mono click track first and 4 s of stereo speech second."""
+    with av.open(str(path), "w", format="matroska") as out:
+        first = out.add_stream("pcm_s16le", rate=16000)
+        second = out.add_stream("pcm_s16le", rate=16000)
+        assert isinstance(first, av.AudioStream) and isinstance(second, av.AudioStream)
+        first.layout, second.layout = "mono", "stereo"
+        speech = np.repeat(np.resize(voice, 16000 * 4), 2).astype(np.int16)
+        packets = _frames(first, 16000, "mono", np.zeros(16000, np.int16))
+        packets += _frames(second, 16000, "stereo", speech)
+        for packet in packets:
+            out.mux(packet)  # type: ignore[arg-type]
+    return path
+
+
+HOSTILE_NAMES = ("日本語レッスン.mp4", "Leçon 3 – accords ü.mp4", 'say "hi".mp4', "a.mp3", "a.wav")
+
+
+def make_hostile_media(folder: Path) -> list[tuple[Path, str]]:
+    """The newer poison files: long silence (stated and not), two audio tracks, and names."""
+    folder.mkdir(parents=True, exist_ok=True)
+    speech = LIBRIVOX / "sense_and_sensibility_01_austen_64kb-0880.wav"
+    with wave.open(str(speech)) as handle:
+        voice = np.frombuffer(handle.readframes(handle.getnframes()), dtype=np.int16)
+    corpus = [
+        (long_silence_stated(folder / "long-silence-stated.flac"), FAIL),
+        (long_silence_unstated(folder / "long-silence-unstated.mkv", seconds=60 * 25), FAIL),
+        (two_audio_tracks(folder / "two-audio-tracks.mkv", voice), COMPLETE),
+    ]
+    for name in HOSTILE_NAMES:
+        (folder / name).write_bytes(LESSON_MP4.read_bytes())
+        corpus.append((folder / name, COMPLETE))
+    return corpus

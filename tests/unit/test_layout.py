@@ -31,6 +31,7 @@ LAYERS: list[tuple[str, ...]] = [
         "scribe.net",
         "scribe.lexicon",
         "scribe.observability.backlog",
+        "scribe.tombstones",
     ),
     ("scribe.stages",),
     (
@@ -43,6 +44,7 @@ LAYERS: list[tuple[str, ...]] = [
         "scribe.ingest",
         "scribe.services",
         "scribe.models_seed",
+        "scribe.tombstone_sweep",
     ),
     (
         "scribe",

@@ -15,8 +15,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from scribe import __version__
+from scribe.api import docs, problems, security, ui
 from scribe.api import observability as api_observability
-from scribe.api import problems, ui
 from scribe.api.auth import auth_required
 from scribe.api.bootstrap import bootstrap_admin_key
 from scribe.api.observability import library_collector
@@ -59,6 +59,21 @@ def _retention_loop(settings: Settings, backends: Backends, stopping: threading.
         stopping.wait(min(period, RETENTION_LOOK_SECONDS))
 
 
+SWEEP_INTERVAL_SECONDS = 600.0
+
+
+def _sweep_loop(backends: Backends, stopping: threading.Event) -> None:
+    """Remove what deleted jobs' workers wrote late, and aged tombstones, every few minutes."""
+    from scribe.tombstone_sweep import sweep
+
+    while not stopping.is_set():
+        try:
+            sweep(backends.engine, backends.store)
+        except Exception:
+            log.exception("tombstone sweep failed; next try at the next interval")
+        stopping.wait(SWEEP_INTERVAL_SECONDS)
+
+
 def create_app(settings: Settings | None = None, *, run_background: bool = True) -> FastAPI:
     """Build the api service."""
     settings = settings or load_settings()
@@ -68,8 +83,16 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
         check_secrets(settings)
         backends = open_backends(settings)
         bootstrap_admin_key(backends.engine, settings)
+        from scribe.config import DEFAULT_WEBHOOK_SECRET
+
+        if settings.webhooks.secret.get_secret_value() == DEFAULT_WEBHOOK_SECRET:
+            log.warning(
+                "webhooks are signed with the placeholder secret %r: set "
+                "SCRIBE_WEBHOOKS__SECRET (off loopback, jobs with a callback_url are refused)",
+                DEFAULT_WEBHOOK_SECRET,
+            )
         with backends.engine.begin() as conn:
-            app.state.auth_required = auth_required(settings, keys.live_key_count(conn))
+            auth_required(settings, keys.live_key_count(conn))  # refuses a bad start-up
         app.state.settings = settings
         app.state.backends = backends
         orchestrator = Orchestrator(
@@ -88,6 +111,7 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
         loops: list[tuple[str, Callable[[], None]]] = []
         if run_background:
             loops += [("orchestrator", orchestrator.run), ("webhooks", dispatcher.run)]
+            loops.append(("sweeper", lambda: _sweep_loop(backends, stopping)))
             if _retention_enabled(settings):
                 loops.append(("retention", lambda: _retention_loop(settings, backends, stopping)))
         threads = [threading.Thread(target=fn, name=name, daemon=True) for name, fn in loops]
@@ -112,9 +136,13 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
             "Authenticate with `Authorization: Bearer <API key>` (keys: `scribe keys create`)."
         ),
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
     problems.install(app)
     api_observability.install(app)
+    security.install(app)
     app.include_router(health.router)
     for router in (
         jobs.router,
@@ -126,4 +154,5 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
     ):
         app.include_router(router, prefix="/api/v1", responses=problems.COMMON_PROBLEMS)
     ui.install(app, settings)
+    docs.install(app)
     return app

@@ -1,13 +1,14 @@
 """API keys on every route but the health checks; scopes read < write < admin.
 
 A key comes as ``Authorization: Bearer sk_…`` (or ``X-API-Key``), or from the web UI's signed
-session cookie. Whether keys are required is decided once at start-up (see
-:func:`auth_required`); bound to loopback with no keys, a single user may go without.
+session cookie. Whether keys are required is decided per request from the key store (see
+:func:`keys_required`), so a key made by ``scribe keys create`` in another process applies at
+once; bound to loopback with no live key, a single user may go without. Start-up only checks
+that the api may start as configured (:func:`auth_required`).
 """
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -15,18 +16,9 @@ from fastapi import Depends, Request
 from scribe.api.problems import Problem
 from scribe.config import Settings
 from scribe.db import keys
+from scribe.net.safety import is_loopback
 
 SESSION_COOKIE = "scribe_session"
-
-
-def is_loopback(host: str) -> bool:
-    """Whether the api binds only the loopback interface."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def auth_required(settings: Settings, live_keys: int) -> bool:
@@ -48,6 +40,23 @@ def auth_required(settings: Settings, live_keys: int) -> bool:
     return mode == "required" or live_keys > 0 or not loopback
 
 
+def keys_required(request: Request) -> bool:
+    """Whether this request needs a key, from the key store as it is now (one small count)."""
+    settings: Settings = request.app.state.settings
+    mode = settings.api.auth
+    if mode == "off":
+        return False
+    if mode == "required" or not is_loopback(settings.api.host):
+        return True
+    with request.app.state.backends.engine.connect() as conn:
+        return keys.live_key_count(conn) > 0
+
+
+def request_token(request: Request) -> str | None:
+    """The key a request carries: a Bearer or X-API-Key header, else the UI session's."""
+    return _token(request)
+
+
 def _token(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
@@ -62,16 +71,17 @@ def _token(request: Request) -> str | None:
 
 def current_scope(request: Request) -> str:
     """The scope of the caller: ``admin`` when auth is off, else the key's own."""
-    if not request.app.state.auth_required:
-        return "admin"
     token = _token(request)
+    if token and request.app.state.settings.api.auth != "off":
+        with request.app.state.backends.engine.begin() as conn:
+            key = keys.authenticate(conn, token=token)
+        if key is not None:
+            return key.scope
+    if not keys_required(request):
+        return "admin"
     if not token:
         raise Problem(401, "an API key is required: send `Authorization: Bearer <key>`")
-    with request.app.state.backends.engine.begin() as conn:
-        key = keys.authenticate(conn, token=token)
-    if key is None:
-        raise Problem(401, "the API key is unknown or revoked")
-    return key.scope
+    raise Problem(401, "the API key is unknown or revoked")
 
 
 def require(needed: str):  # type: ignore[no-untyped-def]

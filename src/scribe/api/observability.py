@@ -9,7 +9,6 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST
-from starlette.routing import Match
 
 from scribe.db import repository as repo
 from scribe.observability.context import job_context
@@ -21,10 +20,18 @@ REQUEST_ID_HEADER = "X-Request-ID"
 
 
 def _route_template(request: Request) -> str:
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match == Match.FULL:
-            return str(getattr(route, "path", request.url.path))
+    """The template of the route that answered (``/api/v1/jobs/{job_id}``), never the raw
+    path: unmatched paths share one ``unmatched`` label, so ``/metrics`` stays bounded."""
+    fastapi_scope = request.scope.get("fastapi")
+    if isinstance(fastapi_scope, dict):
+        context = fastapi_scope.get("effective_route_context")
+        path_format = getattr(context, "path_format", None)
+        if isinstance(path_format, str):
+            return path_format
+    route = request.scope.get("route")
+    template = getattr(route, "path_format", None) or getattr(route, "path", None)
+    if isinstance(template, str) and template:
+        return template
     return "unmatched"
 
 

@@ -135,6 +135,11 @@ def install(app: FastAPI) -> None:
         log.warning("database unavailable: %s", exc.orig)
         return problem_response(request, 503, "the database is unavailable; try again shortly")
 
+    @app.exception_handler(Exception)
+    async def on_anything_else(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return problem_response(request, 500, "internal error")
+
     @app.exception_handler(DBAPIError)
     async def on_database_error(request: Request, exc: DBAPIError) -> JSONResponse:
         if exc.connection_invalidated:

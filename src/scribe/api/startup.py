@@ -8,9 +8,9 @@ reason is one line, naming the setting to fix.
 
 from __future__ import annotations
 
-from scribe.api.auth import is_loopback
 from scribe.config import Settings
 from scribe.errors import ConfigError
+from scribe.net.safety import is_loopback
 
 #: Values that count as "not set": the shipped placeholder and blanks.
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme"})

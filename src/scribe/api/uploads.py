@@ -138,7 +138,7 @@ async def stream_multipart(
         if filename is not None and name in file_fields:
             if len(form.files) >= MAX_FILES:
                 raise Problem(413, f"at most {MAX_FILES} files per upload")
-            clean = artifacts.safe_filename(filename.decode("utf-8", "replace"))
+            clean = artifacts.safe_filename(browser_filename(filename))
             ctype = headers.get(b"content-type", b"").decode() or None
             stored = StoredFile(field=name, filename=clean, key=key_for(clean), content_type=ctype)
             writer = _Writer(store, stored)
@@ -218,3 +218,10 @@ async def _discard(writers: list[_Writer], store: BlobStore) -> None:
                 await asyncio.to_thread(writer.put, _Abort("upload aborted"))
             await asyncio.to_thread(writer.thread.join)
         await asyncio.to_thread(store.delete, writer.stored.key)
+
+
+def browser_filename(raw: bytes) -> str:
+    """A multipart file name as the user saw it: browsers send UTF-8 and escape only ``"``,
+    CR and LF as ``%22``, ``%0D`` and ``%0A`` (the HTML standard)."""
+    text = raw.decode("utf-8", "replace")
+    return text.replace("%22", '"').replace("%0D", "\r").replace("%0A", "\n")

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
+from scribe.commands.common import DataDir, settings_for
 from scribe.config import load_settings
 from scribe.errors import ScribeError
 from scribe.queues import ALL_QUEUES, open_broker
@@ -33,9 +34,10 @@ def _bar() -> Progress:
 @dlq_app.command("list")
 def dlq_list(
     peek: Annotated[int, typer.Option(min=0, max=10, help="Dead letters to show per queue.")] = 3,
+    data_dir: DataDir = None,
 ) -> None:
     """Each queue's waiting, in-flight and dead counts, with a peek at the dead letters."""
-    broker = open_broker(load_settings())
+    broker = open_broker(settings_for(data_dir))
     table = Table("queue", "visible", "in flight", "dead", "dead letters (job, stage, deliveries)")
     for name in ALL_QUEUES:
         queue = broker.queue(name)
@@ -55,18 +57,23 @@ def dlq_redrive(
         str, typer.Argument(help="A queue: extract, extract-high, extract-low, …, events.")
     ],
     limit: Annotated[int | None, typer.Option(min=1, help="Move at most this many.")] = None,
+    data_dir: DataDir = None,
 ) -> None:
     """Move dead letters back to their queue for another try."""
     if queue not in ALL_QUEUES:
         raise ScribeError(f"unknown queue {queue!r}: use one of {', '.join(ALL_QUEUES)}")
-    moved = open_broker(load_settings()).queue(queue).redrive(limit=limit)
+    moved = open_broker(settings_for(data_dir)).queue(queue).redrive(limit=limit)
     print(f"moved {moved} dead letter(s) back to {queue}")
 
 
 @migrate_app.command("db")
 def migrate_db(
-    source: Annotated[str, typer.Option("--from", help="Source database URL.")],
     target: Annotated[str, typer.Option("--to", help="Target database URL.")],
+    source: Annotated[
+        str | None,
+        typer.Option("--from", help="Source database URL (default: the data folder's)."),
+    ] = None,
+    data_dir: DataDir = None,
     batch: Annotated[int, typer.Option(min=1, help="Rows per transaction.")] = 500,
     resume: Annotated[bool, typer.Option(help="Continue an interrupted copy.")] = False,
     dry_run: Annotated[bool, typer.Option(help="Only count what would be copied.")] = False,
@@ -74,6 +81,7 @@ def migrate_db(
     """Copy every table (SQLite ⇄ PostgreSQL) in batches, then verify counts and checksums."""
     from scribe.transfer.database import migrate_database
 
+    source = source or settings_for(data_dir).database_url
     with _bar() as bar:
         tasks: dict[str, TaskID] = {}
 
@@ -85,7 +93,9 @@ def migrate_db(
         result = migrate_database(
             source, target, batch=batch, resume=resume, dry_run=dry_run, progress=report
         )
-    table = Table("table", "source rows", "copied", "already there", "target rows", "verified")
+    table = Table(
+        "table", "source rows", "copied", "already there", "target rows", "verified", "NUL removed"
+    )
     for entry in result.tables:
         table.add_row(
             entry.table,
@@ -94,6 +104,7 @@ def migrate_db(
             str(entry.already_there),
             "-" if dry_run else str(entry.target_rows),
             "dry run" if dry_run else ("yes" if entry.verified else "NO"),
+            str(entry.nul_removed),
         )
     console.print(table)
 
@@ -141,12 +152,13 @@ def migrate_blobs_command(
 def retention_apply(
     dry_run: Annotated[bool, typer.Option(help="Report what would be deleted.")] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    data_dir: DataDir = None,
 ) -> None:
     """Delete what the retention settings say has expired, and report it."""
     from scribe.retention import apply_retention
     from scribe.services import open_backends
 
-    settings = load_settings()
+    settings = settings_for(data_dir)
     backends = open_backends(settings)
     try:
         report = apply_retention(
@@ -171,6 +183,7 @@ keys_app = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=T
 def keys_create(
     name: Annotated[str, typer.Argument(help="Who or what the key is for.")],
     scope: Annotated[str, typer.Option(help="read, write or admin.")] = "write",
+    data_dir: DataDir = None,
 ) -> None:
     """Create a key; its secret is printed once and only its hash is stored."""
     from scribe.db import keys
@@ -178,7 +191,9 @@ def keys_create(
 
     if scope not in keys.SCOPE_RANK:
         raise ScribeError(f"unknown scope {scope!r}: use read, write or admin")
-    engine = open_database(load_settings())
+    if not name.strip() or len(name) > 200 or not name.isprintable():
+        raise ScribeError("a key needs a name (printable, up to 200 characters): who it is for")
+    engine = open_database(settings_for(data_dir, existing=False))
     with engine.begin() as conn:
         key, token = keys.create_key(conn, name=name, scope=scope)  # type: ignore[arg-type]
     engine.dispose()
@@ -191,12 +206,12 @@ def keys_create(
 
 
 @keys_app.command("list")
-def keys_list() -> None:
+def keys_list(data_dir: DataDir = None) -> None:
     """Every key (never its secret)."""
     from scribe.db import keys
     from scribe.services import open_database
 
-    engine = open_database(load_settings())
+    engine = open_database(settings_for(data_dir))
     with engine.connect() as conn:
         rows = keys.list_keys(conn)
     engine.dispose()
@@ -214,12 +229,14 @@ def keys_list() -> None:
 
 
 @keys_app.command("revoke")
-def keys_revoke(key: Annotated[str, typer.Argument(help="The key's prefix or id.")]) -> None:
+def keys_revoke(
+    key: Annotated[str, typer.Argument(help="The key's prefix or id.")], data_dir: DataDir = None
+) -> None:
     """Revoke a key at once."""
     from scribe.db import keys
     from scribe.services import open_database
 
-    engine = open_database(load_settings())
+    engine = open_database(settings_for(data_dir))
     with engine.begin() as conn:
         revoked = keys.revoke_key(conn, key=key)
     engine.dispose()

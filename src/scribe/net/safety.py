@@ -229,3 +229,13 @@ def _same_host(host: str, address: IPAddress) -> bool:
         return ipaddress.ip_address(host) == address
     except ValueError:
         return False
+
+
+def is_loopback(host: str) -> bool:
+    """Whether the api binds only the loopback interface."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

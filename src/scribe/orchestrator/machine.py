@@ -292,7 +292,7 @@ def cancel_job(conn: Connection, *, job_id: str) -> Job:
         job_id=job_id,
         from_states=non_final,
         to_state=JobState.CANCELLED,
-        completed_at=utcnow(),
+        completed_at=None,
         error="cancelled by request",
     )
     JOBS_FINISHED.labels("cancelled").inc()

@@ -3,10 +3,13 @@
 - The target schema is brought to the same Alembic head first.
 - Tables are copied in dependency order, in batches ordered by primary key; each batch is one
   transaction, so an interrupted copy leaves whole batches only.
-- ``resume`` continues after the last primary key already in the target; without it a
+- ``resume`` copies every source row whose primary key the target lacks (ids are random hex,
+  so "after the largest key copied" would skip rows that arrived since); without it a
   non-empty target is refused.
+- Text holding NUL characters (which PostgreSQL cannot store, and which older versions let
+  into SQLite) is copied without them; the report counts the values so changed.
 - At the end, each table's row count and a checksum over its rows (canonical JSON, in primary
-  key order) are compared between source and target.
+  key order, NUL characters left out) are compared between source and target.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ class TableReport:
     already_there: int = 0
     target_rows: int = 0
     verified: bool = False
+    nul_removed: int = 0
 
 
 @dataclass
@@ -68,7 +72,19 @@ def _count(engine: Engine, table: Table) -> int:
 def _canonical(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, str):
+        return value.replace("\x00", "")
     return value
+
+
+def _without_nul(row: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """The row with NUL characters taken out of its text values, and how many values had any."""
+    changed = 0
+    for key, value in row.items():
+        if isinstance(value, str) and "\x00" in value:
+            row[key] = value.replace("\x00", "")
+            changed += 1
+    return row, changed
 
 
 def table_checksum(engine: Engine, table: Table, *, batch: int = 1000) -> str:
@@ -103,6 +119,11 @@ def migrate_database(
     """Copy ``source_url`` into ``target_url`` and verify it."""
     if source_url == target_url:
         raise MigrationError("source and target are the same database")
+    from scribe.db.engine import sqlite_path
+
+    missing = sqlite_path(source_url)
+    if missing is not None and not missing.exists():
+        raise MigrationError(f"the source database {missing} does not exist")
     source = make_engine(source_url)
     target = make_engine(target_url)
     report = DatabaseReport(dry_run=dry_run)
@@ -147,15 +168,10 @@ def _copy_table(
     batch: int,
     progress: Progress | None,
 ) -> None:
+    """Copy the source's rows in primary-key batches, skipping those the target has."""
     pk = _pk(table)
-    with target.connect() as conn:
-        last = conn.execute(select(func.max(pk))).scalar_one_or_none()
-    if last is not None:
-        with source.connect() as conn:
-            entry.already_there = int(
-                conn.execute(select(func.count()).select_from(table).where(pk <= last)).scalar_one()
-            )
-    done = entry.already_there
+    last: Any = None
+    done = 0
     while True:
         with source.connect() as conn:
             query = select(table).order_by(pk).limit(batch)
@@ -164,11 +180,21 @@ def _copy_table(
             rows = [dict(row) for row in conn.execute(query).mappings().all()]
         if not rows:
             return
-        with target.begin() as conn:
-            conn.execute(insert(table), rows)
-        entry.copied += len(rows)
-        done += len(rows)
         last = rows[-1][pk.name]
+        with target.begin() as conn:
+            keys = [row[pk.name] for row in rows]
+            present = set(conn.execute(select(pk).where(pk.in_(keys))).scalars())
+            missing = [row for row in rows if row[pk.name] not in present]
+            cleaned = []
+            for row in missing:
+                clean, changed = _without_nul(row)
+                entry.nul_removed += changed
+                cleaned.append(clean)
+            if cleaned:
+                conn.execute(insert(table), cleaned)
+        entry.already_there += len(present)
+        entry.copied += len(cleaned)
+        done += len(rows)
         if progress:
             progress(table.name, done, entry.source_rows)
 

@@ -49,6 +49,7 @@ from scribe.observability.metrics import (
 from scribe.queues.base import Queue, ReceivedMessage, receive_first
 from scribe.stages.base import StageContext, StageOutcome
 from scribe.storage.base import BlobStore
+from scribe.tombstones import refuse_late_outputs
 from scribe.worker.protection import TaskProtection
 
 log = logging.getLogger(__name__)
@@ -260,7 +261,14 @@ class WorkerCore:
 
     def complete(self, delivery: Delivery, outcome: StageOutcome) -> None:
         """Report ``completed`` with the outcome's outputs and facts, then delete the message
-        (nothing happens when the delivery was already settled, e.g. released)."""
+        (nothing happens when the delivery was already settled, e.g. released). Outputs of a
+        job cancelled or deleted while the stage ran are removed again, and the stage ends as
+        cancelled (see :mod:`scribe.tombstones`)."""
+        try:
+            refuse_late_outputs(self.store, delivery.task.job_id, outcome.outputs)
+        except JobCancelled as exc:
+            self.fail(delivery, exc)
+            return
         if not self._settle(delivery):
             return
         task = delivery.task

@@ -15,7 +15,7 @@ from scribe.api.auth import ReadAccess
 from scribe.api.deps import BackendsDep, SettingsDep
 from scribe.api.problems import Problem
 from scribe.db import repository as repo
-from scribe.domain.jobs import Job
+from scribe.domain.jobs import Job, JobState
 from scribe.domain.terms import TermsResult
 from scribe.errors import NotFoundError
 from scribe.services import Backends
@@ -64,6 +64,8 @@ def _job(backends: Backends, job_id: str) -> Job:
 
 
 def _artifact(backends: Backends, job: Job, key: str) -> bytes:
+    if job.state == JobState.CANCELLED:
+        raise Problem(409, f"job {job.id} was cancelled: it has no transcript, terms or figures")
     try:
         return backends.store.get_bytes(key)
     except NotFoundError:
@@ -116,7 +118,7 @@ def get_transcript(
         rendered = old.model_dump_json(indent=2) if fmt == "json" else RENDERERS[fmt](old)
         return Response(rendered, media_type=MEDIA_TYPES[fmt])
     data = _artifact(backends, job, artifacts.transcript_key(job_id, fmt))
-    disposition = f'inline; filename="{artifacts.safe_filename(job.filename)}.{fmt}"'
+    disposition = content_disposition("inline", f"{artifacts.safe_filename(job.filename)}.{fmt}")
     return Response(data, media_type=MEDIA_TYPES[fmt], headers={"Content-Disposition": disposition})
 
 
@@ -156,7 +158,12 @@ def get_metrics(job_id: str, backends: BackendsDep, _scope: ReadAccess) -> Respo
 
 
 def _ranged(
-    backends: Backends, key: str, request: Request, media_type: str, expires: int
+    backends: Backends,
+    key: str,
+    request: Request,
+    media_type: str,
+    expires: int,
+    extra_headers: dict[str, str] | None = None,
 ) -> Response:
     store = backends.store
     url = store.presigned_url(key, expires=expires)
@@ -192,6 +199,7 @@ def _ranged(
             yield chunk
 
     headers = {"Accept-Ranges": "bytes", "Content-Length": str(end - start + 1)}
+    headers.update(extra_headers or {})
     if status == 206:
         headers["Content-Range"] = f"bytes {start}-{end}/{size}"
     return StreamingResponse(body(), status_code=status, media_type=media_type, headers=headers)  # type: ignore[arg-type]
@@ -227,9 +235,48 @@ def get_audio(
 def get_media(
     job_id: str, request: Request, backends: BackendsDep, settings: SettingsDep, _scope: ReadAccess
 ) -> Response:
-    """The original upload, with HTTP range requests, for the player."""
+    """The original upload, with HTTP range requests, for the player.
+
+    It is served as an attachment, as audio or video or else as opaque bytes, with ``nosniff``
+    and a sandboxing CSP: an uploaded HTML or SVG file never runs as a page of this origin."""
     job = _job(backends, job_id)
+    return _ranged(
+        backends,
+        job.source_key,
+        request,
+        inert_media_type(job.filename),
+        settings.storage.presign_expiry,
+        attachment_headers(job.filename),
+    )
+
+
+def inert_media_type(filename: str) -> str:
+    """The upload's audio or video type by its name; anything else is opaque bytes."""
     import mimetypes
 
-    media_type = mimetypes.guess_type(job.filename)[0] or "application/octet-stream"
-    return _ranged(backends, job.source_key, request, media_type, settings.storage.presign_expiry)
+    guessed = mimetypes.guess_type(filename)[0] or ""
+    if guessed.startswith(("audio/", "video/")):
+        return guessed
+    return "application/octet-stream"
+
+
+def content_disposition(kind: str, filename: str) -> str:
+    """A Content-Disposition header for any file name: an ASCII ``filename`` for old clients
+    and the exact name as RFC 5987 ``filename*`` (headers themselves must be Latin-1)."""
+    from urllib.parse import quote
+
+    fallback = filename.encode("ascii", "replace").decode().replace('"', "_").replace("\\", "_")
+    fallback = "".join(c if c.isprintable() else "_" for c in fallback) or "download"
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def attachment_headers(filename: str) -> dict[str, str]:
+    """Headers that keep a user's file inert: attachment, nosniff, a sandboxing CSP."""
+
+    from scribe.api.security import MEDIA_CSP
+
+    return {
+        "Content-Disposition": content_disposition("attachment", filename),
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": MEDIA_CSP,
+    }

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import ValidationError
 
-from scribe import artifacts
+from scribe import artifacts, tombstones
 from scribe.api.auth import ReadAccess, WriteAccess
 from scribe.api.deps import BackendsDep, SettingsDep
 from scribe.api.observability import request_id_of
@@ -27,7 +27,6 @@ from scribe.api.schemas import (
     SourceJobRequest,
 )
 from scribe.api.uploads import stream_multipart
-from scribe.artifacts import cancel_marker
 from scribe.config import Settings
 from scribe.db import deliveries, library
 from scribe.db import repository as repo
@@ -84,6 +83,7 @@ def _check_details(backends: Backends, details: JobDetails, settings: Settings) 
             if library.get_collection(conn, collection_id=details.collection_id) is None:
                 raise Problem(422, f"no collection {details.collection_id}")
     if details.callback_url:
+        refuse_placeholder_secret(settings)
         from scribe.errors import UnsafeUrlError
         from scribe.net.safety import check_url
 
@@ -91,6 +91,21 @@ def _check_details(backends: Backends, details: JobDetails, settings: Settings) 
             check_url(details.callback_url, allow_hosts=settings.webhooks.allow_hosts)
         except UnsafeUrlError as exc:
             raise Problem(422, f"callback_url refused: {exc}", kind="unsafe-url") from exc
+
+
+def refuse_placeholder_secret(settings: Settings) -> None:
+    """Off loopback, callbacks signed with the placeholder secret would be forgeable."""
+    from scribe.config import DEFAULT_WEBHOOK_SECRET
+    from scribe.net.safety import is_loopback
+
+    placeholder = settings.webhooks.secret.get_secret_value() == DEFAULT_WEBHOOK_SECRET
+    if placeholder and not is_loopback(settings.api.host):
+        raise Problem(
+            422,
+            "callbacks are off: webhooks would be signed with the placeholder secret; "
+            "the operator must set SCRIBE_WEBHOOKS__SECRET",
+            kind="webhook-secret-unset",
+        )
 
 
 def _start(request: Request) -> None:
@@ -243,7 +258,19 @@ async def create_jobs_from_manifest(
         raise Problem(413, "a manifest may hold at most 20 MB")
     ctype = request.headers.get("content-type", "")
     fmt = "jsonl" if "json" in ctype else ("csv" if "csv" in ctype else None)
-    good, bad = parse_manifest(body.decode("utf-8", "replace"), settings=settings, fmt=fmt)
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Problem(422, "the manifest is not UTF-8 text", errors=[]) from None
+    if not text.strip():
+        raise Problem(422, "the manifest is empty", errors=[])
+    good, bad = parse_manifest(text, settings=settings, fmt=fmt)
+    if not good:
+        raise Problem(
+            422,
+            f"no line of the manifest can become a job ({len(bad)} refused)",
+            errors=[{"line": p.line, "reason": p.reason} for p in bad],
+        )
     request_id = request_id_of(request)
     created: list[str] = []
     with backends.engine.begin() as conn:
@@ -275,6 +302,7 @@ async def create_jobs_from_manifest(
                 collection_id=collection_id,
                 lesson_number=line.lesson_number,
                 metadata=line.metadata,
+                callback_url=line.callback_url,
                 source_url=line.source,
             )
             created.append(job_id)
@@ -342,14 +370,14 @@ def cancel(job_id: str, backends: BackendsDep, _scope: WriteAccess) -> JobView:
     """Cancel a job; a running stage stops at its next checkpoint."""
     with backends.engine.begin() as conn:
         job = cancel_job(conn, job_id=job_id)  # a missing job is a 404, a finished one a 409
-    backends.store.put_bytes(cancel_marker(job_id), b"cancelled")
+    tombstones.mark(backends.store, job_id, "cancelled")
     return JobView.of(job)
 
 
 @router.post("/jobs/{job_id}/retry", response_model=JobView)
 def retry(job_id: str, request: Request, backends: BackendsDep, _scope: WriteAccess) -> JobView:
     """Run a failed (or cancelled) job again from the stage that did not finish."""
-    backends.store.delete(cancel_marker(job_id))
+    tombstones.clear(backends.store, job_id)
     with backends.engine.begin() as conn:
         job = retry_job(conn, job_id=job_id)  # a missing job is a 404, a running one a 409
     _start(request)
@@ -368,12 +396,12 @@ def delete(job_id: str, backends: BackendsDep, _scope: WriteAccess) -> Response:
         ):
             cancel_job(conn, job_id=job_id)
     if job is not None:
-        backends.store.put_bytes(cancel_marker(job_id), b"deleted")
+        # The tombstone first: a worker that still holds this job then removes what it
+        # writes after this point (see scribe.tombstones); the sweep removes it in time.
+        tombstones.mark(backends.store, job_id, "deleted")
         with backends.engine.begin() as conn:
             repo.delete_job_rows(conn, job_id=job_id)
         backends.store.delete_prefix(artifacts.job_prefix(job_id))
-        # A tombstone stops a worker that still holds this job from writing it back.
-        backends.store.put_bytes(cancel_marker(job_id), b"deleted")
     return Response(status_code=204)
 
 

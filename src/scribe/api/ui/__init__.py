@@ -20,9 +20,10 @@ from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
 from scribe import __version__
-from scribe.api.auth import SESSION_COOKIE, is_loopback
+from scribe.api.auth import SESSION_COOKIE, keys_required
 from scribe.config import Settings
 from scribe.db import keys
+from scribe.net.safety import is_loopback
 
 HERE = Path(__file__).resolve().parent
 SESSION_MAX_AGE = 12 * 3600
@@ -90,6 +91,19 @@ def _who(request: Request) -> keys.ApiKey | None:
     return key
 
 
+def signed_in(request: Request) -> bool:
+    """Whether the session holds a key that still works (or a header key was sent)."""
+    from scribe.api.auth import request_token
+
+    if _who(request) is not None:
+        return True
+    token = request_token(request)
+    if not token:
+        return False
+    with request.app.state.backends.engine.begin() as conn:
+        return keys.authenticate(conn, token=token) is not None
+
+
 def _safe_next(target: str | None) -> str:
     """A local path to go to after signing in; anything else becomes ``/jobs``."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
@@ -107,7 +121,7 @@ def _secure_headers(response: Response) -> Response:
 
 
 def _render(request: Request, name: str, status: int = 200, **context: Any) -> Response:
-    auth = bool(getattr(request.app.state, "auth_required", False))
+    auth = keys_required(request)
     response = templates.TemplateResponse(
         request,
         name,
@@ -126,7 +140,7 @@ def _render(request: Request, name: str, status: int = 200, **context: Any) -> R
 def _page(request: Request, name: str, active: str, **context: Any) -> Response:
     """A page shell, or a redirect to the login page when a key is needed and missing."""
     who = None
-    if getattr(request.app.state, "auth_required", False):
+    if keys_required(request):
         who = _who(request)
         if who is None:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -203,7 +217,7 @@ def login(
 ) -> Response:
     """Check the key and keep it in the session cookie."""
     target = _safe_next(next)
-    if not getattr(request.app.state, "auth_required", False):
+    if not keys_required(request):
         return RedirectResponse(target, status_code=303)
 
     def again(message: str, status: int) -> Response:
@@ -243,7 +257,7 @@ def install(app: FastAPI, settings: Settings) -> None:
         secret_key=secret.get_secret_value() if secret else secrets.token_urlsafe(32),
         session_cookie=SESSION_COOKIE,
         max_age=SESSION_MAX_AGE,
-        same_site="lax",
+        same_site="strict",
         https_only=not is_loopback(settings.api.host),
     )
     app.mount("/static", _StaticFiles(directory=HERE / "static"), name="ui-static")

@@ -42,6 +42,9 @@ class AudioFacts:
     rms_dbfs: float
     silence_ratio: float
     gain_db: float = 0.0
+    stream_index: int = 0
+    audio_streams: int = 1
+    stream_choice: str = "the only audio stream"
 
     def to_dict(self) -> dict[str, float | int | str]:
         """Plain data for ``audio.json``."""
@@ -102,8 +105,11 @@ def extract_audio(
     max_duration: float | None = None,
     normalize_loudness: bool = False,
 ) -> AudioFacts:
-    """Decode ``source``'s first audio stream into a 16 kHz mono WAV at ``target``.
+    """Decode ``source``'s main audio stream (see :func:`main_audio_stream`) into a 16 kHz
+    mono WAV at ``target``.
 
+    A file whose container states a duration over ``max_duration`` is refused before any
+    decoding; one that states none is stopped by counting decoded samples.
     Raises :class:`NoAudioStreamError` for a file without audio and :class:`MediaError` for
     anything FFmpeg cannot decode; both are permanent.
     """
@@ -116,9 +122,15 @@ def extract_audio(
     with container:
         if not container.streams.audio:
             raise NoAudioStreamError("no audio stream found")
-        stream = container.streams.audio[0]
+        stream, choice = main_audio_stream(container)
+        stream_index, audio_streams = int(stream.index), len(container.streams.audio)
         codec = stream.codec_context
         total = _expected_duration(container, stream)
+        if max_duration is not None and total > max_duration:
+            raise MediaError(
+                f"audio of {total:.0f} s (as the file states) is longer than the "
+                f"{max_duration:.0f} s limit of this service"
+            )
         resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
         meter = _LevelMeter()
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -167,7 +179,28 @@ def extract_audio(
         rms_dbfs=rms,
         silence_ratio=round(silence, 4),
         gain_db=gain,
+        stream_index=stream_index,
+        audio_streams=audio_streams,
+        stream_choice=choice,
     )
+
+
+def main_audio_stream(container: av.container.InputContainer) -> tuple[av.AudioStream, str]:
+    """The audio stream to transcribe, and why: the one marked default if exactly one is,
+    else the longest stated duration, then the most channels, then the first."""
+    streams = list(container.streams.audio)
+    if len(streams) == 1:
+        return streams[0], "the only audio stream"
+    defaults = [s for s in streams if s.disposition & av.stream.Disposition.default]
+    if len(defaults) == 1:
+        return defaults[0], f"the default of {len(streams)} audio streams"
+
+    def rank(stream: av.AudioStream) -> tuple[float, int, int]:
+        stated = _expected_duration(container, stream, own_only=True)
+        return (stated, int(stream.codec_context.channels or 0), -int(stream.index))
+
+    best = max(streams, key=rank)
+    return best, f"the longest, then widest, of {len(streams)} audio streams"
 
 
 TARGET_RMS_DBFS = -20.0
@@ -201,9 +234,13 @@ def _write(out: wave.Wave_write, meter: _LevelMeter, frame: av.AudioFrame) -> No
     out.writeframes(samples.tobytes())
 
 
-def _expected_duration(container: av.container.InputContainer, stream: av.AudioStream) -> float:
+def _expected_duration(
+    container: av.container.InputContainer, stream: av.AudioStream, *, own_only: bool = False
+) -> float:
     if stream.duration is not None and stream.time_base is not None:
         return float(stream.duration * stream.time_base)
+    if own_only:
+        return 0.0
     if container.duration is not None:
         return container.duration / 1_000_000
     return 0.0

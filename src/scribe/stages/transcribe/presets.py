@@ -4,8 +4,9 @@
 installed and no other model is configured: ``presets.accurate.model`` empty and
 ``whisper.model`` left at the bundled tiny.en (someone who set a model of their own chose it
 for every preset). Base is multilingual, so it decodes English unless the preset or the job
-names a language. Its beam and thresholds stay the settings' own (beam 5): measured on the LibriVox clips, base at
-beam 5 gives a WER no worse than tiny.en's (docs/quality.md, "The accurate preset").
+names a language. Its beam and thresholds stay the settings' own (beam 5): measured on the
+LibriVox clips, base at beam 5 gives a WER no worse than tiny.en's (docs/quality.md, "The
+accurate preset").
 """
 
 from __future__ import annotations

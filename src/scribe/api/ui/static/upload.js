@@ -188,7 +188,11 @@ async function sendManifest(event) {
     }
     out.replaceChildren(...parts);
   } catch (error) {
-    out.replaceChildren(el("p", { class: "error-box", role: "alert" }, describe(error)));
+    const lines = (error.body && Array.isArray(error.body.errors)) ? error.body.errors : [];
+    out.replaceChildren(
+      el("p", { class: "error-box", role: "alert" }, describe(error)),
+      ...(lines.length ? [el("ul", { class: "problems" }, lines.map((e) => el("li", {}, `Line ${e.line}: ${e.reason}`)))] : []),
+    );
   }
 }
 
