@@ -46,3 +46,7 @@ class ModelError(PermanentError):
 
 class CancelledError(ScribeError):
     """The job was cancelled while a stage ran."""
+
+
+class CaptionError(ScribeError):
+    """Caption parameters that cannot be met (an unknown profile, a line too short)."""
