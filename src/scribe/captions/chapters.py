@@ -1,11 +1,12 @@
 """Chapters from where a lesson's music terms change topic.
 
 The topic terms (chords, scales, techniques, theory…; not gear or fret numbers) said in a
-lesson are read in order and grouped in runs of the same term; a run of fewer than
-``min_mentions`` is a passing mention and is dropped, so "G major … G major … (hammer-on) …
-G major" stays one topic. A chapter starts at the start of the segment where its topic is
-first said; one shorter than ``min_length`` seconds gives its time to the one before; the lesson
-opens with an intro chapter when the first topic comes later than ``min_length``.
+lesson are read in order; a term said fewer than ``min_mentions`` times within ``window``
+seconds is a passing mention and is dropped, so "G major … G major … (hammer-on) … G major"
+stays one topic; what is left is grouped in runs of the same term. A chapter starts at the
+start of the segment where its topic is first said; one shorter than ``min_length`` seconds
+gives its time to the one before; the lesson opens with an intro chapter when the first topic
+comes later than ``min_length``.
 """
 
 from __future__ import annotations
@@ -79,12 +80,25 @@ def find_chapters(
     *,
     min_length: float = 10.0,
     min_mentions: int = 2,
+    window: float = 60.0,
     intro: str = "Intro",
 ) -> list[Chapter]:
-    """The lesson's chapters in order; empty when no topic is said often enough."""
+    """The lesson's chapters in order; empty when no topic is said often enough.
+
+    A mention counts when its term is said at least ``min_mentions`` times within ``window``
+    seconds of it; a chapter lasts ``min_length`` seconds at least.
+    """
     topical = [o for o in occurrences if o.category in TOPIC_CATEGORIES]
     segment_starts = {s.index: s.start for s in transcript.segments}
-    runs = [r for r in _runs(topical, segment_starts) if len(r.texts) >= min_mentions]
+    lasting = [
+        o
+        for o in topical
+        if sum(
+            1 for other in topical if other.term == o.term and abs(other.start - o.start) <= window
+        )
+        >= min_mentions
+    ]
+    runs = _runs(lasting, segment_starts)
     merged: list[_Run] = []
     for run in runs:
         if merged and merged[-1].term == run.term:
