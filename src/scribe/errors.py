@@ -50,3 +50,7 @@ class CancelledError(ScribeError):
 
 class CaptionError(ScribeError):
     """Caption parameters that cannot be met (an unknown profile, a line too short)."""
+
+
+class LibraryError(ScribeError):
+    """A change to the library that does not fit (a review step out of order, a stranger)."""

@@ -20,8 +20,9 @@ from scribe import artifacts
 from scribe.config import Settings
 from scribe.domain.options import JobOptions
 from scribe.errors import ScribeError
+from scribe.library.metadata import clean_tags
 
-MANIFEST_COLUMNS = ("source", "title", "collection", "lesson_number")
+MANIFEST_COLUMNS = ("source", "title", "collection", "lesson_number", "description", "tags")
 OPTION_KEYS = frozenset(JobOptions.model_fields)
 
 
@@ -40,6 +41,8 @@ class ManifestLine:
     lesson_number: int | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+    tags: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -164,4 +167,6 @@ def _line(number: int, row: dict[str, Any], settings: Settings) -> ManifestLine:
         lesson_number=lesson_number,
         metadata=metadata,
         options=options,
+        description=str(row.get("description") or "").strip()[:5000],
+        tags=clean_tags(row.get("tags") or []),
     )

@@ -19,7 +19,16 @@ from scribe.api import observability as api_observability
 from scribe.api import problems, ui
 from scribe.api.auth import auth_required
 from scribe.api.observability import library_collector
-from scribe.api.routes import artifacts, editing, health, insights, jobs, lexicon, library
+from scribe.api.routes import (
+    artifacts,
+    editing,
+    health,
+    insights,
+    jobs,
+    lessons,
+    lexicon,
+    library,
+)
 from scribe.config import Settings, load_settings
 from scribe.db import keys
 from scribe.observability.metrics import register, unregister
@@ -109,6 +118,7 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
         editing.router,
         lexicon.router,
         insights.router,
+        lessons.router,
     ):
         app.include_router(router, prefix="/api/v1", responses=problems.COMMON_PROBLEMS)
     ui.install(app, settings)
