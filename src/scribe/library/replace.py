@@ -9,16 +9,18 @@ of each changed lesson are recognised again. Candidates come from the search ind
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, Field, model_validator
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.exc import OperationalError
 
 from scribe.db.tables import jobs, transcript_segments
 from scribe.domain.jobs import JobState
 from scribe.errors import LibraryError, NotFoundError
 from scribe.orchestrator.machine import TransitionError, rerun_terms
-from scribe.revisions import Edit, EditError, load_transcript, save_revision
+from scribe.revisions import Edit, EditError, RevisionInfo, load_transcript, save_revision
 from scribe.storage.base import BlobStore
 
 MAX_HITS = 2000
@@ -127,27 +129,47 @@ def preview(conn: Connection, store: BlobStore, request: ReplaceRequest) -> list
     return hits
 
 
-def apply(conn: Connection, store: BlobStore, request: ReplaceRequest, *, author: str) -> Applied:
+def apply(engine: Engine, store: BlobStore, request: ReplaceRequest, *, author: str) -> Applied:
     """Make the changes :func:`preview` lists: one revision per lesson, then its terms again.
 
-    Each lesson is saved in a nested transaction: one that cannot be changed (it started
-    re-running meanwhile) is listed in ``errors`` and the others still go through.
+    The hits are read first; then each lesson is saved in its own short transaction, so one
+    that cannot be changed (it started re-running meanwhile) is listed in ``errors`` and the
+    others still go through.
     """
+    with engine.connect() as conn:
+        hits = preview(conn, store, request)
     by_job: dict[str, list[Hit]] = {}
-    for hit in preview(conn, store, request):
+    for hit in hits:
         by_job.setdefault(hit.job_id, []).append(hit)
     result = Applied()
-    for job_id, hits in by_job.items():
-        edits = [Edit(segment=h.segment, text=h.after) for h in hits]
+    for job_id, mine in by_job.items():
+        edits = [Edit(segment=h.segment, text=h.after) for h in mine]
         try:
-            with conn.begin_nested():
-                info = save_revision(conn, store, job_id=job_id, author=author, edits=edits)
-                rerun_terms(conn, job_id=job_id)
+            info = _save(engine, store, job_id=job_id, author=author, edits=edits)
         except (EditError, TransitionError) as exc:
             result.errors[job_id] = str(exc)
             continue
         result.revisions.append(
             {"job_id": job_id, "number": info.number, "segments": len(edits),
-             "replacements": sum(h.count for h in hits)}
+             "replacements": sum(h.count for h in mine)}
         )  # fmt: skip
     return result
+
+
+def _save(
+    engine: Engine, store: BlobStore, *, job_id: str, author: str, edits: list[Edit]
+) -> RevisionInfo:
+    """One lesson's revision and its terms re-run; tried again when SQLite reports the
+    database busy (a write of the orchestrator's came between this transaction's read and
+    write). A retry is safe: the edits set whole segments to their new text."""
+    for attempt in range(3):
+        try:
+            with engine.begin() as conn:
+                info = save_revision(conn, store, job_id=job_id, author=author, edits=edits)
+                rerun_terms(conn, job_id=job_id)
+            return info
+        except OperationalError:
+            if attempt == 2:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+    raise AssertionError("unreachable")

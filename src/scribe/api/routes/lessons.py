@@ -144,8 +144,7 @@ def replace_apply(
     """Make the replacement: one new revision per lesson that changes (the original is kept),
     then that lesson's terms are recognised again."""
     try:
-        with backends.engine.begin() as conn:
-            done = replace.apply(conn, backends.store, body, author=body.author)
+        done = replace.apply(backends.engine, backends.store, body, author=body.author)
     except (LibraryError, NotFoundError) as exc:
         raise _problem(exc) from None
     request.app.state.orchestrator.flush_outbox()
