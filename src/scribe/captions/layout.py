@@ -11,6 +11,7 @@ past the next cue less the gap) to meet the minimum duration and the reading spe
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 from collections.abc import Sequence
@@ -112,15 +113,15 @@ def units_of(transcript: Transcript) -> list[Unit]:
 
 def protected_breaks(units: Sequence[Unit], terms: Sequence[TermOccurrence]) -> set[int]:
     """Boundaries (``b`` lies between word ``b-1`` and word ``b``) inside a music term."""
+    starts = [unit.start for unit in units]
     protected: set[int] = set()
     for term in terms:
-        inside = [
-            i
-            for i, unit in enumerate(units)
-            if unit.start >= term.start - 0.02
-            and unit.end <= term.end + 0.02
-            and unit.start < term.end
-        ]
+        inside = []
+        at = bisect.bisect_left(starts, term.start - 0.02)
+        while at < len(units) and units[at].start < term.end:
+            if units[at].end <= term.end + 0.02:
+                inside.append(at)
+            at += 1
         if len(inside) > 1:
             protected.update(range(inside[0] + 1, inside[-1] + 1))
     return protected
@@ -196,61 +197,62 @@ class _Layout:
     def _lines(self, i: int, j: int, left: int) -> tuple[float, tuple[int, ...]] | None:
         """The cheapest split of words ``i..j-1`` in at most ``left`` lines: its cost and the
         boundaries where lines break; None when they do not fit."""
-        limit = self.profile.max_chars
-        whole = self.width(i, j)
-        if whole <= limit:
+        limit, off, breaks = self.profile.max_chars, self.offsets, self.breaks
+        if off[j] - off[i] + (j - i - 1) <= limit:
             return 0.0, ()
         if left <= 1:
             return None
         best: tuple[float, tuple[int, ...]] | None = None
+        best_cost = float("inf")
         for k in range(i + 1, j):
-            first = self.width(i, k)
+            first = off[k] - off[i] + (k - i - 1)
             if first > limit:
                 break
-            rest = (
-                self._lines(k, j, left - 1)
-                if left > 2
-                else ((0.0, ()) if self.width(k, j) <= limit else None)
-            )
-            if rest is None:
-                continue
-            second = self.width(k, j) if left == 2 else limit
+            if left == 2:
+                second = off[j] - off[k] + (j - k - 1)
+                if second > limit:
+                    continue
+                rest: tuple[float, tuple[int, ...]] | None = (0.0, ())
+            else:
+                second = limit
+                rest = self._lines(k, j, left - 1)
+                if rest is None:
+                    continue
+            assert rest is not None
             balance = abs(first - second) / limit + (0.3 if first > second + 8 else 0.0)
-            cost = self.breaks[k] + rest[0] + balance
-            if best is None or cost < best[0]:
-                best = (cost, (k, *rest[1]))
+            cost = breaks[k] + rest[0] + balance
+            if cost < best_cost:
+                best_cost, best = cost, (cost, (k, *rest[1]))
         return best
-
-    def timing_cost(self, i: int, j: int) -> float:
-        """What it costs that words ``i..j-1`` may lack the time to be read."""
-        p, units = self.profile, self.units
-        start = units[i].start
-        room = (units[j].start - p.min_gap) if j < len(units) else start + p.max_duration
-        available = min(room, start + p.max_duration) - start
-        need = max(p.min_duration, self.width(i, j) / p.max_cps)
-        return 0.0 if available >= need else 50.0 + 100.0 * (need - available)
 
     def solve(self) -> list[Cue]:
         """The cheapest cues for every word."""
-        n, p = len(self.units), self.profile
+        n, p, off = len(self.units), self.profile, self.offsets
+        starts = [u.start for u in self.units]
+        ends = [u.end for u in self.units]
+        gap, longest, shortest = p.min_gap, p.max_duration, p.min_duration
+        most, cps, breaks = p.max_chars * p.max_lines, p.max_cps, self.breaks
         best = [0.0] + [float("inf")] * n
         choice: list[tuple[int, tuple[int, ...]]] = [(0, ())] * (n + 1)
         for j in range(1, n + 1):
+            room = (starts[j] - gap) if j < n else float("inf")
             for i in range(j - 1, -1, -1):
+                chars = off[j] - off[i] + (j - i - 1)
                 single = i == j - 1
-                if not single and (
-                    self.width(i, j) > p.max_chars * p.max_lines
-                    or self.units[j - 1].end - self.units[i].start > p.max_duration
-                ):
+                if not single and (chars > most or ends[j - 1] - starts[i] > longest):
                     break
                 layout = self.lines(i, j, p.max_lines)
                 if layout is None:
                     if not single:
                         continue
                     layout = (FORBIDDEN, ())  # one word longer than a line: shown as it is
-                cost = best[i] + layout[0] + _PER_CUE + self.timing_cost(i, j)
+                # what it costs that the words may lack the time to be read before the next
+                available = min(room - starts[i], longest)
+                need = max(shortest, chars / cps)
+                timing = 0.0 if available >= need else 50.0 + 100.0 * (need - available)
+                cost = best[i] + layout[0] + _PER_CUE + timing
                 if i > 0:
-                    cost += _CUE_WEIGHT * self.breaks[i]
+                    cost += _CUE_WEIGHT * breaks[i]
                 if cost < best[j]:
                     best[j], choice[j] = cost, (i, layout[1])
         spans: list[tuple[int, int, tuple[int, ...]]] = []
