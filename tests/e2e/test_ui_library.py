@@ -155,7 +155,7 @@ def test_jobs_list_shows_and_filters_review_status(
         client.post(f"/api/v1/jobs/{second['id']}/review", json={"status": "in_review", "by": "Cy"})
     page.goto(f"{ui.base}/jobs")
     row = page.locator(f'tr[data-job-id="{second["id"]}"]')
-    expect(row.locator("td.review .badge")).to_have_text("In review")
+    expect(row.locator("td.review .review-badge")).to_have_text("In review")
     page.select_option("#f-review", "in_review")
     expect(page.locator(f'tr[data-job-id="{first["id"]}"]')).to_have_count(0)
     expect(row).to_be_visible()

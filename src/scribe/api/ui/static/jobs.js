@@ -83,7 +83,7 @@ const REVIEW = { draft: "Draft", in_review: "In review", approved: "Approved" };
 function reviewBadge(job) {
   const status = job.review_status || "draft";
   const title = job.reviewed_by ? `${REVIEW[status]} by ${job.reviewed_by}, ${when(job.reviewed_at)}` : REVIEW[status];
-  return el("span", { class: `badge review-${status}`, title }, REVIEW[status] || status);
+  return el("span", { class: `review-badge review-${status}`, title }, REVIEW[status] || status);
 }
 
 async function refresh() {

@@ -1,6 +1,7 @@
 // Job page, lesson panel: title, number, description, collection and tags; review status;
 // publishable captions with their limits; chapters. Loaded beside job.js.
 import { $, api, describe, el, fillCollections, notify, showError, when } from "./common.js";
+import { downloadBase as baseName } from "./names.js";
 
 const root = $("#job");
 const jobId = root.dataset.jobId;
@@ -13,16 +14,6 @@ const LABELS = { draft: "Draft", in_review: "In review", approved: "Approved" };
 
 function who() {
   return ($("#author")?.value || root.dataset.who || "").trim();
-}
-
-function slug(text) {
-  return text.normalize("NFKD").replace(/[^\x00-\x7f]/g, "").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
-}
-
-function baseName(job) {
-  let stem = slug(job.title || "") || slug(job.filename.replace(/\.[^.]*$/, "")) || "transcript";
-  if (job.lesson_number !== null && job.lesson_number !== undefined && !stem.startsWith("lesson")) stem = `lesson-${job.lesson_number}-${stem}`;
-  return stem;
 }
 
 function detailsForm(job) {
@@ -60,7 +51,7 @@ function detailsForm(job) {
 
 function reviewBox(job) {
   const status = el("p", { id: "review-status" },
-    el("span", { class: `badge review-${job.review_status}` }, LABELS[job.review_status] || job.review_status),
+    el("span", { class: `review-badge review-${job.review_status}` }, LABELS[job.review_status] || job.review_status),
     job.reviewed_by ? ` · ${job.reviewed_by}, ${when(job.reviewed_at)}` : " · not reviewed yet",
     job.assignee ? ` · assigned to ${job.assignee}` : "");
   const assignee = el("input", { id: "review-assignee", type: "text", maxlength: 255, value: job.assignee || "", placeholder: "Who reviews it" });
