@@ -3,6 +3,8 @@ on every database (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import Engine
 
@@ -13,7 +15,7 @@ from scribe.library.metadata import LessonPatch, add_lessons, set_review, update
 from scribe.orchestrator.machine import create_job
 
 
-def _job(engine: Engine, name: str, **details: object) -> str:
+def _job(engine: Engine, name: str, **details: Any) -> str:
     with engine.begin() as conn:
         return create_job(
             conn, filename=name, source_key=f"jobs/x/source/{name}", size_bytes=1, options={},
