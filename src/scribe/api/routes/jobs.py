@@ -55,6 +55,11 @@ _UPLOAD_SCHEMA = {
                             "items": {"type": "string", "format": "binary"},
                             "description": "One or more media files (repeat the part).",
                         },
+                        "per_file": {
+                            "type": "string",
+                            "description": "A JSON array, in file order, of each file's own "
+                            "title, lesson_number, description and tags.",
+                        },
                         **{
                             name: {"type": "string", "description": str(field.description)}
                             for name, field in {
