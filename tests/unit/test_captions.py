@@ -47,7 +47,11 @@ def real(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Real]:
         transcript = Transcript.model_validate_json((folder / "transcript.json").read_text())
         terms = TermsResult.model_validate_json((folder / "terms.json").read_text())
         made[source.stem] = (transcript, terms.occurrences)
+        FOLDERS[source.stem] = folder
     return made
+
+
+FOLDERS: dict[str, Path] = {}
 
 
 PROFILES = [
@@ -241,3 +245,14 @@ def test_an_empty_transcript_has_no_cues(tmp_path: Path) -> None:
     transcript = Transcript(language="en", language_probability=1, duration=3, model="t")
     assert build_cues(transcript, resolve_profile()) == []
     assert render_captions([], "vtt") == "WEBVTT\n"
+
+
+def test_scribe_process_writes_captions_beside_the_transcript(real: dict[str, Real]) -> None:
+    transcript, terms = real["lesson"]
+    folder = FOLDERS["lesson"]
+    expected = render_captions(build_cues(transcript, resolve_profile(), terms), "srt")
+    assert (folder / "captions.srt").read_text() == expected
+    assert (folder / "captions.vtt").read_text().startswith("WEBVTT")
+    assert (folder / "chapters.txt").exists()
+    whisper_style = (folder / "transcript.srt").read_text()
+    assert max(len(line) for line in whisper_style.splitlines()) > 84
