@@ -262,3 +262,14 @@ def test_write_routes_refuse_bad_bodies(live: LiveApi) -> None:
     assert [a.status_code for a in answers] == [422, 422, 422, 422]
     assert all(a.headers["content-type"].startswith("application/problem+json") for a in answers)
     assert httpx.codes.is_client_error(answers[0].status_code)
+
+
+def test_a_blank_collection_name_puts_the_upload_in_no_collection(live: LiveApi) -> None:
+    with live.client() as client:
+        response = client.post(
+            "/api/v1/jobs", files={"file": ("x.mp4", b"not media")}, data={"collection_name": "  "}
+        )
+        tagged = client.get("/api/v1/jobs", params={"tag": "%"}).json()["jobs"]
+    assert response.status_code == 201, response.text
+    assert response.json()["jobs"][0]["collection_id"] is None
+    assert tagged == []  # a tag is matched whole, never as a pattern

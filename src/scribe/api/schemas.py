@@ -141,6 +141,11 @@ class JobDetails(BaseModel):
 
         return None if value is None else clean_tags(value)
 
+    @field_validator("collection_name")
+    @classmethod
+    def _collection_name(cls, value: str | None) -> str | None:
+        return (value.strip() or None) if value is not None else None
+
 
 class SourceJobRequest(JobDetails):
     """A job whose media the extract worker fetches."""

@@ -353,7 +353,7 @@ def list_jobs(
             created_before=created_before,
             text_query=q,
             review_status=review_status,
-            tag=tag.strip().lower() if tag else None,
+            tag=(lessons_service.clean_tags([tag]) or [""])[0] if tag else None,
             limit=limit + 1,
             after=_decode_cursor(cursor) if cursor else None,
         )
