@@ -96,7 +96,7 @@ def list_jobs(
         )
     if review_status is not None:
         query = query.where(jobs.c.review_status == review_status)
-    if tag:
+    if tag is not None:
         # JSON arrays are stored as text on both SQLite and PostgreSQL's JSON type
         query = query.where(func.lower(cast(jobs.c.tags, Text)).like(f'%"{tag.lower()}"%'))
     if after is not None:
