@@ -147,17 +147,19 @@ def test_review_goes_step_by_step_with_who_and_when(
     job_id = lessons[0]["id"]
     url = f"/api/v1/jobs/{job_id}/review"
     with live.client() as client:
-        skipped = client.post(url, json={"status": "approved", "by": "ana"})
-        in_review = client.post(url, json={"status": "in_review", "by": "ana", "assignee": "ben"})
-        approved = client.post(url, json={"status": "approved", "by": "ben"})
+        skipped = client.post(url, json={"status": "approved", "by": "editor-a"})
+        in_review = client.post(
+            url, json={"status": "in_review", "by": "editor-a", "assignee": "reviewer-b"}
+        )
+        approved = client.post(url, json={"status": "approved", "by": "reviewer-b"})
         listed = client.get("/api/v1/jobs", params={"review_status": "approved"}).json()["jobs"]
         drafts = client.get("/api/v1/jobs", params={"review_status": "draft"}).json()["jobs"]
         nonsense = client.get("/api/v1/jobs", params={"review_status": "done"})
     assert skipped.status_code == 409 and "draft cannot go to approved" in skipped.json()["detail"]
     assert in_review.json()["review_status"] == "in_review"
-    assert in_review.json()["assignee"] == "ben"
+    assert in_review.json()["assignee"] == "reviewer-b"
     done = approved.json()
-    assert (done["review_status"], done["reviewed_by"]) == ("approved", "ben")
+    assert (done["review_status"], done["reviewed_by"]) == ("approved", "reviewer-b")
     assert done["reviewed_at"] is not None
     assert [j["id"] for j in listed] == [job_id]
     assert job_id not in {j["id"] for j in drafts} and lessons[1]["id"] in {j["id"] for j in drafts}

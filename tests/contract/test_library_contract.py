@@ -45,13 +45,17 @@ def test_review_steps_record_who_and_when(engine: Engine) -> None:
     job_id = _job(engine, "c.mp4")
     with engine.begin() as conn:
         with pytest.raises(LibraryError, match="draft cannot go to approved"):
-            set_review(conn, job_id=job_id, status="approved", by="ana")
-        set_review(conn, job_id=job_id, status="in_review", by="ana", assignee="ben")
-        done = set_review(conn, job_id=job_id, status="approved", by="ben")
+            set_review(conn, job_id=job_id, status="approved", by="editor-a")
+        set_review(conn, job_id=job_id, status="in_review", by="editor-a", assignee="reviewer-b")
+        done = set_review(conn, job_id=job_id, status="approved", by="reviewer-b")
         approved = [j.id for j in repo.list_jobs(conn, review_status="approved")]
         with pytest.raises(NotFoundError):
             set_review(conn, job_id="nope", status="draft", by="x")
-    assert (done.review_status, done.reviewed_by, done.assignee) == ("approved", "ben", "ben")
+    assert (done.review_status, done.reviewed_by, done.assignee) == (
+        "approved",
+        "reviewer-b",
+        "reviewer-b",
+    )
     assert done.reviewed_at is not None and done.reviewed_at.tzinfo is not None
     assert approved == [job_id]
 

@@ -126,13 +126,13 @@ def test_job_page_edits_details_reviews_and_downloads_captions(
         ["scales", "warm-up"],
     )
 
-    page.fill("#author", "Ana")
-    page.fill("#review-assignee", "Ben")
+    page.fill("#author", "Editor A")
+    page.fill("#review-assignee", "Reviewer B")
     page.get_by_role("button", name="Send to review").click()
     expect(page.locator("#review-status")).to_contain_text("In review")
-    expect(page.locator("#review-status")).to_contain_text("assigned to Ben")
+    expect(page.locator("#review-status")).to_contain_text("assigned to Reviewer B")
     page.get_by_role("button", name="Approve").click()
-    expect(page.locator("#review-status")).to_contain_text("Approved · Ana")
+    expect(page.locator("#review-status")).to_contain_text("Approved · Editor A")
     assert _job(ui, job_id)["review_status"] == "approved"
 
     page.fill("#cap-chars", "32")
@@ -152,7 +152,9 @@ def test_jobs_list_shows_and_filters_review_status(
 ) -> None:
     first, second = lessons
     with ui.client() as client:
-        client.post(f"/api/v1/jobs/{second['id']}/review", json={"status": "in_review", "by": "Cy"})
+        client.post(
+            f"/api/v1/jobs/{second['id']}/review", json={"status": "in_review", "by": "Checker C"}
+        )
     page.goto(f"{ui.base}/jobs")
     row = page.locator(f'tr[data-job-id="{second["id"]}"]')
     expect(row.locator("td.review .review-badge")).to_have_text("In review")
