@@ -19,7 +19,12 @@ def lessons(live: LiveApi) -> list[dict[str, Any]]:
     """Two uploads in one request, each with its own details, in a collection made by name."""
     per_file = [
         {"title": "Pentatonic warm-up", "lesson_number": 1, "tags": "scales, Warm-up"},
-        {"title": "Second take", "description": "The same lesson again", "tags": ["take"]},
+        {
+            "title": "Second take",
+            "description": "The same lesson again",
+            "tags": ["take"],
+            "collection_name": "Second takes",
+        },
     ]
     with live.client() as client, open(LESSON_MP4, "rb") as one, open(LESSON_MP4, "rb") as two:
         response = client.post(
@@ -56,7 +61,8 @@ def test_upload_sets_each_file_s_details_and_makes_the_collection(
         "The same lesson again",
         ["take"],
     )
-    assert first["collection_id"] == second["collection_id"] is not None
+    assert first["collection_id"] is not None and second["collection_id"] is not None
+    assert first["collection_id"] != second["collection_id"]  # the file's own collection
     assert first["review_status"] == "draft" and first["reviewed_by"] is None
     with live.client() as client:
         collections = {c["name"]: c for c in client.get("/api/v1/collections").json()}
@@ -66,6 +72,7 @@ def test_upload_sets_each_file_s_details_and_makes_the_collection(
             data={"per_file": "[1, 2, 3]"},
         )
     assert collections["Blues basics"]["id"] == first["collection_id"]
+    assert collections["Second takes"]["id"] == second["collection_id"]
     assert bad.status_code == 422 and "per_file" in bad.json()["detail"]
 
 

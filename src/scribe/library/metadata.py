@@ -138,11 +138,18 @@ class FileDetails(BaseModel):
     lesson_number: int | None = Field(default=None, ge=0, le=1_000_000)
     description: str | None = Field(default=None, max_length=5000)
     tags: list[str] | None = Field(default=None, max_length=30)
+    collection_id: str | None = Field(default=None, max_length=36)
+    collection_name: str | None = Field(default=None, max_length=255)
 
     @field_validator("tags", mode="before")
     @classmethod
     def _tags(cls, value: Any) -> list[str] | None:
         return None if value is None else clean_tags(value)
+
+    @field_validator("collection_name")
+    @classmethod
+    def _collection_name(cls, value: str | None) -> str | None:
+        return (value.strip() or None) if value is not None else None
 
 
 def per_file_details(raw: str, files: int) -> list[FileDetails]:

@@ -58,7 +58,8 @@ _UPLOAD_SCHEMA = {
                         "per_file": {
                             "type": "string",
                             "description": "A JSON array, in file order, of each file's own "
-                            "title, lesson_number, description and tags.",
+                            "title, lesson_number, description, tags and collection_id or "
+                            "collection_name.",
                         },
                         **{
                             name: {"type": "string", "description": str(field.description)}
@@ -140,6 +141,9 @@ async def create_jobs_from_upload(
             own = lessons_service.per_file_details(per_file_raw or "[]", len(form.files))
         except ScribeError as exc:
             raise Problem(422, str(exc)) from None
+        for mine in own:
+            if mine.collection_id:
+                _check_details(backends, JobDetails(collection_id=mine.collection_id), settings)
     except BaseException:
         for stored in form.files:
             backends.store.delete(stored.key)
@@ -150,6 +154,9 @@ async def create_jobs_from_upload(
         if details.collection_name and not collection_id:
             collection_id = lessons_service.collection_named(conn, details.collection_name)
         for stored, mine in zip(form.files, own, strict=True):
+            collection_of_file = mine.collection_id or collection_id
+            if mine.collection_name and not mine.collection_id:
+                collection_of_file = lessons_service.collection_named(conn, mine.collection_name)
             create_job(
                 conn,
                 job_id=ids[stored.key],
@@ -159,7 +166,7 @@ async def create_jobs_from_upload(
                 options=options.model_dump(exclude_none=True),
                 request_id=request_id,
                 title=mine.title or details.title or None,
-                collection_id=collection_id,
+                collection_id=collection_of_file,
                 lesson_number=mine.lesson_number
                 if mine.lesson_number is not None
                 else details.lesson_number,
