@@ -181,3 +181,30 @@ def collection_named(conn: Connection, name: str) -> str:
         if row["name"] == name:
             return str(row["id"])
     return library.create_collection(conn, name=name)
+
+
+def file_fields(
+    conn: Connection,
+    mine: FileDetails,
+    *,
+    title: str | None,
+    lesson_number: int | None,
+    description: str | None,
+    tags: list[str] | None,
+    collection_id: str | None,
+    collection_name: str | None,
+) -> dict[str, Any]:
+    """The job fields of one uploaded file: its own details over the request's, a collection
+    named by name made when missing."""
+    if mine.collection_id or mine.collection_name:
+        collection_id, collection_name = mine.collection_id, mine.collection_name
+    collection = collection_id
+    if collection_name and not collection_id:
+        collection = collection_named(conn, collection_name)
+    return {
+        "title": mine.title or title or None,
+        "lesson_number": mine.lesson_number if mine.lesson_number is not None else lesson_number,
+        "description": mine.description or description or "",
+        "tags": mine.tags if mine.tags is not None else (tags or []),
+        "collection_id": collection,
+    }

@@ -76,6 +76,10 @@ _UPLOAD_SCHEMA = {
 }
 
 
+_OWN = {"title", "lesson_number", "description", "tags", "collection_id", "collection_name"}
+"""Upload fields a file's own ``per_file`` entry may override."""
+
+
 def _job_view(backends: Backends, job_id: str) -> JobView:
     with backends.engine.connect() as conn:
         job = repo.get_job(conn, job_id=job_id)
@@ -150,13 +154,7 @@ async def create_jobs_from_upload(
         raise
     request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
     with backends.engine.begin() as conn:
-        collection_id = details.collection_id
-        if details.collection_name and not collection_id:
-            collection_id = lessons_service.collection_named(conn, details.collection_name)
         for stored, mine in zip(form.files, own, strict=True):
-            collection_of_file = mine.collection_id or collection_id
-            if mine.collection_name and not mine.collection_id:
-                collection_of_file = lessons_service.collection_named(conn, mine.collection_name)
             create_job(
                 conn,
                 job_id=ids[stored.key],
@@ -165,15 +163,9 @@ async def create_jobs_from_upload(
                 size_bytes=stored.size,
                 options=options.model_dump(exclude_none=True),
                 request_id=request_id,
-                title=mine.title or details.title or None,
-                collection_id=collection_of_file,
-                lesson_number=mine.lesson_number
-                if mine.lesson_number is not None
-                else details.lesson_number,
                 metadata=details.metadata,
                 callback_url=details.callback_url,
-                description=mine.description or details.description or "",
-                tags=mine.tags if mine.tags is not None else (details.tags or []),
+                **lessons_service.file_fields(conn, mine, **details.model_dump(include=_OWN)),
             )
     _start(request)
     return CreatedJobs(jobs=[_job_view(backends, ids[f.key]) for f in form.files])
