@@ -102,3 +102,11 @@ class MigrationError(ScribeError):
 
 class InvalidTextError(ScribeError):
     """Text that no database can store as given (a NUL character): the caller's input."""
+
+
+class CaptionError(ScribeError):
+    """Caption parameters that cannot be met (an unknown profile, a line too short)."""
+
+
+class LibraryError(ScribeError):
+    """A change to the library that does not fit (a review step out of order, a stranger)."""

@@ -20,8 +20,17 @@ from scribe import artifacts
 from scribe.config import Settings
 from scribe.domain.options import JobOptions
 from scribe.errors import SourceError
+from scribe.library.metadata import clean_tags
 
-MANIFEST_COLUMNS = ("source", "title", "collection", "lesson_number", "callback_url")
+MANIFEST_COLUMNS = (
+    "source",
+    "title",
+    "collection",
+    "lesson_number",
+    "description",
+    "tags",
+    "callback_url",
+)
 OPTION_KEYS = frozenset(JobOptions.model_fields)
 
 
@@ -37,6 +46,8 @@ class ManifestLine:
     callback_url: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+    tags: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -195,4 +206,6 @@ def _line(number: int, row: dict[str, Any], settings: Settings) -> ManifestLine:
         callback_url=callback_url,
         metadata=metadata,
         options=options,
+        description=str(row.get("description") or "").strip()[:5000],
+        tags=clean_tags(row.get("tags") or []),
     )

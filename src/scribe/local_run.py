@@ -1,6 +1,7 @@
 """``scribe process``: the three stages in this process, on a throw-away blob store.
 
-The same handlers the workers run, without queues, database or server.
+The same handlers the workers run, without queues, database or server; captions to publish
+and the chapter list are written beside their outputs.
 """
 
 from __future__ import annotations
@@ -93,6 +94,7 @@ class LocalPipeline:
             for name in OUTPUT_FILES:
                 with store.local_copy(artifacts.artifact_key(job_id, name)) as path:
                     shutil.copyfile(path, folder / name)
+        write_captions(folder)
         return LocalResult(source=source, folder=folder, facts=facts)
 
 
@@ -121,3 +123,18 @@ def _stage_reporter(progress: StageProgress | None, stage: Stage) -> Callable[[f
             progress(stage, share)
 
     return report
+
+
+def write_captions(folder: Path) -> None:
+    """Captions to publish (``captions.srt``, ``captions.vtt``, default profile) and the
+    chapter list (``chapters.txt``) beside the transcript the stages wrote in ``folder``."""
+    from scribe.captions import find_chapters, resolve_profile, to_youtube
+    from scribe.domain.terms import TermsResult
+    from scribe.domain.transcript import Transcript
+    from scribe.library.exports import captions
+
+    transcript = Transcript.model_validate_json((folder / "transcript.json").read_text())
+    terms = TermsResult.model_validate_json((folder / "terms.json").read_text()).occurrences
+    for fmt in ("srt", "vtt"):
+        (folder / f"captions.{fmt}").write_text(captions(transcript, terms, fmt, resolve_profile()))
+    (folder / "chapters.txt").write_text(to_youtube(find_chapters(transcript, terms)))

@@ -22,7 +22,7 @@ if not Path(CHROMIUM).exists():
 
 from playwright.sync_api import Browser, Page, expect
 
-PAGES = ["upload", "jobs", "search", "collections", "analytics", "lexicon", "operations"]
+PAGES = ["upload", "jobs", "search", "collections", "replace", "analytics", "lexicon", "operations"]
 TOLERANCE = 0.3  # seconds between a seek target and the player's position
 
 

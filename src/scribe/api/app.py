@@ -20,7 +20,16 @@ from scribe.api import observability as api_observability
 from scribe.api.auth import auth_required
 from scribe.api.bootstrap import bootstrap_admin_key
 from scribe.api.observability import library_collector
-from scribe.api.routes import artifacts, editing, health, insights, jobs, lexicon, library
+from scribe.api.routes import (
+    artifacts,
+    editing,
+    health,
+    insights,
+    jobs,
+    lessons,
+    lexicon,
+    library,
+)
 from scribe.api.startup import check_secrets
 from scribe.config import Settings, load_settings
 from scribe.db import keys
@@ -151,6 +160,7 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
         editing.router,
         lexicon.router,
         insights.router,
+        lessons.router,
     ):
         app.include_router(router, prefix="/api/v1", responses=problems.COMMON_PROBLEMS)
     ui.install(app, settings)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from scribe.domain.jobs import Job, JobState, Stage
 from scribe.domain.options import JobOptions
@@ -48,6 +48,12 @@ class JobView(BaseModel):
     priority: str
     source_url: str | None
     callback_url: str | None
+    description: str = ""
+    tags: list[str] = Field(default_factory=list)
+    review_status: str = "draft"
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = None
+    assignee: str | None = None
 
     @classmethod
     def of(cls, job: Job) -> JobView:
@@ -86,6 +92,12 @@ class JobView(BaseModel):
             priority=job.priority,
             source_url=job.source_url,
             callback_url=job.callback_url,
+            description=job.description,
+            tags=job.tags,
+            review_status=job.review_status,
+            reviewed_by=job.reviewed_by,
+            reviewed_at=job.reviewed_at,
+            assignee=job.assignee,
         )
 
 
@@ -112,6 +124,27 @@ class JobDetails(BaseModel):
     callback_url: str | None = Field(
         default=None, max_length=2000, description="Receives this job's webhook events."
     )
+    description: str | None = Field(default=None, max_length=5000)
+    tags: list[str] | None = Field(
+        default=None, max_length=30, description="Tags (a list, or comma-separated in a form)."
+    )
+    collection_name: str | None = Field(
+        default=None,
+        max_length=255,
+        description="Put the lessons in the collection of this name, created when missing.",
+    )
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _tags(cls, value: Any) -> list[str] | None:
+        from scribe.library.metadata import clean_tags
+
+        return None if value is None else clean_tags(value)
+
+    @field_validator("collection_name")
+    @classmethod
+    def _collection_name(cls, value: str | None) -> str | None:
+        return (value.strip() or None) if value is not None else None
 
 
 class SourceJobRequest(JobDetails):

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Connection, bindparam, cast, delete, func, insert, select, update
+from sqlalchemy import JSON, Connection, Text, bindparam, cast, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 
 from scribe.db.tables import jobs, outbox, stage_runs, utcnow
@@ -72,6 +72,8 @@ def list_jobs(
     after: tuple[datetime, str] | None = None,
     states: Sequence[JobState] | None = None,
     updated_before: datetime | None = None,
+    review_status: str | None = None,
+    tag: str | None = None,
 ) -> list[Job]:
     """Newest jobs first, filtered; ``after`` is the (created_at, id) of the previous page's
     last job (cursor pagination)."""
@@ -93,6 +95,11 @@ def list_jobs(
         query = query.where(
             func.lower(jobs.c.filename).like(pattern) | func.lower(jobs.c.title).like(pattern)
         )
+    if review_status is not None:
+        query = query.where(jobs.c.review_status == review_status)
+    if tag is not None:
+        # JSON arrays are stored as text on both SQLite and PostgreSQL's JSON type
+        query = query.where(func.lower(cast(jobs.c.tags, Text)).like(f'%"{tag.lower()}"%'))
     if after is not None:
         created, last_id = after
         query = query.where(
@@ -253,4 +260,10 @@ def _job_from_row(row: Any, runs: list[StageRun]) -> Job:
         source_url=row["source_url"],
         callback_url=row["callback_url"],
         progress_notified_at=row["progress_notified_at"],
+        description=row.get("description") or "",
+        tags=row.get("tags") or [],
+        review_status=row.get("review_status") or "draft",
+        reviewed_by=row.get("reviewed_by"),
+        reviewed_at=row.get("reviewed_at"),
+        assignee=row.get("assignee"),
     )

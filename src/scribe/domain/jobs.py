@@ -94,6 +94,12 @@ class Job(BaseModel):
     source_url: str | None = None
     callback_url: str | None = None
     progress_notified_at: datetime | None = None
+    description: str = ""
+    tags: list[str] = Field(default_factory=list)
+    review_status: str = Field(default="draft", description="`draft`, `in_review`, `approved`.")
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = None
+    assignee: str | None = None
 
     def stage_run(self, stage: Stage) -> StageRun | None:
         """The run of one stage, if it was ever queued."""

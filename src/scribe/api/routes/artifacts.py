@@ -29,6 +29,7 @@ MEDIA_TYPES = {
     "vtt": "text/vtt; charset=utf-8",
     "tsv": "text/tab-separated-values; charset=utf-8",
     "csv": "text/csv; charset=utf-8",
+    "ttml": "application/ttml+xml; charset=utf-8",
 }
 _ACCEPT = {
     "application/json": "json",
@@ -37,6 +38,7 @@ _ACCEPT = {
     "text/vtt": "vtt",
     "text/tab-separated-values": "tsv",
     "text/csv": "csv",
+    "application/ttml+xml": "ttml",
 }
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -84,10 +86,13 @@ def _negotiate(request: Request, explicit: str | None, allowed: tuple[str, ...])
     return allowed[0]
 
 
+_TRANSCRIPT_FORMATS = (*artifacts.TRANSCRIPT_FORMATS, "ttml")
+
+
 @router.get(
     "/jobs/{job_id}/transcript",
     response_model=None,
-    responses=content(*(MEDIA_TYPES[f].split(";")[0] for f in artifacts.TRANSCRIPT_FORMATS)),
+    responses=content(*(MEDIA_TYPES[f].split(";")[0] for f in _TRANSCRIPT_FORMATS)),
 )
 def get_transcript(
     job_id: str,
@@ -95,31 +100,117 @@ def get_transcript(
     backends: BackendsDep,
     _scope: ReadAccess,
     format: Annotated[
-        Literal["json", "txt", "srt", "vtt", "tsv"] | None,
+        Literal["json", "txt", "srt", "vtt", "tsv", "ttml"] | None,
         Query(description="Format; without it, the Accept header decides (default JSON)."),
     ] = None,
     revision: Annotated[
         int | None,
         Query(ge=0, le=100_000, description="A saved revision; 0 is the model's original."),
     ] = None,
+    cues: Annotated[
+        Literal["captions", "segments"],
+        Query(
+            description="SRT, WebVTT, TTML: `captions` (default) keeps the caption guidelines; "
+            "`segments` gives one cue per Whisper segment, as the model wrote them."
+        ),
+    ] = "captions",
+    profile: Annotated[
+        str | None,
+        Query(
+            max_length=32,
+            description="Caption profile: default (20 cps), strict (17 cps), "
+            "mobile (32 characters a line).",
+        ),
+    ] = None,
+    max_chars: Annotated[int | None, Query(description="Characters a line (12-80).")] = None,
+    max_lines: Annotated[int | None, Query(description="Lines a cue (1-3).")] = None,
+    max_cps: Annotated[float | None, Query(description="Characters a second (5-40).")] = None,
 ) -> Response:
     """The transcript (the latest revision unless ``revision`` says otherwise): JSON (segments,
-    words with times and probabilities), plain text, SRT, WebVTT or TSV."""
-    job = _job(backends, job_id)
-    fmt = _negotiate(request, format, artifacts.TRANSCRIPT_FORMATS)
-    if revision is not None:
-        from scribe.formats import RENDERERS
-        from scribe.revisions import load_transcript
+    words with times and probabilities), plain text, TSV, or captions (SRT, WebVTT, TTML) laid
+    out to the caption guidelines: at most 42 characters a line and 2 lines a cue, 0.83-7 s on
+    screen, 20 characters a second, 2 frames between cues, music terms never split."""
+    from scribe.captions import resolve_profile
+    from scribe.errors import CaptionError
+    from scribe.formats import RENDERERS
+    from scribe.library import exports
+    from scribe.revisions import load_transcript
 
-        try:
-            old = load_transcript(backends.store, job_id, revision)
-        except NotFoundError:
+    job = _job(backends, job_id)
+    if job.state == JobState.CANCELLED:
+        raise Problem(409, f"job {job.id} was cancelled: it has no transcript, terms or figures")
+    fmt = _negotiate(request, format, _TRANSCRIPT_FORMATS)
+    try:
+        caption_profile = resolve_profile(
+            profile, max_chars=max_chars, max_lines=max_lines, max_cps=max_cps
+        )
+    except CaptionError as exc:
+        raise Problem(422, str(exc)) from None
+    headers = {
+        "Content-Disposition": content_disposition("inline", exports.download_name(job, fmt))
+    }
+    laid_out = fmt == "ttml" or (fmt in ("srt", "vtt") and cues == "captions")
+    if revision is None and not laid_out:
+        data = _artifact(backends, job, artifacts.transcript_key(job_id, fmt))
+        return Response(data, media_type=MEDIA_TYPES[fmt], headers=headers)
+    try:
+        transcript = load_transcript(backends.store, job_id, revision)
+    except NotFoundError:
+        if revision is not None:
             raise Problem(404, f"job {job_id} has no revision {revision}") from None
-        rendered = old.model_dump_json(indent=2) if fmt == "json" else RENDERERS[fmt](old)
-        return Response(rendered, media_type=MEDIA_TYPES[fmt])
-    data = _artifact(backends, job, artifacts.transcript_key(job_id, fmt))
-    disposition = content_disposition("inline", f"{artifacts.safe_filename(job.filename)}.{fmt}")
-    return Response(data, media_type=MEDIA_TYPES[fmt], headers={"Content-Disposition": disposition})
+        raise Problem(
+            409, f"job {job_id} has no transcript yet (state: {job.state.value})"
+        ) from None
+    if laid_out:
+        terms = exports.load_terms(backends.store, job_id)
+        rendered = exports.captions(transcript, terms, fmt, caption_profile)
+    elif fmt == "json":
+        rendered = transcript.model_dump_json(indent=2)
+    else:
+        rendered = RENDERERS[fmt](transcript)
+    return Response(rendered, media_type=MEDIA_TYPES[fmt], headers=headers)
+
+
+@router.get(
+    "/jobs/{job_id}/chapters",
+    response_model=None,
+    responses=content("application/json", "text/vtt", "text/plain"),
+)
+def get_chapters(
+    job_id: str,
+    backends: BackendsDep,
+    _scope: ReadAccess,
+    format: Annotated[
+        Literal["json", "vtt", "youtube"],
+        Query(description="json, WebVTT chapters, or a YouTube-style list (`0:00 Intro`)."),
+    ] = "json",
+    min_length: Annotated[
+        float, Query(ge=1, le=3600, description="Seconds a chapter lasts at least.")
+    ] = 10.0,
+) -> Response:
+    """Chapters from where the lesson's music terms change topic."""
+    import json
+
+    from scribe.library import exports
+    from scribe.revisions import load_transcript
+
+    job = _job(backends, job_id)
+    try:
+        transcript = load_transcript(backends.store, job_id)
+    except NotFoundError:
+        raise Problem(
+            409, f"job {job_id} has no transcript yet (state: {job.state.value})"
+        ) from None
+    found = exports.chapters(
+        transcript, exports.load_terms(backends.store, job_id), format, min_length
+    )
+    if format == "json":
+        return Response(json.dumps({"chapters": found}), media_type=MEDIA_TYPES["json"])
+    extension = "chapters.vtt" if format == "vtt" else "chapters.txt"
+    media = MEDIA_TYPES["vtt"] if format == "vtt" else MEDIA_TYPES["txt"]
+    name = exports.download_name(job, extension)
+    headers = {"Content-Disposition": content_disposition("inline", name)}
+    return Response(str(found), media_type=media, headers=headers)
 
 
 @router.get(

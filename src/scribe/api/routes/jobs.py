@@ -6,7 +6,7 @@ import base64
 import json
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import ValidationError
@@ -32,8 +32,9 @@ from scribe.db import deliveries, library
 from scribe.db import repository as repo
 from scribe.domain.jobs import Job, JobState
 from scribe.domain.options import JobOptions
-from scribe.errors import SourceError
+from scribe.errors import ScribeError, SourceError
 from scribe.ingest import check_source, parse_manifest
+from scribe.library import metadata as lessons_service
 from scribe.orchestrator.machine import cancel_job, create_job, retry_job
 from scribe.services import Backends
 
@@ -54,6 +55,12 @@ _UPLOAD_SCHEMA = {
                             "items": {"type": "string", "format": "binary"},
                             "description": "One or more media files (repeat the part).",
                         },
+                        "per_file": {
+                            "type": "string",
+                            "description": "A JSON array, in file order, of each file's own "
+                            "title, lesson_number, description, tags and collection_id or "
+                            "collection_name.",
+                        },
                         **{
                             name: {"type": "string", "description": str(field.description)}
                             for name, field in {
@@ -67,6 +74,10 @@ _UPLOAD_SCHEMA = {
         },
     }
 }
+
+
+_OWN = {"title", "lesson_number", "description", "tags", "collection_id", "collection_name"}
+"""Upload fields a file's own ``per_file`` entry may override."""
 
 
 def _job_view(backends: Backends, job_id: str) -> JobView:
@@ -144,15 +155,23 @@ async def create_jobs_from_upload(
         empty = [f.filename for f in form.files if f.size == 0]
         if empty:
             raise Problem(422, f"empty file(s): {', '.join(empty)}")
+        per_file_raw = form.fields.pop("per_file", "")
         options, details = _form_options(form.fields)
         _check_details(backends, details, settings)
+        try:
+            own = lessons_service.per_file_details(per_file_raw or "[]", len(form.files))
+        except ScribeError as exc:
+            raise Problem(422, str(exc)) from None
+        for mine in own:
+            if mine.collection_id:
+                _check_details(backends, JobDetails(collection_id=mine.collection_id), settings)
     except BaseException:
         for stored in form.files:
             backends.store.delete(stored.key)
         raise
     request_id = request_id_of(request)
     with backends.engine.begin() as conn:
-        for stored in form.files:
+        for stored, mine in zip(form.files, own, strict=True):
             create_job(
                 conn,
                 job_id=ids[stored.key],
@@ -161,11 +180,9 @@ async def create_jobs_from_upload(
                 size_bytes=stored.size,
                 options=options.model_dump(exclude_none=True),
                 request_id=request_id,
-                title=details.title or None,
-                collection_id=details.collection_id,
-                lesson_number=details.lesson_number,
                 metadata=details.metadata,
                 callback_url=details.callback_url,
+                **lessons_service.file_fields(conn, mine, **details.model_dump(include=_OWN)),
             )
     _start(request)
     return CreatedJobs(jobs=[_job_view(backends, ids[f.key]) for f in form.files])
@@ -214,6 +231,8 @@ def create_job_from_source(
     _check_details(backends, body, settings)
     job_id = uuid.uuid4().hex
     with backends.engine.begin() as conn:
+        if body.collection_name and not body.collection_id:
+            body.collection_id = lessons_service.collection_named(conn, body.collection_name)
         create_job(
             conn,
             job_id=job_id,
@@ -228,6 +247,8 @@ def create_job_from_source(
             metadata=body.metadata,
             callback_url=body.callback_url,
             source_url=body.source,
+            description=body.description or "",
+            tags=body.tags or [],
         )
     _start(request)
     return _job_view(backends, job_id)
@@ -304,6 +325,8 @@ async def create_jobs_from_manifest(
                 metadata=line.metadata,
                 callback_url=line.callback_url,
                 source_url=line.source,
+                description=line.description,
+                tags=line.tags,
             )
             created.append(job_id)
     if created:
@@ -341,6 +364,13 @@ def list_jobs(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=200, description="From `next_cursor`.")] = None,
+    review_status: Annotated[
+        Literal["draft", "in_review", "approved"] | None,
+        Query(description="Only lessons at this review step."),
+    ] = None,
+    tag: Annotated[
+        str | None, Query(max_length=40, description="Only lessons with this tag.")
+    ] = None,
 ) -> JobList:
     """Newest jobs first, filtered, one page at a time."""
     with backends.engine.connect() as conn:
@@ -351,6 +381,8 @@ def list_jobs(
             created_after=created_after,
             created_before=created_before,
             text_query=q,
+            review_status=review_status,
+            tag=(lessons_service.clean_tags([tag]) or [""])[0] if tag else None,
             limit=limit + 1,
             after=_decode_cursor(cursor) if cursor else None,
         )

@@ -32,6 +32,7 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("jobs", "Jobs"),
     ("search", "Search"),
     ("collections", "Collections"),
+    ("replace", "Replace"),
     ("analytics", "Analytics"),
     ("lexicon", "Lexicon"),
     ("operations", "Operations"),
@@ -176,6 +177,12 @@ def job_page(request: Request, job_id: str) -> Response:
 def search_page(request: Request) -> Response:
     """Full-text search over every transcript."""
     return _page(request, "search.html", "search")
+
+
+@router.get("/replace", response_class=HTMLResponse)
+def replace_page(request: Request) -> Response:
+    """Find and replace across a lesson, a collection or the whole library."""
+    return _page(request, "replace.html", "replace")
 
 
 @router.get("/collections", response_class=HTMLResponse)

@@ -2,6 +2,7 @@
 import { timeline } from "./chart.js";
 import { $, FINAL, api, categoryColor, categoryLabel, clock, describe, duration, el, every, jobName, notify, showError, stateBadge, stateLabel, when } from "./common.js";
 import { renderFacts } from "./facts.js";
+import { downloadBase } from "./names.js";
 import { TranscriptView } from "./transcript.js";
 
 const root = $("#job");
@@ -83,7 +84,7 @@ function hasTranscript() {
 }
 
 function renderDownloads() {
-  const base = (job.title || job.filename).replace(/\.[^.]+$/, "").replace(/[^\w.-]+/g, "_");
+  const base = downloadBase(job); // named after the lesson, as the server names them
   const link = (href, label, file) => el("a", { class: "btn small ghost", href, download: file, dataset: { format: label.toLowerCase() } }, label);
   const done = hasTranscript();
   const rev = viewing !== null ? `&revision=${viewing}` : "";

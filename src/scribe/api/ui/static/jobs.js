@@ -8,7 +8,7 @@ let limit = 50;
 let names = new Map();
 
 function filters() {
-  return { state: $("#f-state").value, collection: $("#f-collection").value, q: $("#f-q").value.trim() };
+  return { state: $("#f-state").value, collection: $("#f-collection").value, review: $("#f-review").value, q: $("#f-q").value.trim() };
 }
 
 function query() {
@@ -17,6 +17,7 @@ function query() {
   if (f.state) p.set("state", f.state);
   if (f.collection) p.set("collection_id", f.collection);
   if (f.q) p.set("q", f.q);
+  if (f.review) p.set("review_status", f.review);
   return `jobs?${p}`;
 }
 
@@ -40,14 +41,15 @@ function makeRow(job) {
   const link = el("a", { href: `/jobs/${job.id}` });
   const sub = el("span", { class: "cell-sub" });
   const state = el("span");
+  const review = el("span");
   const bar = el("span");
   const progress = el("div", { class: "progress", role: "progressbar", "aria-valuemin": 0, "aria-valuemax": 100 }, bar);
   const stage = el("span", { class: "cell-sub" });
   const audio = el("td", { class: "num hide-narrow" });
   const added = el("td", { class: "hide-narrow" });
   const tr = el("tr", { dataset: { jobId: job.id } },
-    el("td", {}, box), el("td", {}, link, sub), el("td", {}, state), el("td", {}, progress, stage), audio, added);
-  return { tr, parts: { box, link, sub, state, bar, progress, stage, audio, added } };
+    el("td", {}, box), el("td", {}, link, sub), el("td", {}, state), el("td", { class: "review" }, review), el("td", {}, progress, stage), audio, added);
+  return { tr, parts: { box, link, sub, state, review, bar, progress, stage, audio, added } };
 }
 
 function update(row, job) {
@@ -60,6 +62,11 @@ function update(row, job) {
     p.state.dataset.state = job.state;
     p.state.replaceChildren(stateBadge(job.state));
   }
+  const reviewKey = `${job.review_status}|${job.reviewed_by || ""}`;
+  if (p.review.dataset.key !== reviewKey) {
+    p.review.dataset.key = reviewKey;
+    p.review.replaceChildren(reviewBadge(job));
+  }
   const pct = Math.round(job.progress * 100);
   p.bar.style.width = `${pct}%`;
   p.progress.setAttribute("aria-valuenow", String(pct));
@@ -69,6 +76,14 @@ function update(row, job) {
   p.stage.textContent = stageText(job);
   p.audio.textContent = job.audio_duration ? duration(job.audio_duration) : "—";
   p.added.textContent = when(job.created_at);
+}
+
+const REVIEW = { draft: "Draft", in_review: "In review", approved: "Approved" };
+
+function reviewBadge(job) {
+  const status = job.review_status || "draft";
+  const title = job.reviewed_by ? `${REVIEW[status]} by ${job.reviewed_by}, ${when(job.reviewed_at)}` : REVIEW[status];
+  return el("span", { class: `review-badge review-${status}`, title }, REVIEW[status] || status);
 }
 
 async function refresh() {
@@ -122,6 +137,8 @@ function onFilter() {
 async function start() {
   $("#f-state").value = param("state");
   $("#f-q").value = param("q");
+  $("#f-review").value = param("review");
+  $("#f-review").addEventListener("change", onFilter);
   try {
     const list = await fillCollections($("#f-collection"), param("collection"));
     names = new Map(list.map((c) => [c.id, c.name]));

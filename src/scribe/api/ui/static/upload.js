@@ -22,24 +22,78 @@ function jobLink(job) {
 
 // ---- files ---------------------------------------------------------------------------------
 
+const held = [];
+
+function prettyTitle(name) {
+  const stem = name.replace(/\.[^.]*$/, "").replace(/[_-]+/g, " ").trim();
+  return stem ? stem[0].toUpperCase() + stem.slice(1) : name;
+}
+
+function detailInputs(file, n) {
+  const id = `pf-${Date.now()}-${n}`;
+  const title = el("input", { id: `${id}-title`, type: "text", maxlength: 255, value: prettyTitle(file.name), class: "pf-title" });
+  const number = el("input", { id: `${id}-number`, type: "number", min: 0, class: "pf-number" });
+  const tags = el("input", { id: `${id}-tags`, type: "text", class: "pf-tags", placeholder: "scales, beginner" });
+  const box = el("div", { class: "per-file" },
+    el("div", { class: "field" }, el("label", { for: title.id }, `Title of ${file.name}`), title),
+    el("div", { class: "field" }, el("label", { for: number.id }, "Lesson no."), number),
+    el("div", { class: "field" }, el("label", { for: tags.id }, "Tags"), tags));
+  return { box, read: () => ({ title: title.value.trim(), lesson_number: number.value, tags: tags.value.trim() }) };
+}
+
+function syncHeld() {
+  const button = $("#send-held");
+  button.hidden = held.length === 0;
+  button.textContent = `Send ${held.length} file${held.length === 1 ? "" : "s"}`;
+}
+
 function addFiles(files) {
-  for (const file of files) {
+  const hold = $("#opt-hold").checked;
+  for (const [n, file] of files.entries()) {
     const bar = el("span");
     bar.style.width = "0%";
     const progress = el("div", { class: "progress", role: "progressbar", "aria-label": `Upload of ${file.name}`, "aria-valuemin": 0, "aria-valuemax": 100, "aria-valuenow": 0 }, bar);
     const status = el("div", { class: "status" }, `Waiting to upload · ${bytes(file.size)}`);
     const cancel = el("button", { type: "button", class: "btn small ghost" }, "Cancel");
-    const item = { file, bar, progress, status, cancel, xhr: null, cancelled: false };
+    const details = hold ? detailInputs(file, n) : null;
+    const item = { file, bar, progress, status, cancel, xhr: null, cancelled: false, details };
     cancel.addEventListener("click", () => {
       item.cancelled = true;
       if (item.xhr) item.xhr.abort();
       status.textContent = "Cancelled before it was sent.";
       cancel.remove();
+      const at = held.indexOf(item);
+      if (at >= 0) { held.splice(at, 1); syncHeld(); }
     });
-    $("#uploads").append(el("li", {}, el("span", { class: "name" }, file.name), el("div", { class: "row" }, progress, cancel), status));
+    $("#uploads").append(el("li", {}, el("span", { class: "name" }, file.name), details ? details.box : "", el("div", { class: "row" }, progress, cancel), status));
+    if (hold) { status.textContent = `Ready to send · ${bytes(file.size)}`; held.push(item); } else queue.push(item);
+  }
+  syncHeld();
+  pump();
+}
+
+function sendHeld() {
+  for (const item of held.splice(0)) {
+    item.fields = item.details.read();
+    item.details.box.querySelectorAll("input").forEach((input) => { input.disabled = true; });
     queue.push(item);
   }
+  syncHeld();
   pump();
+}
+
+async function createCollection() {
+  const name = $("#new-collection-name").value.trim();
+  if (!name) { notify("Type the new collection's name.", "error"); $("#new-collection-name").focus(); return; }
+  try {
+    const made = await api("collections", { method: "POST", json: { name } });
+    await fillCollections($("#opt-collection"), made.id);
+    $("#new-collection-name").value = "";
+    $("#new-collection-box").hidden = true;
+    $("#new-collection-toggle").setAttribute("aria-expanded", "false");
+    notify(`Created “${made.name}”; new uploads go into it.`, "success");
+    $("#opt-collection").focus();
+  } catch (error) { showError(error); }
 }
 
 function pump() {
@@ -61,6 +115,7 @@ function send(item) {
   return new Promise((resolve) => {
     const form = new FormData();
     for (const [k, v] of Object.entries(options())) form.append(k, v);
+    for (const [k, v] of Object.entries(item.fields || {})) if (v !== "") form.append(k, v);
     form.append("file", item.file, item.file.name);
     const xhr = new XMLHttpRequest();
     item.xhr = xhr;
@@ -222,6 +277,15 @@ function setupTabs() {
 
 setupTabs();
 setupDropzone();
+$("#send-held").addEventListener("click", sendHeld);
+$("#new-collection-toggle").addEventListener("click", () => {
+  const box = $("#new-collection-box");
+  box.hidden = !box.hidden;
+  $("#new-collection-toggle").setAttribute("aria-expanded", String(!box.hidden));
+  if (!box.hidden) $("#new-collection-name").focus();
+});
+$("#new-collection-create").addEventListener("click", createCollection);
+$("#new-collection-name").addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); createCollection(); } });
 $("#urls-form").addEventListener("submit", sendUrls);
 $("#manifest-form").addEventListener("submit", sendManifest);
 fillCollections($("#opt-collection"), new URLSearchParams(location.search).get("collection") || "").catch(showError);

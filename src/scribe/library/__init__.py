@@ -1,0 +1,1 @@
+"""The lesson library: metadata, review status, find and replace, and publishable exports."""
