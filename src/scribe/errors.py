@@ -46,3 +46,15 @@ class ModelError(PermanentError):
 
 class CancelledError(ScribeError):
     """The job was cancelled while a stage ran."""
+
+
+class EditError(ScribeError):
+    """An edit that does not fit the transcript (no such segment or word)."""
+
+
+class EditConflictError(ScribeError):
+    """An edit made on a revision that is no longer the latest one."""
+
+    def __init__(self, message: str, *, current: int) -> None:
+        super().__init__(message)
+        self.current = current

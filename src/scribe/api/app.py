@@ -19,7 +19,16 @@ from scribe.api import observability as api_observability
 from scribe.api import problems, ui
 from scribe.api.auth import auth_required
 from scribe.api.observability import library_collector
-from scribe.api.routes import artifacts, editing, health, insights, jobs, lexicon, library
+from scribe.api.routes import (
+    artifacts,
+    editing,
+    health,
+    insights,
+    jobs,
+    lexicon,
+    library,
+    revisions,
+)
 from scribe.config import Settings, load_settings
 from scribe.db import keys
 from scribe.observability.metrics import register, unregister
@@ -107,6 +116,7 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
         artifacts.router,
         library.router,
         editing.router,
+        revisions.router,
         lexicon.router,
         insights.router,
     ):

@@ -105,6 +105,10 @@ def get_transcript(
     words with times and probabilities), plain text, SRT, WebVTT or TSV."""
     job = _job(backends, job_id)
     fmt = _negotiate(request, format, artifacts.TRANSCRIPT_FORMATS)
+    latest = _latest_revision(backends, job_id)
+    tag = {"ETag": f'"r{latest if revision is None else revision}"', "X-Revision": str(latest)}
+    if revision is not None and revision > latest:
+        raise Problem(404, f"job {job_id} has no revision {revision}")
     if revision is not None:
         from scribe.pipeline.formats import RENDERERS
         from scribe.revisions import load_transcript
@@ -114,10 +118,19 @@ def get_transcript(
         except NotFoundError:
             raise Problem(404, f"job {job_id} has no revision {revision}") from None
         rendered = old.model_dump_json(indent=2) if fmt == "json" else RENDERERS[fmt](old)
-        return Response(rendered, media_type=MEDIA_TYPES[fmt])
+        return Response(rendered, media_type=MEDIA_TYPES[fmt], headers=tag)
     data = _artifact(backends, job, artifacts.transcript_key(job_id, fmt))
     disposition = f'inline; filename="{artifacts.safe_filename(job.filename)}.{fmt}"'
-    return Response(data, media_type=MEDIA_TYPES[fmt], headers={"Content-Disposition": disposition})
+    return Response(
+        data, media_type=MEDIA_TYPES[fmt], headers={"Content-Disposition": disposition, **tag}
+    )
+
+
+def _latest_revision(backends: Backends, job_id: str) -> int:
+    from scribe.revisions import current_number
+
+    with backends.engine.connect() as conn:
+        return current_number(conn, job_id=job_id)
 
 
 @router.get(
@@ -131,10 +144,21 @@ def get_terms(
     format: Annotated[
         Literal["json", "csv"] | None, Query(description="json (default) or csv.")
     ] = None,
+    revision: Annotated[
+        int | None,
+        Query(ge=0, le=100_000, description="The terms of an earlier revision, when kept."),
+    ] = None,
 ) -> Response:
     """Every music-term occurrence with its times, and counts per category and per term."""
     job = _job(backends, job_id)
-    data = _artifact(backends, job, artifacts.artifact_key(job_id, artifacts.TERMS_JSON))
+    key = artifacts.artifact_key(job_id, artifacts.TERMS_JSON)
+    if revision is not None and revision < _latest_revision(backends, job_id):
+        from scribe.revisions import terms_key
+
+        key = terms_key(job_id, revision)
+        if not backends.store.exists(key):
+            raise Problem(404, f"the terms of revision {revision} were not kept")
+    data = _artifact(backends, job, key)
     if _negotiate(request, format, ("json", "csv")) == "json":
         return Response(data, media_type=MEDIA_TYPES["json"])
     result = TermsResult.model_validate_json(data)
