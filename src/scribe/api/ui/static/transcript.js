@@ -54,6 +54,11 @@ export class TranscriptView {
     this.box.addEventListener("keydown", (e) => this.onKey(e));
   }
 
+  /** Whether a word or passage editor is open (a refresh must not replace it). */
+  isEditing() {
+    return Boolean(this.box.querySelector(".seg-editor, .word-input"));
+  }
+
   pauseFollow() {
     if (!this.follow) return;
     this.follow = false;
@@ -97,6 +102,13 @@ export class TranscriptView {
   }
 
   markTerms(occurrences) {
+    for (const w of this.words) {
+      if (!w.el.dataset.category) continue;
+      w.el.classList.remove("term");
+      delete w.el.dataset.category;
+      delete w.el.dataset.term;
+      w.el.removeAttribute("title");
+    }
     for (const o of occurrences || []) {
       const { strong, tint } = categoryColor(o.category);
       for (const w of this.words) {
