@@ -155,6 +155,8 @@ def apply_event(
     elif event.type == EventType.COMPLETED:
         _complete_stage(conn, job, event, webhooks, transcript, terms)
     elif event.type == EventType.FAILED:
+        # A worker reports "failed" only for errors retrying cannot fix (PermanentError).
+        repo.merge_facts(conn, job_id=job.id, facts={"failure": {"retryable": False}})
         fail_job(
             conn,
             job_id=job.id,

@@ -6,7 +6,7 @@ import base64
 import json
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import ValidationError
@@ -310,11 +310,16 @@ def list_jobs(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=200, description="From `next_cursor`.")] = None,
+    speech: Annotated[
+        Literal["none", "found"] | None,
+        Query(description="`none`: only jobs where no speech was found; `found`: the others."),
+    ] = None,
 ) -> JobList:
     """Newest jobs first, filtered, one page at a time."""
     with backends.engine.connect() as conn:
         jobs = repo.list_jobs(
             conn,
+            no_speech=None if speech is None else speech == "none",
             state=state,
             collection_id=collection_id,
             created_after=created_after,

@@ -3,6 +3,7 @@ import { timeline } from "./chart.js";
 import { $, FINAL, api, categoryColor, categoryLabel, clock, describe, duration, el, every, jobName, notify, showError, stateBadge, stateLabel, when } from "./common.js";
 import { renderFacts } from "./facts.js";
 import { TranscriptView } from "./transcript.js";
+import { installPlayerTools } from "./player-tools.js";
 import { describeRevision, fetchTerms, fetchTranscript, isConflict, renderDiff, showConflict } from "./revisions.js";
 
 const root = $("#job");
@@ -27,10 +28,12 @@ function setupPlayer() {
   media.src = `/api/v1/jobs/${jobId}/media`;
   if (!audio) media.setAttribute("playsinline", "");
   media.addEventListener("error", () => {
-    $("#media-note").textContent = "This recording cannot be played here (the file may be gone or in a format this browser does not play). The transcript still works.";
+    const transcript = job && hasTranscript();
+    $("#media-note").textContent = `This recording cannot be played here (the file may be gone or in a format this browser does not play).${transcript ? " The transcript still works." : ""}`;
   });
   $("#player-slot").replaceChildren(media);
   view = new TranscriptView({ media, box: $("#transcript"), resume: $("#resume"), onSave: saveEdit });
+  installPlayerTools({ media, view, scope: $(".job-layout"), speed: $("#speed"), loop: $("#loop"), status: $("#player-status") });
 }
 
 function renderHead() {
@@ -47,11 +50,13 @@ function renderHead() {
       api(`collections/${job.collection_id}`).then((c) => { collectionName = c.name; link.textContent = c.name; }).catch(() => {});
     }
   }
-  $("#job-retry").hidden = !["failed", "cancelled"].includes(job.state);
+  // Retry only where it can help: not for a file a worker found can never be decoded.
+  const hopeless = job.state === "failed" && job.facts && job.facts.failure && job.facts.failure.retryable === false;
+  $("#job-retry").hidden = !["failed", "cancelled"].includes(job.state) || hopeless;
   $("#job-cancel").hidden = FINAL.has(job.state);
   const problem = $("#job-problem");
   problem.hidden = job.state !== "failed";
-  if (job.state === "failed") problem.textContent = `This job failed${job.failed_stage ? ` while ${job.failed_stage === "terms" ? "finding terms" : `${job.failed_stage}ing`}` : ""}: ${job.error || "no reason was given"}.`;
+  if (job.state === "failed") problem.textContent = `Failed${job.failed_stage ? ` while ${job.failed_stage === "terms" ? "finding terms" : `${job.failed_stage}ing`}` : ""}: ${job.error || "no reason was given"}.${hopeless ? " Retrying cannot fix this file; upload a playable copy instead." : ""}`;
   const running = $("#job-running");
   const rerun = Boolean(view && view.words.length);
   running.hidden = FINAL.has(job.state) || rerun; // no layout jump after a save
