@@ -151,14 +151,11 @@ def test_shortcuts_speed_and_loop_from_the_transcript(
     page.evaluate(
         f"() => {{ document.getElementById('player').currentTime = {segments[0]['start'] + 0.1}; }}"
     )
+    near = "() => Math.abs(document.getElementById('player').currentTime - {}) < 0.3"
     page.keyboard.press("n")
-    page.wait_for_function(
-        f"() => Math.abs(document.getElementById('player').currentTime - {segments[1]['start']}) < 0.3"
-    )
+    page.wait_for_function(near.format(segments[1]["start"]))
     page.keyboard.press("p")
-    page.wait_for_function(
-        f"() => Math.abs(document.getElementById('player').currentTime - {segments[0]['start']}) < 0.3"
-    )
+    page.wait_for_function(near.format(segments[0]["start"]))
     # Shortcuts work from the terms panel too, and never while typing.
     page.fill("#author", "k")
     assert page.evaluate("() => document.getElementById('player').paused")
@@ -172,8 +169,8 @@ def test_shortcuts_speed_and_loop_from_the_transcript(
     page.check("#loop")
     expect(page.locator(".seg.looping")).to_have_count(1)
     page.evaluate(
-        f"() => {{ const m = document.getElementById('player'); m.currentTime = {first['end'] - 0.4};"
-        " m.play(); }"
+        "() => { const m = document.getElementById('player');"
+        f" m.currentTime = {first['end'] - 0.4}; m.play(); }}"
     )
     page.wait_for_function(
         f"() => document.getElementById('player').currentTime < {first['end'] - 0.6}",
