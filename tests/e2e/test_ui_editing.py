@@ -131,9 +131,7 @@ def test_a_refresh_never_replaces_an_open_editor_nor_moves_the_page(
         assert not errors, errors
 
 
-def test_undo_restore_diff_and_terms_of_the_revision_read(
-    ui: LiveApi, browser: Browser
-) -> None:
+def test_undo_restore_diff_and_terms_of_the_revision_read(ui: LiveApi, browser: Browser) -> None:
     job = _lesson(ui, "history.mp4")
     context, page = _editor(browser, ui, job["id"], "Ana Teacher")
     try:
@@ -158,6 +156,61 @@ def test_undo_restore_diff_and_terms_of_the_revision_read(
         page.get_by_role("button", name="Restore revision 1").click()
         expect(page.locator("#notice")).to_contain_text("Restored revision 1")
         expect(page.locator("#transcript")).to_contain_text("capo")
+    finally:
+        errors = context.errors  # type: ignore[attr-defined]
+        context.close()
+        assert not errors, errors
+
+
+def test_search_by_a_term_alone_and_a_lexicon_that_merges_spellings(
+    ui: LiveApi, lesson: dict[str, Any], browser: Browser
+) -> None:
+    with ui.client() as client:
+        occurrences = client.get(f"/api/v1/jobs/{lesson['id']}/terms").json()["occurrences"]
+        assert occurrences
+        said = occurrences[0]
+        made = client.put(
+            "/api/v1/lexicon/terms",
+            json={
+                "category": "gear",
+                "canonical": "zorbel clamp",
+                "variants": ["zorbel", "zorbel grip", "zorbel vise"],
+            },
+        )
+        assert made.status_code == 200, made.text
+    context, page = _editor(browser, ui, lesson["id"], "Ana Teacher")
+    try:
+        # Search: the term box alone finds the moments it was said.
+        page.goto(f"{ui.base}/search")
+        page.fill("#s-term", said["term"])
+        page.get_by_role("button", name="Search").click()
+        hit = page.locator("#hits li", has_text="team.mp4").first
+        expect(hit).to_be_visible()
+        expect(page.locator("#hit-count")).to_contain_text("moment")
+        # Lexicon: one new spelling keeps the three it had, and the notice says so.
+        page.goto(f"{ui.base}/lexicon")
+        page.wait_for_selector("#terms-body tr")
+        page.select_option("#term-category", "gear")
+        expect(page.locator("#terms-title")).to_contain_text("Gear")  # the table follows
+        page.fill("#term-canonical", "zorbel clamp")
+        page.fill("#term-variants", "zorbel press")
+        page.get_by_role("button", name="Save term").click()
+        notice = page.locator("#notice")
+        expect(notice).to_contain_text("added “zorbel press”")
+        expect(notice).to_contain_text("kept 3 spellings")
+        row = page.locator("#terms-body tr", has_text="zorbel clamp")
+        for spelling in ("zorbel", "zorbel grip", "zorbel vise", "zorbel press"):
+            expect(row).to_contain_text(spelling)
+        # Editing the list removes only what was taken out of it.
+        row.get_by_role("button", name="Edit zorbel clamp").click()
+        page.fill("#term-variants", "zorbel, zorbel grip, zorbel press")
+        page.get_by_role("button", name="Save term").click()
+        expect(notice).to_contain_text("removed “zorbel vise”")
+        # The filter searches every category, whichever is chosen.
+        page.select_option("#term-category", "scale")
+        page.fill("#term-filter", "zorbel press")
+        expect(page.locator("#terms-body tr", has_text="zorbel clamp")).to_have_count(1)
+        expect(page.locator("#terms-title")).to_contain_text("every category")
     finally:
         errors = context.errors  # type: ignore[attr-defined]
         context.close()
