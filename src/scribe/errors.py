@@ -89,7 +89,15 @@ class TransitionError(ConflictError):
 
 
 class EditError(ScribeError):
-    """An edit that does not fit the transcript."""
+    """An edit that does not fit the transcript (no such segment or word)."""
+
+
+class EditConflictError(ScribeError):
+    """An edit made on a revision that is no longer the latest one."""
+
+    def __init__(self, message: str, *, current: int) -> None:
+        super().__init__(message)
+        self.current = current
 
 
 class LexiconError(ScribeError):

@@ -2,23 +2,28 @@
 
 Revision 0 is what the model wrote (kept at ``jobs/<id>/revisions/0.json``); revision n is
 stored next to it, and the transcript's export keys (json, txt, srt, vtt, tsv) always hold the
-latest one, so downloads and search use it. Word timings survive a segment edit when the word
-count is unchanged; otherwise the segment's span is shared among the new words by length.
+latest one, so downloads and search use it. Every edit names the revision it was made on
+(``base_revision``); an edit on a revision that is no longer the latest is refused with
+:class:`~scribe.errors.EditConflictError`, so it cannot land on the wrong words. Unchanged words
+keep their times exactly; changed words are placed by :mod:`scribe.retime` (forced alignment
+against the audio when an aligner is given). Text typed with spaces becomes separate words.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from scribe import artifacts
 from scribe.db import library
 from scribe.db.tables import transcript_revisions, utcnow
-from scribe.domain.transcript import Segment, Transcript, Word
-from scribe.errors import EditError, NotFoundError
+from scribe.domain.transcript import Transcript
+from scribe.errors import EditConflictError, EditError, NotFoundError
+from scribe.retime import Aligner, retime
 from scribe.stages.transcribe.outputs import write_transcript
 from scribe.storage.base import BlobStore
 
@@ -39,6 +44,7 @@ class RevisionInfo:
     author: str
     created_at: Any
     edits: int
+    record: list[dict[str, Any]] = field(default_factory=list, repr=False)
 
 
 def revision_key(job_id: str, number: int) -> str:
@@ -57,85 +63,137 @@ def load_transcript(store: BlobStore, job_id: str, revision: int | None = None) 
     return Transcript.model_validate_json(store.get_bytes(key))
 
 
-def apply_edits(transcript: Transcript, edits: list[Edit]) -> Transcript:
-    """A new transcript with the edits applied (the input is not changed)."""
+def apply_edits(
+    transcript: Transcript, edits: list[Edit], aligner: Aligner | None = None
+) -> Transcript:
+    """A new transcript with the edits applied (the input is not changed); ``aligner`` places
+    words whose times the edit changed (without one they share their gap by length)."""
     result = transcript.model_copy(deep=True)
     by_index = {segment.index: segment for segment in result.segments}
     for edit in edits:
         segment = by_index.get(edit.segment)
         if segment is None:
             raise EditError(f"no segment {edit.segment}")
+        spellings = [w.text.strip() for w in segment.words]
         if edit.word is None:
-            _replace_segment(segment, edit.text)
+            spellings = edit.text.split()
         else:
             if edit.word >= len(segment.words):
                 raise EditError(f"segment {edit.segment} has no word {edit.word}")
-            word = segment.words[edit.word]
-            lead = word.text[: len(word.text) - len(word.text.lstrip())] or " "
-            word.text = lead + edit.text.strip()
-            word.probability = 1.0  # a person wrote it
-            segment.text = "".join(w.text for w in segment.words)
+            spellings[edit.word : edit.word + 1] = edit.text.split()
+        if not spellings:
+            raise EditError(f"segment {edit.segment} would have no words; type its text")
+        if not segment.words:
+            segment.text = " " + " ".join(spellings)
+            continue
+        retime(segment, spellings, aligner)
     return result
 
 
-def _replace_segment(segment: Segment, text: str) -> None:
-    new_words = text.split()
-    segment.text = " " + " ".join(new_words)
-    old = segment.words
-    if len(old) == len(new_words):
-        for word, spelled in zip(old, new_words, strict=True):
-            if word.text.strip() != spelled:
-                word.text = " " + spelled
-                word.probability = 1.0  # a person wrote it
-        return
-    total = sum(len(w) for w in new_words) or 1
-    position, span = segment.start, segment.end - segment.start
-    words: list[Word] = []
-    for spelled in new_words:
-        length = span * len(spelled) / total
-        words.append(
-            Word(
-                text=" " + spelled,
-                start=round(position, 3),
-                end=round(position + length, 3),
-                probability=1.0,
-            )
-        )
-        position += length
-    segment.words = words
-
-
-def save_revision(
-    conn: Connection, store: BlobStore, *, job_id: str, author: str, edits: list[Edit]
-) -> RevisionInfo:
-    """Apply edits to the latest transcript and store the result as the next revision."""
-    try:
-        current = load_transcript(store, job_id)
-    except NotFoundError:
-        raise EditError(f"job {job_id} has no transcript yet") from None
-    edited = apply_edits(current, edits)
-    if not store.exists(revision_key(job_id, 0)):
-        store.put_bytes(revision_key(job_id, 0), current.model_dump_json(indent=2).encode())
+def current_number(conn: Connection, *, job_id: str) -> int:
+    """The latest revision's number (0 while nobody has edited)."""
     last = conn.execute(
         select(func.max(transcript_revisions.c.number)).where(
             transcript_revisions.c.job_id == job_id
         )
     ).scalar_one_or_none()
-    number = int(last or 0) + 1
-    now = utcnow()
-    store.put_bytes(revision_key(job_id, number), edited.model_dump_json(indent=2).encode())
-    write_transcript(store, job_id, edited)
-    conn.execute(
-        insert(transcript_revisions).values(
-            job_id=job_id,
-            number=number,
-            author=author,
-            edits=[e.model_dump() for e in edits],
-            created_at=now,
-        )
+    return int(last or 0)
+
+
+def save_revision(
+    conn: Connection,
+    store: BlobStore,
+    *,
+    job_id: str,
+    author: str,
+    edits: list[Edit],
+    base_revision: int | None = None,
+    aligner: Aligner | None = None,
+    terms_current: bool = True,
+) -> RevisionInfo:
+    """Apply edits to the latest transcript and store the result as the next revision.
+
+    ``base_revision`` is the revision the edits were made on: when it is not the latest one
+    the edits are refused (:class:`EditConflictError`) instead of landing on other words."""
+    number = check_base(conn, job_id=job_id, base_revision=base_revision)
+    try:
+        current = load_transcript(store, job_id)
+    except NotFoundError:
+        raise EditError(f"job {job_id} has no transcript yet") from None
+    edited = apply_edits(current, edits, aligner)
+    return store_revision(
+        conn,
+        store,
+        job_id=job_id,
+        author=author,
+        number=number + 1,
+        previous=current,
+        transcript=edited,
+        record=[e.model_dump() for e in edits],
+        terms_current=terms_current,
     )
-    library.replace_segments(conn, job_id=job_id, transcript=edited)
-    return RevisionInfo(number=number, author=author, created_at=now, edits=len(edits))
+
+
+def check_base(conn: Connection, *, job_id: str, base_revision: int | None) -> int:
+    """The latest revision's number, after checking an edit's base is that revision."""
+    number = current_number(conn, job_id=job_id)
+    if base_revision is not None and base_revision != number:
+        raise EditConflictError(
+            f"the transcript changed: this edit was made on revision {base_revision}, "
+            f"the latest is revision {number}",
+            current=number,
+        )
+    return number
+
+
+def store_revision(
+    conn: Connection,
+    store: BlobStore,
+    *,
+    job_id: str,
+    author: str,
+    number: int,
+    previous: Transcript,
+    transcript: Transcript,
+    record: list[dict[str, Any]],
+    terms_current: bool = True,
+) -> RevisionInfo:
+    """Store ``transcript`` as revision ``number`` (the row first: a concurrent save of the
+    same number fails on the unique key before any blob is written). ``terms_current`` says the
+    stored terms are those of the previous revision (kept for reading it later)."""
+    now = utcnow()
+    try:
+        with conn.begin_nested():
+            conn.execute(
+                insert(transcript_revisions).values(
+                    job_id=job_id, number=number, author=author, edits=record, created_at=now
+                )
+            )
+    except IntegrityError:
+        raise EditConflictError(
+            f"the transcript changed: revision {number} was saved by someone else just now",
+            current=number,
+        ) from None
+    if not store.exists(revision_key(job_id, 0)):
+        store.put_bytes(revision_key(job_id, 0), previous.model_dump_json(indent=2).encode())
+    if terms_current:
+        keep_terms(store, job_id, number - 1)
+    store.put_bytes(revision_key(job_id, number), transcript.model_dump_json(indent=2).encode())
+    write_transcript(store, job_id, transcript)
+    library.replace_segments(conn, job_id=job_id, transcript=transcript)
+    return RevisionInfo(number=number, author=author, created_at=now, edits=len(record))
+
+
+def terms_key(job_id: str, number: int) -> str:
+    """Where the terms recognised in a revision are kept once a later revision exists."""
+    return artifacts.artifact_key(job_id, f"revisions/{number}.terms.json")
+
+
+def keep_terms(store: BlobStore, job_id: str, number: int) -> None:
+    """Keep the current terms as revision ``number``'s before a new revision replaces them."""
+    current = artifacts.artifact_key(job_id, artifacts.TERMS_JSON)
+    if not store.exists(terms_key(job_id, number)) and store.exists(current):
+        store.put_bytes(terms_key(job_id, number), store.get_bytes(current))
 
 
 def list_revisions(conn: Connection, *, job_id: str) -> list[RevisionInfo]:
@@ -146,6 +204,8 @@ def list_revisions(conn: Connection, *, job_id: str) -> list[RevisionInfo]:
         .order_by(transcript_revisions.c.number)
     ).mappings()
     return [
-        RevisionInfo(row["number"], row["author"], row["created_at"], len(row["edits"]))
+        RevisionInfo(
+            row["number"], row["author"], row["created_at"], len(row["edits"]), list(row["edits"])
+        )
         for row in rows
     ]

@@ -21,6 +21,8 @@ LAYERS: list[tuple[str, ...]] = [
         "scribe.artifacts",
         "scribe.messages",
         "scribe.formats",
+        "scribe.captions",
+        "scribe.retime",
         "scribe.observability",
     ),
     (
@@ -45,6 +47,7 @@ LAYERS: list[tuple[str, ...]] = [
         "scribe.services",
         "scribe.models_seed",
         "scribe.tombstone_sweep",
+        "scribe.library",
     ),
     (
         "scribe",

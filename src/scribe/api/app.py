@@ -29,6 +29,7 @@ from scribe.api.routes import (
     lessons,
     lexicon,
     library,
+    revisions,
 )
 from scribe.api.startup import check_secrets
 from scribe.config import Settings, load_settings
@@ -158,6 +159,7 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
         artifacts.router,
         library.router,
         editing.router,
+        revisions.router,
         lexicon.router,
         insights.router,
         lessons.router,

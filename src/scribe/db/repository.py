@@ -74,10 +74,15 @@ def list_jobs(
     updated_before: datetime | None = None,
     review_status: str | None = None,
     tag: str | None = None,
+    no_speech: bool | None = None,
 ) -> list[Job]:
     """Newest jobs first, filtered; ``after`` is the (created_at, id) of the previous page's
-    last job (cursor pagination)."""
+    last job (cursor pagination); ``no_speech`` keeps jobs whose quality figures say nothing
+    was said (True) or something was (False)."""
     query = select(jobs).order_by(jobs.c.created_at.desc(), jobs.c.id.desc()).limit(limit)
+    if no_speech is not None:
+        flag = jobs.c.facts[("quality", "no_speech")].as_boolean()
+        query = query.where(flag.is_(True) if no_speech else (flag.is_(None) | flag.is_(False)))
     if state is not None:
         query = query.where(jobs.c.state == state.value)
     if states:

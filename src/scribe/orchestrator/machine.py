@@ -160,6 +160,8 @@ def apply_event(
     elif event.type == EventType.COMPLETED:
         _complete_stage(conn, job, event, webhooks, transcript, terms)
     elif event.type == EventType.FAILED:
+        # A worker reports "failed" only for errors retrying cannot fix (PermanentError).
+        repo.merge_facts(conn, job_id=job.id, facts={"failure": {"retryable": False}})
         fail_job(
             conn,
             job_id=job.id,
@@ -199,13 +201,16 @@ def _complete_stage(
     terms: TermsResult | None,
 ) -> None:
     now = _event_time(event)
+    run = job.stage_run(event.stage)
+    # A re-run after an edit or a lexicon change keeps the job's and the stage's first times.
+    rerun = job.completed_at is not None and run is not None and run.finished_at is not None
     repo.upsert_stage_run(
         conn,
         job_id=job.id,
         stage=event.stage,
         state="completed",
         progress=1.0,
-        finished_at=now,
+        finished_at=run.finished_at if rerun and run is not None else now,
         attempts=event.attempt,
         error=None,
     )
@@ -226,7 +231,7 @@ def _complete_stage(
             from_states=[STAGE_STATE[event.stage]],
             to_state=JobState.COMPLETED,
             progress=1.0,
-            completed_at=now,
+            completed_at=job.completed_at if rerun else now,
         ):
             return  # another process completed it first: it also notified
         JOBS_FINISHED.labels("completed").inc()
@@ -354,9 +359,8 @@ def rerun_terms(conn: Connection, *, job_id: str) -> Job:
             to_state=JobState.RECOGNIZING_TERMS,
             progress=overall_progress(Stage.TERMS, 0.0),
         )
-    repo.upsert_stage_run(
-        conn, job_id=job_id, stage=Stage.TERMS, attempts=0, started_at=None, finished_at=None
-    )
+    # The stage keeps its first start and finish: a re-run never changes the job's times.
+    repo.upsert_stage_run(conn, job_id=job_id, stage=Stage.TERMS, attempts=0)
     enqueue_stage(conn, job=job, stage=Stage.TERMS)
     updated = repo.get_job(conn, job_id=job_id)
     assert updated is not None

@@ -140,6 +140,9 @@ def get_transcript(
     if job.state == JobState.CANCELLED:
         raise Problem(409, f"job {job.id} was cancelled: it has no transcript, terms or figures")
     fmt = _negotiate(request, format, _TRANSCRIPT_FORMATS)
+    latest = _latest_revision(backends, job_id)
+    if revision is not None and revision > latest:
+        raise Problem(404, f"job {job_id} has no revision {revision}")
     try:
         caption_profile = resolve_profile(
             profile, max_chars=max_chars, max_lines=max_lines, max_cps=max_cps
@@ -147,7 +150,10 @@ def get_transcript(
     except CaptionError as exc:
         raise Problem(422, str(exc)) from None
     headers = {
-        "Content-Disposition": content_disposition("inline", exports.download_name(job, fmt))
+        "Content-Disposition": content_disposition("inline", exports.download_name(job, fmt)),
+        # Editors send the ETag back as If-Match: an edit on an older revision is refused.
+        "ETag": f'"r{latest if revision is None else revision}"',
+        "X-Revision": str(latest),
     }
     laid_out = fmt == "ttml" or (fmt in ("srt", "vtt") and cues == "captions")
     if revision is None and not laid_out:
@@ -213,6 +219,13 @@ def get_chapters(
     return Response(str(found), media_type=media, headers=headers)
 
 
+def _latest_revision(backends: Backends, job_id: str) -> int:
+    from scribe.revisions import current_number
+
+    with backends.engine.connect() as conn:
+        return current_number(conn, job_id=job_id)
+
+
 @router.get(
     "/jobs/{job_id}/terms", response_model=None, responses=content("application/json", "text/csv")
 )
@@ -224,10 +237,21 @@ def get_terms(
     format: Annotated[
         Literal["json", "csv"] | None, Query(description="json (default) or csv.")
     ] = None,
+    revision: Annotated[
+        int | None,
+        Query(ge=0, le=100_000, description="The terms of an earlier revision, when kept."),
+    ] = None,
 ) -> Response:
     """Every music-term occurrence with its times, and counts per category and per term."""
     job = _job(backends, job_id)
-    data = _artifact(backends, job, artifacts.artifact_key(job_id, artifacts.TERMS_JSON))
+    key = artifacts.artifact_key(job_id, artifacts.TERMS_JSON)
+    if revision is not None and revision < _latest_revision(backends, job_id):
+        from scribe.revisions import terms_key
+
+        key = terms_key(job_id, revision)
+        if not backends.store.exists(key):
+            raise Problem(404, f"the terms of revision {revision} were not kept")
+    data = _artifact(backends, job, key)
     if _negotiate(request, format, ("json", "csv")) == "json":
         return Response(data, media_type=MEDIA_TYPES["json"])
     result = TermsResult.model_validate_json(data)

@@ -371,11 +371,16 @@ def list_jobs(
     tag: Annotated[
         str | None, Query(max_length=40, description="Only lessons with this tag.")
     ] = None,
+    speech: Annotated[
+        Literal["none", "found"] | None,
+        Query(description="`none`: only jobs where no speech was found; `found`: the others."),
+    ] = None,
 ) -> JobList:
     """Newest jobs first, filtered, one page at a time."""
     with backends.engine.connect() as conn:
         jobs = repo.list_jobs(
             conn,
+            no_speech=None if speech is None else speech == "none",
             state=state,
             collection_id=collection_id,
             created_after=created_after,

@@ -44,6 +44,14 @@ class TermIn(BaseModel):
     category: str = Field(min_length=1, max_length=41)
     canonical: str = Field(min_length=1, max_length=120)
     variants: list[str] = Field(default_factory=list, max_length=50)
+    remove: list[str] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Spellings to drop; every other existing spelling is kept (merged).",
+    )
+    replace: bool = Field(
+        default=False, description="Make `variants` the whole list instead of merging."
+    )
 
 
 class CategoryIn(BaseModel):
@@ -58,6 +66,10 @@ class LexiconChange(BaseModel):
 
     version: str
     imported: int | None = None
+    created: bool | None = Field(default=None, description="A saved term was new.")
+    added: list[str] | None = Field(default=None, description="Spellings a save added.")
+    removed: list[str] | None = Field(default=None, description="Spellings a save removed.")
+    kept: list[str] | None = Field(default=None, description="Spellings a save kept.")
 
 
 def _change(call: Any) -> LexiconChange:
@@ -75,14 +87,27 @@ def get_lexicon(backends: BackendsDep, _s: ReadAccess) -> LexiconView:
 
 @router.put("/lexicon/terms", response_model=LexiconChange)
 def put_term(body: TermIn, backends: BackendsDep, _s: WriteAccess) -> LexiconChange:
-    """Add a term, or replace the one with the same canonical form."""
-    return _change(
-        lambda: lexicon_store.upsert_term(
+    """Add a term, or merge new spellings into the one with the same canonical form (a
+    spelling goes only when named in ``remove``, or with ``replace``); says what changed."""
+    from scribe.lexicon.merge import save_term
+
+    try:
+        change = save_term(
             backends.store,
             category=body.category,
             canonical=body.canonical,
             variants=body.variants,
+            remove=body.remove,
+            replace=body.replace,
         )
+    except lexicon_store.LexiconError as exc:
+        raise Problem(422, str(exc)) from None
+    return LexiconChange(
+        version=change.version,
+        created=change.created,
+        added=change.added,
+        removed=change.removed,
+        kept=change.kept,
     )
 
 

@@ -185,17 +185,58 @@ def collection_figures(
 def search(
     backends: BackendsDep,
     _s: ReadAccess,
-    q: Annotated[str, Query(min_length=1, max_length=200, description="Words to find.")],
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Words to find; a term's canonical name or any of its spellings also "
+            "finds the moments that term was said.",
+        ),
+    ] = None,
     collection_id: Annotated[str | None, Query(max_length=36)] = None,
     term: Annotated[
-        str | None, Query(max_length=255, description="Only segments where this term was said.")
+        str | None,
+        Query(
+            max_length=255,
+            description="Only where this term (its name or a spelling) was said; alone, every "
+            "moment it was said.",
+        ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> SearchResults:
     """Full-text search over every transcript, with time-coded hits."""
+    from scribe import term_search
+
+    words = (q or "").strip()
+    wanted = (term or "").strip()
+    if not words and not wanted:
+        raise Problem(422, "type words to find, or a term (q or term)")
+    lexicon = term_search.current_lexicon(backends.store)
     with backends.engine.connect() as conn:
-        hits = library.search_segments(
-            conn, query=q, collection_id=collection_id, term=term, limit=limit, offset=offset
-        )
-    return SearchResults(query=q, hits=[SearchHitView(**hit.__dict__) for hit in hits])
+        only = term_search.term_names(conn, lexicon, wanted) if wanted else None
+        if wanted and not only:
+            only = {wanted}
+        if words:
+            text_hits = library.search_segments(
+                conn, query=words, collection_id=collection_id, limit=limit, offset=offset
+            )
+            named = term_search.term_hits(
+                conn,
+                term_search.term_names(conn, lexicon, words),
+                collection_id=collection_id,
+                limit=limit,
+                offset=offset,
+            )
+            hits = term_search.merge_hits(named, text_hits)
+            if only is not None:
+                places = term_search.said_in(conn, only)
+                hits = [h for h in hits if (h.job_id, h.segment) in places]
+        else:
+            assert only is not None
+            hits = term_search.term_hits(
+                conn, only, collection_id=collection_id, limit=limit, offset=offset
+            )
+    return SearchResults(
+        query=words or wanted, hits=[SearchHitView(**hit.__dict__) for hit in hits[:limit]]
+    )

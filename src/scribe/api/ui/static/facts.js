@@ -85,7 +85,9 @@ export function renderFacts(target, job) {
   }
   sections[0][1].unshift(["File", `${job.filename} (${bytes(job.size_bytes)})`]);
   sections[1][1].push(["Options", [o.preset && `${o.preset} preset`, o.language && `language ${o.language}`, o.priority && `${o.priority} priority`, o.normalize_loudness ? "loudness normalised" : null].filter(Boolean).join(", ") || "defaults"]);
-  if (job.completed_at) sections[1][1].push(["Completed", when(job.completed_at)]);
+  const ended = { failed: "Failed", cancelled: "Cancelled" }[job.state] || "Completed";
+  if (job.completed_at) sections[1][1].push([ended, when(job.completed_at)]);
+  if (job.state === "failed") sections[1][1].push(["Reason", job.error || "no reason was given"]);
   sections[2][1].push(...other);
   target.replaceChildren(...sections.filter(([, rows]) => rows.length).map(([title, rows]) => el("div", {}, el("h3", {}, title), list(rows))));
 }

@@ -4,6 +4,8 @@ import { $, FINAL, api, categoryColor, categoryLabel, clock, describe, duration,
 import { renderFacts } from "./facts.js";
 import { downloadBase } from "./names.js";
 import { TranscriptView } from "./transcript.js";
+import { installPlayerTools } from "./player-tools.js";
+import { describeRevision, fetchTerms, fetchTranscript, isConflict, renderDiff, showConflict } from "./revisions.js";
 
 const root = $("#job");
 const jobId = root.dataset.jobId;
@@ -12,6 +14,7 @@ let job = null;
 let view = null;
 let terms = { occurrences: [] };
 let viewing = null; // a revision number while an older one is shown
+let latest = 0; // the latest revision: every edit is made on it (sent as base_revision)
 let stopPolling = null;
 let collectionName = "";
 
@@ -26,13 +29,16 @@ function setupPlayer() {
   media.src = `/api/v1/jobs/${jobId}/media`;
   if (!audio) media.setAttribute("playsinline", "");
   media.addEventListener("error", () => {
-    $("#media-note").textContent = "This recording cannot be played here (the file may be gone or in a format this browser does not play). The transcript still works.";
+    const transcript = job && hasTranscript();
+    $("#media-note").textContent = `This recording cannot be played here (the file may be gone or in a format this browser does not play).${transcript ? " The transcript still works." : ""}`;
   });
   $("#player-slot").replaceChildren(media);
   view = new TranscriptView({ media, box: $("#transcript"), resume: $("#resume"), onSave: saveEdit });
+  installPlayerTools({ media, view, scope: $(".job-layout"), speed: $("#speed"), loop: $("#loop"), status: $("#player-status") });
 }
 
 function renderHead() {
+  root.dataset.state = job.state;
   document.title = `${jobName(job)} · Scribe`;
   $("#job-title").textContent = jobName(job);
   $("#job-state").replaceChildren(stateBadge(job.state));
@@ -45,13 +51,17 @@ function renderHead() {
       api(`collections/${job.collection_id}`).then((c) => { collectionName = c.name; link.textContent = c.name; }).catch(() => {});
     }
   }
-  $("#job-retry").hidden = !["failed", "cancelled"].includes(job.state);
+  // Retry only where it can help: not for a file a worker found can never be decoded.
+  const hopeless = job.state === "failed" && job.facts && job.facts.failure && job.facts.failure.retryable === false;
+  $("#job-retry").hidden = !["failed", "cancelled"].includes(job.state) || hopeless;
   $("#job-cancel").hidden = FINAL.has(job.state);
   const problem = $("#job-problem");
   problem.hidden = job.state !== "failed";
-  if (job.state === "failed") problem.textContent = `This job failed${job.failed_stage ? ` while ${job.failed_stage === "terms" ? "finding terms" : `${job.failed_stage}ing`}` : ""}: ${job.error || "no reason was given"}.`;
+  if (job.state === "failed") problem.textContent = `Failed${job.failed_stage ? ` while ${job.failed_stage === "terms" ? "finding terms" : `${job.failed_stage}ing`}` : ""}: ${job.error || "no reason was given"}.${hopeless ? " Retrying cannot fix this file; upload a playable copy instead." : ""}`;
   const running = $("#job-running");
-  running.hidden = FINAL.has(job.state);
+  const rerun = Boolean(view && view.words.length);
+  running.hidden = FINAL.has(job.state) || rerun; // no layout jump after a save
+  $("#terms-status").textContent = rerun && !FINAL.has(job.state) ? "Finding the terms of the edited transcript again…" : "";
   if (!running.hidden) {
     const pct = Math.round(job.progress * 100);
     $("#run-bar").style.width = `${pct}%`;
@@ -151,16 +161,19 @@ function renderTermList() {
 // ---- transcript, edits and revisions -------------------------------------------------------
 
 async function loadTranscript(revision = null) {
-  const suffix = revision !== null ? `?revision=${revision}` : "";
-  const [transcript, found] = await Promise.all([api(`jobs/${jobId}/transcript${suffix}`), api(`jobs/${jobId}/terms`).catch(() => ({ occurrences: [] }))]);
-  terms = found;
-  view.render(transcript, revision === null ? terms.occurrences : [], { readOnly: revision !== null });
+  const loaded = await fetchTranscript(jobId, revision);
+  latest = loaded.latest;
+  const transcript = loaded.transcript;
+  terms = await fetchTerms(jobId, revision, latest); // the terms of the revision being read
+  view.render(transcript, terms.occurrences, { readOnly: revision !== null });
   updateLowCount();
   renderTerms();
   const banner = $("#viewing");
   banner.hidden = revision === null;
   if (revision !== null) {
     banner.replaceChildren(el("span", {}, revision === 0 ? "You are reading the original transcript (read-only)." : `You are reading revision ${revision} (read-only).`),
+      terms.missing ? el("small", {}, "The terms of this revision were not kept.") : "",
+      el("button", { type: "button", class: "btn small ghost", onclick: () => restore(revision) }, `Restore revision ${revision}`),
       el("button", { type: "button", class: "btn small", onclick: () => showRevision(null) }, "Back to the latest"));
   }
 }
@@ -187,17 +200,27 @@ async function saveEdit(edit, before, revert) {
   }
   localStorage.setItem("scribe.author", name);
   try {
-    await api(`jobs/${jobId}/transcript/edits`, { method: "POST", json: { author: name, edits: [edit] } });
+    await api(`jobs/${jobId}/transcript/edits`, { method: "POST", json: { author: name, edits: [edit], base_revision: latest } });
   } catch (error) {
     revert();
+    if (isConflict(error)) {
+      // Someone saved first: show their text, keep this change to re-apply on it.
+      await loadTranscript().catch(showError);
+      await loadRevisions();
+      showConflict($("#conflict"), error.body, edit, () => saveEdit(edit, before, () => {}));
+      notify("Not saved: the transcript changed since you opened it. The newer text is shown.", "error");
+      return false;
+    }
     notify(`The edit was not saved: ${describe(error)}`, "error");
     return false;
   }
+  $("#conflict").hidden = true;
   await loadTranscript().catch(showError);
   await loadRevisions();
   // The server recognises the terms of the edited transcript again; follow the job until then
   // (even if that is done before the next look, the terms are loaded again when it completes).
   job = { ...job, state: "recognizing_terms" };
+  root.dataset.state = job.state;
   if (!stopPolling) stopPolling = every(2000, refreshJob);
   notify(edit.word !== undefined ? `Saved “${before}” → “${edit.text}”.` : "Saved the passage.", "success");
   return true;
@@ -210,14 +233,34 @@ async function loadRevisions() {
     return;
   }
   const newest = list.reduce((a, r) => Math.max(a, r.number), 0);
-  $("#revisions").replaceChildren(...list.slice().reverse().map((r) => el("li", {},
+  $("#undo").hidden = newest === 0 || viewing !== null;
+  $("#revisions").replaceChildren(...list.slice().reverse().map((r) => el("li", { dataset: { revision: String(r.number) } },
     el("strong", {}, `#${r.number}`),
-    el("span", {}, r.number === 0 ? "original, by the model" : r.author),
+    el("span", {}, describeRevision(r)),
     el("small", { class: "muted" }, when(r.created_at)),
-    r.number ? el("small", { class: "muted" }, `${r.edits} edit${r.edits === 1 ? "" : "s"}`) : "",
     r.number === newest && viewing === null
       ? el("small", { class: "muted" }, "(shown)")
-      : el("button", { type: "button", class: "linklike", onclick: () => showRevision(r.number === newest ? null : r.number), "aria-label": r.number ? `Read revision ${r.number}` : "Read the original transcript" }, "read"))));
+      : el("button", { type: "button", class: "linklike", onclick: () => showRevision(r.number === newest ? null : r.number), "aria-label": r.number ? `Read revision ${r.number}` : "Read the original transcript" }, "read"),
+    r.number ? el("button", { type: "button", class: "linklike", onclick: () => renderDiff($("#revision-diff"), jobId, r.number - 1, r.number).catch(showError), "aria-label": `What revision ${r.number} changed` }, "changes") : "",
+    r.number !== newest ? el("button", { type: "button", class: "linklike", onclick: () => restore(r.number), "aria-label": `Restore revision ${r.number}` }, "restore") : "")));
+}
+
+/** Save revision n again as the newest (undo: the one before the latest). */
+async function restore(n, { undo = false } = {}) {
+  const name = author();
+  if (!name) { notify("Type your name in “Your name for edits” first: every edit is saved with its author.", "error"); $("#author").focus(); return; }
+  try {
+    await api(undo ? `jobs/${jobId}/revisions/undo` : `jobs/${jobId}/revisions/${n}/restore`, { method: "POST", json: { author: name, base_revision: latest } });
+  } catch (error) {
+    notify(isConflict(error) ? "Not done: the transcript changed since you opened it. The newer text is shown." : `Not done: ${describe(error)}`, "error");
+    await showRevision(null);
+    return;
+  }
+  viewing = null;
+  await showRevision(null);
+  job = { ...job, state: "recognizing_terms" };
+  if (!stopPolling) stopPolling = every(2000, refreshJob);
+  notify(undo ? "Undid the last save." : `Restored revision ${n} as a new revision.`, "success");
 }
 
 function updateLowCount() {
@@ -242,6 +285,13 @@ async function refreshJob() {
     if (job.state === "completed" && before !== "completed") {
       const first = !view.words.length;
       $("#transcript-tools").hidden = false;
+      if (!first && view.isEditing()) {
+        // Someone is typing: refresh the terms only, never the text or the focus.
+        terms = await fetchTerms(jobId, viewing, latest);
+        view.markTerms(terms.occurrences);
+        renderTerms();
+        return;
+      }
       await loadTranscript(viewing);
       await loadRevisions();
       const t = hashTime();
@@ -281,6 +331,7 @@ async function start() {
   $("#author").value = localStorage.getItem("scribe.author") || root.dataset.who || "";
   $("#job-retry").addEventListener("click", () => act("retry"));
   $("#job-cancel").addEventListener("click", () => act("cancel"));
+  $("#undo").addEventListener("click", () => restore(null, { undo: true }));
   window.addEventListener("hashchange", () => { const t = hashTime(); if (t !== null) view.seek(t); });
   const first = job;
   job = null;

@@ -14,14 +14,20 @@ function filters() {
 function query() {
   const f = filters();
   const p = new URLSearchParams({ limit: String(limit) });
-  if (f.state) p.set("state", f.state);
+  if (f.state === "no_speech") { p.set("state", "completed"); p.set("speech", "none"); } // completed, nothing said
+  else if (f.state) p.set("state", f.state);
   if (f.collection) p.set("collection_id", f.collection);
   if (f.q) p.set("q", f.q);
   if (f.review) p.set("review_status", f.review);
   return `jobs?${p}`;
 }
 
+function noSpeech(job) {
+  return job.state === "completed" && Boolean(job.facts && job.facts.quality && job.facts.quality.no_speech);
+}
+
 function stageText(job) {
+  if (noSpeech(job)) return `no speech found · done in ${duration(totalSeconds(job))}`;
   if (job.state === "completed") return `done in ${duration(totalSeconds(job))}`;
   if (job.state === "failed") return job.error ? `${job.failed_stage || "failed"}: ${job.error}` : "failed";
   if (job.state === "cancelled") return "cancelled";
@@ -58,9 +64,10 @@ function update(row, job) {
   p.link.textContent = jobName(job);
   const extra = [job.title ? job.filename : null, job.collection_id ? names.get(job.collection_id) : null, job.lesson_number ? `lesson ${job.lesson_number}` : null, job.priority !== "normal" ? `${job.priority} priority` : null];
   p.sub.textContent = extra.filter(Boolean).join(" · ");
-  if (p.state.dataset.state !== job.state) {
-    p.state.dataset.state = job.state;
-    p.state.replaceChildren(stateBadge(job.state));
+  const shownState = noSpeech(job) ? "no_speech" : job.state;
+  if (p.state.dataset.state !== shownState) {
+    p.state.dataset.state = shownState;
+    p.state.replaceChildren(stateBadge(job.state), noSpeech(job) ? el("span", { class: "badge state-no-speech" }, "no speech") : "");
   }
   const reviewKey = `${job.review_status}|${job.reviewed_by || ""}`;
   if (p.review.dataset.key !== reviewKey) {

@@ -3,6 +3,7 @@ import { $, api, categoryColor, describe, el, jobName, notify, param, setParams,
 
 let lexicon = { version: "", categories: [] };
 let current = "";
+let editing = null; // the term the form was filled from: spellings taken out of it are removed
 
 function category() {
   return lexicon.categories.find((c) => c.id === current);
@@ -39,23 +40,27 @@ function pick(id) {
 function renderTerms() {
   const c = category();
   const filter = $("#term-filter").value.trim().toLowerCase();
-  $("#terms-title").textContent = c ? `Terms in ${c.label || c.id}` : "Terms";
-  $("#terms-caption").textContent = c ? `Terms in ${c.label || c.id}` : "Terms";
-  const terms = (c ? c.terms : []).filter((t) => !filter || [t.canonical, ...t.variants].some((v) => v.toLowerCase().includes(filter)));
+  const title = filter ? `Terms matching “${filter}” in every category` : c ? `Terms in ${c.label || c.id}` : "Terms";
+  $("#terms-title").textContent = title;
+  $("#terms-caption").textContent = title;
+  // A filter searches every category; without one the chosen category is shown.
+  const pool = filter ? lexicon.categories.flatMap((k) => k.terms.map((t) => ({ t, k }))) : (c ? c.terms.map((t) => ({ t, k: c })) : []);
+  const terms = pool.filter(({ t }) => !filter || [t.canonical, ...t.variants].some((v) => v.toLowerCase().includes(filter)));
   const body = $("#terms-body");
   if (!terms.length) {
-    body.replaceChildren(el("tr", {}, el("td", { colspan: 3, class: "muted" }, c && c.terms.length ? "No term matches the filter." : "No terms in this category yet.")));
+    body.replaceChildren(el("tr", {}, el("td", { colspan: 3, class: "muted" }, filter ? "No term in any category matches the filter." : "No terms in this category yet.")));
     return;
   }
-  body.replaceChildren(...terms.map((t) => el("tr", {},
-    el("td", {}, el("strong", {}, t.canonical)),
+  body.replaceChildren(...terms.map(({ t, k }) => el("tr", { dataset: { category: k.id } },
+    el("td", {}, el("strong", {}, t.canonical), filter ? el("span", { class: "cell-sub" }, k.label || k.id) : ""),
     el("td", { class: "variants" }, t.variants.join(", ") || "—"),
     el("td", { class: "num" },
-      el("button", { type: "button", class: "btn small ghost", "aria-label": `Edit ${t.canonical}`, onclick: () => edit(c.id, t) }, "Edit"), " ",
-      el("button", { type: "button", class: "btn small ghost", "aria-label": `Delete ${t.canonical}`, onclick: () => remove(c.id, t) }, "Delete")))));
+      el("button", { type: "button", class: "btn small ghost", "aria-label": `Edit ${t.canonical}`, onclick: () => edit(k.id, t) }, "Edit"), " ",
+      el("button", { type: "button", class: "btn small ghost", "aria-label": `Delete ${t.canonical}`, onclick: () => remove(k.id, t) }, "Delete")))));
 }
 
 function edit(categoryId, term) {
+  editing = { category: categoryId, canonical: term.canonical, variants: [...term.variants] };
   $("#term-category").value = categoryId;
   $("#term-canonical").value = term.canonical;
   $("#term-variants").value = term.variants.join(", ");
@@ -78,13 +83,27 @@ async function saveTerm(event) {
     canonical: $("#term-canonical").value.trim(),
     variants: $("#term-variants").value.split(",").map((v) => v.trim()).filter(Boolean),
   };
+  // Spellings are merged; only those taken out of the list the form was filled with go.
+  const same = editing && editing.category === body.category && editing.canonical.toLowerCase() === body.canonical.toLowerCase();
+  const typed = new Set(body.variants.map((v) => v.toLowerCase()));
+  body.remove = same ? editing.variants.filter((v) => !typed.has(v.toLowerCase())) : [];
   try {
-    await api("lexicon/terms", { method: "PUT", json: body });
-    notify(`Saved “${body.canonical}”. Re-run recognition to find it in finished jobs.`, "success");
+    const change = await api("lexicon/terms", { method: "PUT", json: body });
+    notify(`${change.created ? "Added" : "Saved"} “${body.canonical}”: ${changeText(change)}. Re-run recognition to find it in finished jobs.`, "success");
+    editing = null;
     event.target.reset();
     current = body.category;
     await load();
   } catch (error) { showError(error); }
+}
+
+function changeText(change) {
+  const list = (words) => words.map((w) => `“${w}”`).join(", ");
+  const parts = [];
+  if (change.added && change.added.length) parts.push(`added ${list(change.added)}`);
+  if (change.removed && change.removed.length) parts.push(`removed ${list(change.removed)}`);
+  if (change.kept && change.kept.length) parts.push(`kept ${change.kept.length} spelling${change.kept.length === 1 ? "" : "s"}`);
+  return parts.length ? parts.join("; ") : "no spellings changed";
 }
 
 async function addCategory(event) {
@@ -143,6 +162,7 @@ $("#term-form").addEventListener("submit", saveTerm);
 $("#new-category").addEventListener("submit", addCategory);
 $("#import-form").addEventListener("submit", importFile);
 $("#term-filter").addEventListener("input", renderTerms);
+$("#term-category").addEventListener("change", (e) => { if (e.target.value) pick(e.target.value); });
 $("#rerun").addEventListener("click", rerun);
 $("#rerun-all").addEventListener("change", (e) => {
   for (const box of document.querySelectorAll("#rerun-jobs input")) box.checked = e.target.checked;

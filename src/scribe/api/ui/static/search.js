@@ -14,12 +14,13 @@ function hitItem(hit) {
 
 async function run(more = false) {
   const q = $("#q").value.trim();
-  if (!q) return;
   const collection = $("#s-collection").value;
   const term = $("#s-term").value.trim();
+  if (!q && !term) { $("#q").focus(); return; } // a term alone finds every moment it was said
   setParams({ q, collection, term });
   offset = more ? offset + PAGE : 0;
-  const params = new URLSearchParams({ q, limit: String(PAGE), offset: String(offset) });
+  const params = new URLSearchParams({ limit: String(PAGE), offset: String(offset) });
+  if (q) params.set("q", q);
   if (collection) params.set("collection_id", collection);
   if (term) params.set("term", term);
   try {
@@ -30,7 +31,7 @@ async function run(more = false) {
     const total = list.children.length;
     $("#hit-count").textContent = `${total}${result.hits.length === PAGE ? "+" : ""} moment${total === 1 ? "" : "s"}`;
     $("#no-hits").hidden = total > 0;
-    $("#no-hits").textContent = `Nothing found for “${q}”${term ? ` where “${term}” was said` : ""}. Try fewer or different words.`;
+    $("#no-hits").textContent = q ? `Nothing found for “${q}”${term ? ` where “${term}” was said` : ""}. Try fewer or different words.` : `“${term}” was not said in any lesson.`;
     $("#more-hits").hidden = result.hits.length < PAGE;
   } catch (error) {
     showError(error);
@@ -51,5 +52,5 @@ $("#search-form").addEventListener("submit", (e) => { e.preventDefault(); run();
 $("#more-hits").addEventListener("click", () => run(true));
 $("#q").value = param("q");
 $("#s-term").value = param("term");
-fillCollections($("#s-collection"), param("collection")).catch(showError).finally(() => { if (param("q")) run(); else $("#q").focus(); });
+fillCollections($("#s-collection"), param("collection")).catch(showError).finally(() => { if (param("q") || param("term")) run(); else $("#q").focus(); });
 terms();

@@ -38,6 +38,9 @@ export class TranscriptView {
       if (performance.now() - this.lastAuto > (REDUCED ? 150 : 900)) this.pauseFollow();
     }, { passive: true });
     for (const name of ["wheel", "touchmove"]) this.box.addEventListener(name, () => this.pauseFollow(), { passive: true });
+    window.addEventListener("scroll", () => {
+      if (!this.ownScroll() && performance.now() - this.lastAuto > (REDUCED ? 150 : 900)) this.pauseFollow();
+    }, { passive: true });
     this.resume.addEventListener("click", () => { this.follow = true; this.resume.hidden = true; this.reveal(this.current, true); });
     this.box.addEventListener("click", (e) => {
       const w = e.target.closest(".w");
@@ -52,6 +55,11 @@ export class TranscriptView {
       if (w) this.editWord(Number(w.dataset.i));
     });
     this.box.addEventListener("keydown", (e) => this.onKey(e));
+  }
+
+  /** Whether a word or passage editor is open (a refresh must not replace it). */
+  isEditing() {
+    return Boolean(this.box.querySelector(".seg-editor, .word-input"));
   }
 
   pauseFollow() {
@@ -73,7 +81,7 @@ export class TranscriptView {
         const i = this.words.length;
         const span = el("span", { class: "w", tabindex: "-1", dataset: { i: String(i) } }, w.text.trim());
         this.words.push({ el: span, start: w.start, end: w.end, p: w.probability, seg: s, idx });
-        if (idx) text.append(" ");
+        if (idx && /^\s/.test(w.text)) text.append(" "); // "re-string", "4.4s": no stray spaces
         text.append(span);
       });
       if (!(seg.words || []).length) text.append(seg.text.trim());
@@ -97,6 +105,13 @@ export class TranscriptView {
   }
 
   markTerms(occurrences) {
+    for (const w of this.words) {
+      if (!w.el.dataset.category) continue;
+      w.el.classList.remove("term");
+      delete w.el.dataset.category;
+      delete w.el.dataset.term;
+      w.el.removeAttribute("title");
+    }
     for (const o of occurrences || []) {
       const { strong, tint } = categoryColor(o.category);
       for (const w of this.words) {
@@ -175,10 +190,28 @@ export class TranscriptView {
     if (this.follow) this.reveal(i, false);
   }
 
+  /** Whether the transcript scrolls inside its box (wide screens) or with the page (phones,
+   * where the player stays stuck on top). */
+  ownScroll() {
+    return this.box.scrollHeight > this.box.clientHeight + 1 && getComputedStyle(this.box).overflowY !== "visible";
+  }
+
+  /** Scroll the page so word i sits in the upper third of what the stuck player leaves. */
+  revealInPage(w, force) {
+    const player = document.querySelector(".job-layout > .player");
+    const stuck = player && getComputedStyle(player).position === "sticky" ? player.getBoundingClientRect().bottom : 0;
+    const r = w.el.getBoundingClientRect();
+    const top = Math.max(0, stuck);
+    if (!force && r.top >= top + 8 && r.bottom <= window.innerHeight - 40) return;
+    this.lastAuto = performance.now();
+    window.scrollBy({ top: r.top - (top + (window.innerHeight - top) / 3), behavior: REDUCED ? "auto" : "smooth" });
+  }
+
   /** Scroll the container (not the page) so word i sits in its upper third. */
   reveal(i, force) {
     const w = this.words[i];
     if (!w) return;
+    if (!this.ownScroll()) { this.revealInPage(w, force); return; }
     const box = this.box.getBoundingClientRect();
     const r = w.el.getBoundingClientRect();
     if (!force && r.top >= box.top + 8 && r.bottom <= box.bottom - 40) return;
