@@ -20,7 +20,8 @@ from scribe.commands.operations import (
     models_app,
     retention_app,
 )
-from scribe.config import Settings, load_settings, masked_settings
+from scribe.config import Settings, load_settings
+from scribe.config_masking import masked_settings
 from scribe.domain.jobs import Stage
 from scribe.errors import ScribeError
 
@@ -329,7 +330,7 @@ def show_config(data_dir: DataDir = None) -> None:
 
 
 def _warn_unknown_environment() -> None:
-    from scribe.config import unknown_environment
+    from scribe.config_masking import unknown_environment
 
     for name, close in unknown_environment():
         hint = f" (did you mean {close}?)" if close else ""

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from scribe.config import load_settings, masked_settings
+from scribe.config import load_settings
+from scribe.config_masking import masked_settings
 
 
 def test_defaults_live_in_the_data_folder(tmp_path: Path) -> None:

@@ -42,49 +42,19 @@ import heapq
 import itertools
 import math
 import random
-from collections import deque
 from collections.abc import Callable
 
 import numpy as np
 
+from scribe.capacity.lanes import LaneQueue
 from scribe.capacity.model import PlanInputs
+from scribe.capacity.policy import TargetTracking
 from scribe.capacity.records import Instance, ScalingEvent, SimResult, Task
 from scribe.capacity.workload import generate_arrivals
 
 ARRIVAL, EVALUATE, INSTANCE_READY, TASK_READY, JOB_DONE, SPOT_NOTICE, IDLE_CHECK = range(7)
 SPOT_NOTICE_SECONDS = 120.0
 DRAIN_LIMIT_SECONDS = 30 * 86400.0
-
-
-class LaneQueue:
-    """The transcribe lanes: normal first, then low (workers poll the lanes in that order)."""
-
-    def __init__(self, lane_of: np.ndarray, arrivals: np.ndarray) -> None:
-        self.lanes: tuple[deque[int], deque[int]] = (deque(), deque())
-        self.lane_of = lane_of
-        self.arrivals = arrivals
-
-    def __len__(self) -> int:
-        return len(self.lanes[0]) + len(self.lanes[1])
-
-    def __bool__(self) -> bool:
-        return bool(self.lanes[0] or self.lanes[1])
-
-    def append(self, job: int) -> None:
-        """A new message at the tail of its lane."""
-        self.lanes[self.lane_of[job]].append(job)
-
-    def appendleft(self, job: int) -> None:
-        """A released message, back at the head of its lane."""
-        self.lanes[self.lane_of[job]].appendleft(job)
-
-    def popleft(self) -> int:
-        """The next message a worker receives."""
-        return (self.lanes[0] or self.lanes[1]).popleft()
-
-    def oldest_arrival(self) -> float:
-        """Arrival time of the oldest waiting message (SQS ApproximateAgeOfOldestMessage)."""
-        return min(float(self.arrivals[lane[0]]) for lane in self.lanes if lane)
 
 
 class Simulation:
@@ -115,10 +85,7 @@ class Simulation:
         self.task_ids = itertools.count()
         self.desired = self.p.min_tasks
         self.events: list[ScalingEvent] = []
-        self.streak = {"zero": 0, "high": 0, "low": 0}
-        lag = round(self.p.metric_delay_seconds / self.p.evaluation_seconds)
-        self.seen: deque[tuple[int, int, int, float]] = deque(maxlen=lag + 1)
-        self.last = {"out": -math.inf, "in": -math.inf, "step": -math.inf}
+        self.policy = TargetTracking(self.p, self.fleet)
         self.timeline: dict[str, list[float]] = {
             k: []
             for k in ("time", "visible", "inflight", "desired", "running", "instances", "decoding")
@@ -434,12 +401,7 @@ class Simulation:
             for _ in range(max(0, launches)):
                 self._launch(group, now)
 
-    # -- the policy -------------------------------------------------------------------------
-
-    def _set_desired(self, now: float, kind: str, new: int) -> None:
-        self.events.append(ScalingEvent(now, kind, self.desired, new))
-        self.desired = new
-        self.last[{"scale-out": "out", "scale-in": "in", "scale-from-zero": "step"}[kind]] = now
+    # -- the policy (scribe.capacity.policy) ------------------------------------------------
 
     def _evaluate(self, now: float) -> None:
         p = self.p
@@ -450,53 +412,9 @@ class Simulation:
             sum(t.state in ("idle", "busy") for t in self.tasks.values()),
             oldest,
         )
-        self.seen.append(now_seen)
-        visible, inflight, running, oldest_seen = self.seen[0]
-        backlog = float(visible if p.backlog_metric == "visible" else visible + inflight)
-        if p.backlog_metric == "per-batch":
-            backlog /= self.fleet.files_per_batch
-        enough = p.accumulation_messages or self.fleet.files_per_batch
-        accumulated = visible >= enough or (
-            visible > 0
-            and (
-                p.accumulation_max_wait_seconds <= 0
-                or oldest_seen >= p.accumulation_max_wait_seconds
-            )
-        )
-        self.streak["zero"] = self.streak["zero"] + 1 if accumulated and not inflight else 0
-        step_cooldown = p.scale_from_zero_cooldown_seconds
-        if step_cooldown is None:
-            step_cooldown = p.gpu_instance_warmup_seconds + self.fleet.task_startup_seconds
-        if (
-            self.streak["zero"] >= p.scale_from_zero_evaluation_minutes
-            and now - self.last["step"] >= step_cooldown
-            and self.desired < p.max_tasks
-        ):
-            self._set_desired(now, "scale-from-zero", self.desired + 1)
-        if running:
-            metric = backlog / running
-            target = p.transcribe_backlog_per_task_target
-            self.streak["high"] = self.streak["high"] + 1 if metric > target else 0
-            self.streak["low"] = self.streak["low"] + 1 if metric < 0.9 * target else 0
-            new = math.ceil(self.desired * metric / target - 1e-9)
-            new = max(p.min_tasks, min(p.max_tasks, new))
-            if (
-                self.streak["high"] >= p.scale_out_datapoints
-                and new > self.desired
-                and now - self.last["out"] >= p.scale_out_cooldown_seconds
-            ):
-                self._set_desired(now, "scale-out", new)
-            elif (
-                self.streak["low"] >= p.scale_in_datapoints
-                and new < self.desired
-                and (
-                    now - self.last["in"] >= p.scale_in_cooldown_seconds
-                    or max(self.last["out"], self.last["step"]) > self.last["in"]
-                )
-            ):
-                self._set_desired(now, "scale-in", new)
-        else:
-            self.streak["high"] = self.streak["low"] = 0
+        for kind, new in self.policy.evaluate(now, now_seen, self.desired):
+            self.events.append(ScalingEvent(now, kind, self.desired, new))
+            self.desired = new
         self._reconcile(now)
         self._capacity_provider(now)
         for key, value in (

@@ -189,6 +189,14 @@ def get_collection(conn: Connection, *, collection_id: str) -> dict[str, Any] | 
     return dict(row) if row else None
 
 
+def collection_id_by_name(conn: Connection, *, name: str) -> str | None:
+    """The id of the collection of that name, or None."""
+    found = conn.execute(
+        select(collections.c.id).where(collections.c.name == name).limit(1)
+    ).scalar()
+    return None if found is None else str(found)
+
+
 def list_collections(conn: Connection) -> list[dict[str, Any]]:
     """Every collection, by name, with its lesson count."""
     counts = (

@@ -177,10 +177,8 @@ def collection_named(conn: Connection, name: str) -> str:
     name = name.strip()
     if not name:
         raise LibraryError("a collection name must not be blank")
-    for row in library.list_collections(conn):
-        if row["name"] == name:
-            return str(row["id"])
-    return library.create_collection(conn, name=name)
+    found = library.collection_id_by_name(conn, name=name)
+    return found if found is not None else library.create_collection(conn, name=name)
 
 
 def file_fields(

@@ -38,7 +38,8 @@ from scribe.stages.transcribe.batched.decoder import BatchDecoder
 from scribe.stages.transcribe.batched.preparation import prepare_audio
 from scribe.stages.transcribe.handler import TranscribeHandler
 from scribe.stages.transcribe.model import is_out_of_memory
-from scribe.worker.core import TICK_SECONDS, Delivery, WorkerCore
+from scribe.worker.core import TICK_SECONDS, WorkerCore
+from scribe.worker.delivery import Delivery
 
 log = logging.getLogger(__name__)
 

@@ -27,8 +27,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
+from contextlib import contextmanager
 
 from pydantic import ValidationError
 
@@ -37,7 +36,6 @@ from scribe.config import Settings
 from scribe.domain.jobs import Stage
 from scribe.errors import JobCancelled, PermanentError, WorkerStopping
 from scribe.messages import EventType, StageEvent, StageTask
-from scribe.observability.context import job_context
 from scribe.observability.metrics import (
     AUDIO_SECONDS,
     REAL_TIME_FACTOR,
@@ -50,77 +48,13 @@ from scribe.queues.base import Queue, ReceivedMessage, receive_first
 from scribe.stages.base import StageContext, StageOutcome
 from scribe.storage.base import BlobStore
 from scribe.tombstones import refuse_late_outputs
+from scribe.worker.delivery import Delivery, Hooks, WorkerStatus, backoff_delay
 from scribe.worker.protection import TaskProtection
 
 log = logging.getLogger(__name__)
 
 # How often the heartbeat thread looks at the clock.
 TICK_SECONDS = 0.2
-
-
-@dataclass
-class WorkerStatus:
-    """What the health endpoint reports."""
-
-    ready: bool = False
-    reason: str | None = None
-    """Why the worker is not ready (a model that does not fit), when it says."""
-    current_job: str | None = None
-    held: int = 0
-    last_heartbeat: float = field(default_factory=time.time)
-    processed: int = 0
-    failed: int = 0
-    busy_seconds: float = 0.0
-    started: float = field(default_factory=time.monotonic)
-
-    @property
-    def busy_ratio(self) -> float:
-        """Share of this worker's life spent handling messages."""
-        alive = time.monotonic() - self.started
-        return min(1.0, self.busy_seconds / alive) if alive > 0 else 0.0
-
-
-def backoff_delay(attempt: int, *, base: float, maximum: float) -> float:
-    """Seconds to wait before delivery ``attempt + 1``: base, 2×base, 4×base… capped."""
-    return float(min(maximum, base * 2 ** max(0, attempt - 1)))
-
-
-@dataclass(eq=False)
-class Delivery:
-    """One held message: its task, the queue it came from, and whether it is settled."""
-
-    task: StageTask
-    message: ReceivedMessage
-    queue: Queue
-    received: float = field(default_factory=time.monotonic)
-    settled: bool = False
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    @property
-    def attempt(self) -> int:
-        """Which delivery of the message this is (1 for the first)."""
-        return self.message.receive_count
-
-    def log_context(self) -> AbstractContextManager[None]:
-        """Every log line inside carries this job's id, stage, attempt and request id."""
-        return job_context(
-            job_id=self.task.job_id,
-            stage=self.task.stage.value,
-            attempt=self.attempt,
-            request_id=self.task.request_id,
-        )
-
-
-class Hooks:
-    """Called around each message whatever the strategy (subclass and override what you need);
-    an exception in a hook is logged and changes nothing."""
-
-    def before_process(self, delivery: Delivery) -> None:
-        """A message was admitted (reported ``started``) and is about to be worked on."""
-
-    def after_process(self, delivery: Delivery, outcome: str) -> None:
-        """A message was settled: ``completed``, ``failed``, ``retrying``, ``cancelled`` or
-        ``released``."""
 
 
 class WorkerCore:

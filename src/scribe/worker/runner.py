@@ -15,7 +15,8 @@ from scribe.config import Settings
 from scribe.queues.base import Queue
 from scribe.stages.base import StageHandler
 from scribe.storage.base import BlobStore
-from scribe.worker.core import Hooks, WorkerCore, WorkerStatus
+from scribe.worker.core import WorkerCore
+from scribe.worker.delivery import Hooks, WorkerStatus
 
 
 class Strategy(Protocol):

@@ -6,7 +6,8 @@ import logging
 import time
 
 from scribe.stages.base import StageHandler
-from scribe.worker.core import Delivery, WorkerCore
+from scribe.worker.core import WorkerCore
+from scribe.worker.delivery import Delivery
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import ValidationError
 
-from scribe import artifacts, tombstones
+from scribe import artifacts
 from scribe.api.auth import ReadAccess, WriteAccess
 from scribe.api.deps import BackendsDep, SettingsDep
 from scribe.api.observability import request_id_of
@@ -26,16 +26,16 @@ from scribe.api.schemas import (
     ManifestResult,
     SourceJobRequest,
 )
+from scribe.api.services import jobs as jobs_service
 from scribe.api.uploads import stream_multipart
-from scribe.config import Settings
-from scribe.db import deliveries, library
+from scribe.db import deliveries
 from scribe.db import repository as repo
-from scribe.domain.jobs import Job, JobState
+from scribe.domain.jobs import JobState
 from scribe.domain.options import JobOptions
 from scribe.errors import ScribeError, SourceError
 from scribe.ingest import check_source, parse_manifest
 from scribe.library import metadata as lessons_service
-from scribe.orchestrator.machine import cancel_job, create_job, retry_job
+from scribe.orchestrator.machine import create_job
 from scribe.services import Backends
 
 router = APIRouter(tags=["jobs"])
@@ -88,37 +88,6 @@ def _job_view(backends: Backends, job_id: str) -> JobView:
     return JobView.of(job)
 
 
-def _check_details(backends: Backends, details: JobDetails, settings: Settings) -> None:
-    if details.collection_id is not None:
-        with backends.engine.connect() as conn:
-            if library.get_collection(conn, collection_id=details.collection_id) is None:
-                raise Problem(422, f"no collection {details.collection_id}")
-    if details.callback_url:
-        refuse_placeholder_secret(settings)
-        from scribe.errors import UnsafeUrlError
-        from scribe.net.safety import check_url
-
-        try:
-            check_url(details.callback_url, allow_hosts=settings.webhooks.allow_hosts)
-        except UnsafeUrlError as exc:
-            raise Problem(422, f"callback_url refused: {exc}", kind="unsafe-url") from exc
-
-
-def refuse_placeholder_secret(settings: Settings) -> None:
-    """Off loopback, callbacks signed with the placeholder secret would be forgeable."""
-    from scribe.config import DEFAULT_WEBHOOK_SECRET
-    from scribe.net.safety import is_loopback
-
-    placeholder = settings.webhooks.secret.get_secret_value() == DEFAULT_WEBHOOK_SECRET
-    if placeholder and not is_loopback(settings.api.host):
-        raise Problem(
-            422,
-            "callbacks are off: webhooks would be signed with the placeholder secret; "
-            "the operator must set SCRIBE_WEBHOOKS__SECRET",
-            kind="webhook-secret-unset",
-        )
-
-
 def _start(request: Request) -> None:
     request.app.state.orchestrator.flush_outbox()  # start at once, not at the loop's next turn
 
@@ -157,14 +126,16 @@ async def create_jobs_from_upload(
             raise Problem(422, f"empty file(s): {', '.join(empty)}")
         per_file_raw = form.fields.pop("per_file", "")
         options, details = _form_options(form.fields)
-        _check_details(backends, details, settings)
+        jobs_service.check_details(backends, details, settings)
         try:
             own = lessons_service.per_file_details(per_file_raw or "[]", len(form.files))
         except ScribeError as exc:
             raise Problem(422, str(exc)) from None
         for mine in own:
             if mine.collection_id:
-                _check_details(backends, JobDetails(collection_id=mine.collection_id), settings)
+                jobs_service.check_details(
+                    backends, JobDetails(collection_id=mine.collection_id), settings
+                )
     except BaseException:
         for stored in form.files:
             backends.store.delete(stored.key)
@@ -228,7 +199,7 @@ def create_job_from_source(
         filename = check_source(body.source, settings)
     except SourceError as exc:
         raise Problem(422, str(exc), kind="unsafe-url") from exc
-    _check_details(backends, body, settings)
+    jobs_service.check_details(backends, body, settings)
     job_id = uuid.uuid4().hex
     with backends.engine.begin() as conn:
         if body.collection_name and not body.collection_id:
@@ -292,43 +263,10 @@ async def create_jobs_from_manifest(
             f"no line of the manifest can become a job ({len(bad)} refused)",
             errors=[{"line": p.line, "reason": p.reason} for p in bad],
         )
-    request_id = request_id_of(request)
-    created: list[str] = []
     with backends.engine.begin() as conn:
-        collection_ids: dict[str, str] = {}
-        for line in good:
-            collection_id = None
-            if line.collection:
-                if line.collection not in collection_ids:
-                    existing = [
-                        c for c in library.list_collections(conn) if c["name"] == line.collection
-                    ]
-                    collection_ids[line.collection] = (
-                        existing[0]["id"]
-                        if existing
-                        else library.create_collection(conn, name=line.collection)
-                    )
-                collection_id = collection_ids[line.collection]
-            job_id = uuid.uuid4().hex
-            filename = check_source(line.source, settings)
-            create_job(
-                conn,
-                job_id=job_id,
-                filename=filename,
-                source_key=artifacts.source_key(job_id, filename),
-                size_bytes=0,
-                options=JobOptions.model_validate(line.options).model_dump(exclude_none=True),
-                request_id=request_id,
-                title=line.title,
-                collection_id=collection_id,
-                lesson_number=line.lesson_number,
-                metadata=line.metadata,
-                callback_url=line.callback_url,
-                source_url=line.source,
-                description=line.description,
-                tags=line.tags,
-            )
-            created.append(job_id)
+        created = jobs_service.create_from_manifest(
+            conn, good, settings=settings, request_id=request_id_of(request)
+        )
     if created:
         _start(request)
     return ManifestResult(
@@ -405,18 +343,13 @@ def get_job(job_id: str, backends: BackendsDep, _scope: ReadAccess) -> JobView:
 @router.post("/jobs/{job_id}/cancel", response_model=JobView)
 def cancel(job_id: str, backends: BackendsDep, _scope: WriteAccess) -> JobView:
     """Cancel a job; a running stage stops at its next checkpoint."""
-    with backends.engine.begin() as conn:
-        job = cancel_job(conn, job_id=job_id)  # a missing job is a 404, a finished one a 409
-    tombstones.mark(backends.store, job_id, "cancelled")
-    return JobView.of(job)
+    return JobView.of(jobs_service.cancel(backends, job_id))
 
 
 @router.post("/jobs/{job_id}/retry", response_model=JobView)
 def retry(job_id: str, request: Request, backends: BackendsDep, _scope: WriteAccess) -> JobView:
     """Run a failed (or cancelled) job again from the stage that did not finish."""
-    tombstones.clear(backends.store, job_id)
-    with backends.engine.begin() as conn:
-        job = retry_job(conn, job_id=job_id)  # a missing job is a 404, a running one a 409
+    job = jobs_service.retry(backends, job_id)
     _start(request)
     return JobView.of(job)
 
@@ -424,21 +357,7 @@ def retry(job_id: str, request: Request, backends: BackendsDep, _scope: WriteAcc
 @router.delete("/jobs/{job_id}", status_code=204)
 def delete(job_id: str, backends: BackendsDep, _scope: WriteAccess) -> Response:
     """Delete a job's rows and every artifact. Deleting a missing job is not an error."""
-    with backends.engine.begin() as conn:
-        job: Job | None = repo.get_job(conn, job_id=job_id)
-        if job is not None and job.state not in (
-            JobState.COMPLETED,
-            JobState.FAILED,
-            JobState.CANCELLED,
-        ):
-            cancel_job(conn, job_id=job_id)
-    if job is not None:
-        # The tombstone first: a worker that still holds this job then removes what it
-        # writes after this point (see scribe.tombstones); the sweep removes it in time.
-        tombstones.mark(backends.store, job_id, "deleted")
-        with backends.engine.begin() as conn:
-            repo.delete_job_rows(conn, job_id=job_id)
-        backends.store.delete_prefix(artifacts.job_prefix(job_id))
+    jobs_service.delete(backends, job_id)
     return Response(status_code=204)
 
 
