@@ -46,10 +46,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from scribe.capacity.lanes import LaneQueue
 from scribe.capacity.model import PlanInputs
 from scribe.capacity.policy import TargetTracking
-from scribe.capacity.records import Instance, ScalingEvent, SimResult, Task
+from scribe.capacity.records import Instance, LaneQueue, ScalingEvent, SimResult, Task
+from scribe.capacity.tasks import TaskWork
 from scribe.capacity.workload import generate_arrivals
 
 ARRIVAL, EVALUATE, INSTANCE_READY, TASK_READY, JOB_DONE, SPOT_NOTICE, IDLE_CHECK = range(7)
@@ -81,6 +81,9 @@ class Simulation:
         self.queue = LaneQueue(lane_by_class[self.arrivals.classes], self.arrivals.times)
         self.tasks: dict[int, Task] = {}
         self.instances: list[Instance] = []
+        self.tw = TaskWork(
+            inputs.fleet, self.arrivals.audio_seconds, self.instances, self.p.stop_timeout_seconds
+        )
         self.live: dict[int, Instance] = {}
         self.task_ids = itertools.count()
         self.desired = self.p.min_tasks
@@ -155,31 +158,6 @@ class Simulation:
         self.queue.append(job)
         self._dispatch(now)
 
-    def _work(self, job: int, inst_type: str) -> float:
-        """Seconds ``job`` takes decoded alone on ``inst_type`` (plus the per-job overhead)."""
-        audio = float(self.arrivals.audio_seconds[job])
-        return audio * self.fleet.rtf_of(inst_type) + self.fleet.job_overhead_seconds
-
-    def _rate(self, n: int) -> float:
-        """Progress per second of each of ``n`` files decoding together."""
-        batch = self.fleet.files_per_batch
-        if n <= 0:
-            return 0.0
-        speedup = 1.0 + (self.fleet.batch_speedup - 1.0) * (min(n, batch) - 1) / max(batch - 1, 1)
-        return speedup / n
-
-    def _advance(self, task: Task, now: float) -> None:
-        """Bring the remaining work of ``task``'s decoding files up to ``now``."""
-        dt = now - task.updated
-        task.updated = now
-        if dt <= 0 or not task.decoding:
-            return
-        step = dt * self._rate(len(task.decoding))
-        for job in task.decoding:
-            task.decoding[job] -= step
-        assert task.instance is not None
-        self.instances[task.instance].busy_seconds += dt
-
     def _schedule(self, task: Task, now: float) -> None:
         """The next completion of ``task`` (its earlier one is void), and its state."""
         task.epoch += 1
@@ -187,14 +165,14 @@ class Simulation:
             task.state = "idle"
             return
         task.state = "busy"
-        rate = self._rate(len(task.decoding))
+        rate = self.tw.rate(len(task.decoding))
         task.job_end = now + max(0.0, min(task.decoding.values())) / rate
         self.push(task.job_end, JOB_DONE, task.id, task.epoch)
 
     def _start_decoding(self, task: Task, job: int, now: float) -> None:
         assert task.instance is not None
         self.start[job] = now
-        task.decoding[job] = self._work(job, self.instances[task.instance].type)
+        task.decoding[job] = self.tw.work(job, self.instances[task.instance].type)
 
     def _dispatch(self, now: float) -> None:
         batch, hold = (
@@ -210,7 +188,7 @@ class Simulation:
                 return
             if task.held >= hold:
                 continue
-            self._advance(task, now)
+            self.tw.advance(task, now)
             while self.queue and task.held < hold:
                 job = self.queue.popleft()
                 self.attempts[job] += 1
@@ -224,7 +202,7 @@ class Simulation:
         task = self.tasks.get(task_id)
         if task is None or task.epoch != epoch or task.state != "busy":
             return
-        self._advance(task, now)
+        self.tw.advance(task, now)
         for job in [j for j, left in task.decoding.items() if left <= 1e-6]:
             del task.decoding[job]
             self.end[job] = now
@@ -313,27 +291,18 @@ class Simulation:
             inst.ended = now
             del self.live[inst.id]
 
-    def _finishable(self, task: Task) -> bool:
-        """Whether ``task`` can finish everything it holds within the stop timeout."""
-        if not task.held:
-            return True
-        assert task.instance is not None
-        work = sum(task.decoding.values()) + sum(
-            self._work(j, self.instances[task.instance].type) for j in task.prefetched
-        )
-        n = min(task.held, self.fleet.files_per_batch)
-        return work / (self._rate(n) * n) <= self.p.stop_timeout_seconds
-
     def _remove_task(self, task: Task, now: float) -> None:
         """Stop ``task``; one holding work finishes it within the stop timeout or releases it."""
         if task.held:
-            self._advance(task, now)
-            if self._finishable(task):
+            self.tw.advance(task, now)
+            if self.tw.finishable(task):
                 task.draining = True
                 return
             assert task.instance is not None
             itype = self.instances[task.instance].type
-            self.lost_work += sum(self._work(j, itype) - left for j, left in task.decoding.items())
+            self.lost_work += sum(
+                self.tw.work(j, itype) - left for j, left in task.decoding.items()
+            )
             for job in [*task.prefetched, *task.decoding][::-1]:
                 self.queue.appendleft(job)
             task.decoding.clear()
@@ -356,8 +325,8 @@ class Simulation:
         self.events.append(ScalingEvent(now, "spot-interruption", self.desired, self.desired))
         if inst.task is not None:
             task = self.tasks[inst.task]
-            self._advance(task, now)
-            if not self._finishable(task):
+            self.tw.advance(task, now)
+            if not self.tw.finishable(task):
                 self.requeued["spot"] += task.held
             self._remove_task(task, now)
         self._reconcile(now)
@@ -374,8 +343,8 @@ class Simulation:
             self.rng.shuffle(running)
         for task in (early + running)[:count]:
             if task.held:
-                self._advance(task, now)
-                if not self._finishable(task):
+                self.tw.advance(task, now)
+                if not self.tw.finishable(task):
                     if self.p.task_scale_in_protection:
                         task.draining = True
                         continue
@@ -401,7 +370,7 @@ class Simulation:
             for _ in range(max(0, launches)):
                 self._launch(group, now)
 
-    # -- the policy (scribe.capacity.policy) ------------------------------------------------
+    # -- the policy -------------------------------------------------------------------------
 
     def _evaluate(self, now: float) -> None:
         p = self.p
