@@ -519,6 +519,10 @@ def test_bare_letters_that_are_not_chords(recognizer: TermRecognizer, text: str)
         ("it's in a minor, um, so", [("a minor", "A minor")]),
         ("he plays it in E, but I show it in A.", [("E", "E"), ("A", "A")]),
         ("the key of C major is D minor, G7, C major", [("key of C major", "C major")]),
+        (
+            "the relative minor of C major is A minor",
+            [("C major", "C major"), ("A minor", "A minor")],
+        ),
     ],
 )
 def test_keys(recognizer: TermRecognizer, text: str, keys: list[tuple[str, str]]) -> None:
@@ -574,6 +578,23 @@ def test_degrees(recognizer: TermRecognizer, text: str, degrees: list[tuple[str,
 )
 def test_not_degrees(recognizer: TermRecognizer, text: str) -> None:
     assert of(recognizer, text, "degree") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "runs"),
+    [
+        ("a perfect cadence is five to one", [("five to one", "V-I")]),
+        ("the song goes four to five to one", [("four to five to one", "IV-V-I")]),
+        ("go from the five to the one.", [("five", "V"), ("one", "I")]),
+        ("the score was five to one", []),
+        ("it takes one to two weeks", []),
+        ("count from one to four and start", []),
+    ],
+)
+def test_degrees_joined_by_to(
+    recognizer: TermRecognizer, text: str, runs: list[tuple[str, str]]
+) -> None:
+    assert of(recognizer, text, "progression") == runs
 
 
 def test_degree_chord_said_bare_is_a_progression(recognizer: TermRecognizer) -> None:

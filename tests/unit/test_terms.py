@@ -72,6 +72,13 @@ def test_new_categories_and_deeper_terms(
     assert (term, category) in [(m.term, m.category) for m in recognizer.find_in_text(text)]
 
 
+def test_everyday_phrases_are_not_terms(recognizer: TermRecognizer) -> None:
+    assert recognizer.find_in_text("let's see it in action, and thanks for the feedback") == []
+    assert recognizer.find_in_text("you'll gain confidence") == []
+    terms = [m.term for m in recognizer.find_in_text("the action is low and the feedback howls")]
+    assert terms == ["action", "feedback"]
+
+
 def test_verbs_are_not_noun_terms(recognizer: TermRecognizer) -> None:
     assert recognizer.find_in_text("I'm gonna drive over and fill the tank") == []
     assert [m.term for m in recognizer.find_in_text("add a fill and more drive")] == [

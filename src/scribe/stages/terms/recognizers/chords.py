@@ -17,6 +17,7 @@ from scribe.stages.terms.recognizers._tokens import (
     scan,
 )
 from scribe.stages.terms.recognizers.bare_chords import with_bare_letters
+from scribe.stages.terms.recognizers.keys import relative
 
 LABEL = "chord_name"
 
@@ -237,10 +238,12 @@ def _chord_at(tokens: Tokens, i: int) -> Found | None:
 
 
 def _names_a_key(tokens: Tokens, i: int) -> bool:
-    """ "in the key of G major", "a song in A minor": a key, not a chord."""
+    """ "in the key of G major", "a song in A minor", "the relative minor of C major": a key,
+    not a chord."""
     prev = tokens.prev_word(i)
     before = tokens.lower_at(prev)
-    return before == "in" or (before == "of" and tokens.lower_at(prev - 1) == "key")
+    keyed = before == "of" and tokens.lower_at(prev - 1) == "key"
+    return before == "in" or keyed or relative(tokens, i)
 
 
 def _counted_next(tokens: Tokens, k: int) -> bool:

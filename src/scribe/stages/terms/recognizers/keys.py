@@ -144,6 +144,17 @@ def _named_key(tokens: Tokens, i: int) -> Found | None:
     name, end = note
     mode = _mode_at(tokens, end)
     k = tokens.next_word(end) + 1 if mode else end
+    if mode and relative(tokens, i) and tokens.lower_at(k) not in _NOT_KEY_NEXT:
+        return Found(i, k, LABEL, f"{name} {mode}")
     if tokens.lower_at(k) not in _KEY_WORDS or tokens.lower_at(k + 1) == "signature":
         return None
     return Found(i, k + 1, LABEL, f"{name} {mode}" if mode else name)
+
+
+def relative(tokens: Tokens, i: int) -> bool:
+    """ "the relative minor of C major", "the parallel minor is A minor": keys named as
+    each other's relative or parallel."""
+    before = tokens.lower_at(i - 1)
+    if before not in ("of", "is", "'s"):
+        return False
+    return any(tokens.lower_at(k) in ("relative", "parallel") for k in range(max(0, i - 7), i))

@@ -23,7 +23,15 @@ HYPHENS = ("-", "–")
 _SEP = "\x1f"
 # Bare words that are terms as nouns only: "add a fill" but not "fill the gap", "a bit of
 # drive" but not "drive over", "the hook" but not "hook it up".
-NOUN_ONLY = frozenset({"fill", "fills", "drive", "drives", "hook", "hooks", "bite", "build"})
+NOUN_ONLY = frozenset(
+    {"fill", "fills", "drive", "drives", "hook", "hooks", "bite", "build", "gain", "hum"}
+)
+# Bare words that are not terms after these: "see it in action", "take action", "thanks for
+# the feedback", "give me some feedback".
+NOT_AFTER = {
+    "action": frozenset({"in", "take", "into", "of"}),
+    "feedback": frozenset({"your", "any", "some", "for", "me", "us", "thanks"}),
+}
 
 
 class LexiconMatcher:
@@ -49,12 +57,23 @@ class LexiconMatcher:
     def __call__(self, doc: Doc) -> Doc:
         spans = []
         for match_id, start, end in self.matcher(doc):
-            if end - start == 1 and doc[start].lower_ in NOUN_ONLY and doc[start].pos_ == "VERB":
+            if end - start == 1 and _everyday(doc, start):
                 continue
             category, canonical = self.vocab.strings[match_id].split(_SEP, 1)
             spans.append(Span(doc, start, end, label=category, span_id=canonical))
         doc.ents = filter_spans(spans)
         return doc
+
+
+def _everyday(doc: Doc, i: int) -> bool:
+    """Whether the one-word match at ``i`` is the everyday word, not the term."""
+    word = doc[i].lower_
+    if word in NOUN_ONLY and doc[i].pos_ == "VERB":
+        return True
+    before = doc[i - 1].lower_ if i else ""
+    if word == "feedback" and before == "the" and i > 1:
+        before = doc[i - 2].lower_  # "thanks for the feedback"
+    return before in NOT_AFTER.get(word, ())
 
 
 def spellings(words: list[str]) -> list[list[str]]:

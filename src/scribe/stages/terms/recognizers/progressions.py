@@ -72,6 +72,7 @@ def _progression_at(tokens: Tokens, i: int) -> Found | None:
         or _spaced_numerals(tokens, i)
         or _listed_digits(tokens, i)
         or _spoken_run(tokens, i)
+        or _to_run(tokens, i)
     )
 
 
@@ -193,6 +194,35 @@ def _spoken_run(tokens: Tokens, i: int) -> Found | None:
     return Found(i, end, LABEL, "-".join(numerals))
 
 
+# Before a run of degrees joined by "to" one of these makes it a progression ("a perfect
+# cadence is five to one", "it goes four to five"); three degrees or more need none.
+_TO_BEFORE = frozenset({"is", "goes", "going", "go", "cadence", "like", "then", "'s"})
+
+
+def _to_run(tokens: Tokens, i: int) -> Found | None:
+    """Spoken degrees joined by "to": "five to one" (V-I), "four to five to one" (IV-V-I)."""
+    numerals: list[str] = []
+    values: list[int] = []
+    k, end = i, i
+    while (degree := _degree_at(tokens, k)) is not None:
+        numerals.append(degree[0])
+        values.append(degree[1])
+        end = degree[2]
+        if tokens.lower_at(end) != "to":
+            break
+        k = end + 1
+    if len(numerals) < 2 or not _plausible(values):
+        return None
+    if len(numerals) == 2 and tokens.lower_at(tokens.prev_word(i)) not in _TO_BEFORE:
+        return None
+    after = tokens.lower_at(end)
+    if after in _COUNTED or is_number_word(after):
+        return None
+    if end < tokens.n and tokens.doc[end].pos_ in ("NOUN", "NUM"):
+        return None  # "one to two weeks", "five to six frets"
+    return Found(i, end, LABEL, "-".join(numerals))
+
+
 def _single_chord(tokens: Tokens, i: int) -> Found | None:
     """ "the four chord", "the flat seven chord", "the minor four chord", "the IV chord"."""
     if tokens.lower_at(tokens.prev_word(i)) != "the":
@@ -234,7 +264,10 @@ def _bare_degree_chord(tokens: Tokens, i: int, k: int) -> bool:
     word = tokens.lower_at(i)
     if word not in _DEGREE_WORDS or k != i + 1:
         return False
-    if k < tokens.n and not tokens.is_punct(k) and tokens.lower_at(k) not in _BARE_NEXT:
+    # "from the five to the one": "to the" after the degree is fine too
+    to_the = tokens.lower_at(k) == "to" and tokens.lower_at(k + 1) == "the"
+    ends = k >= tokens.n or tokens.is_punct(k) or tokens.lower_at(k) in _BARE_NEXT or to_the
+    if not ends:
         return False
     if word == "one":
         return tokens.lower_at(tokens.prev_word(i) - 1) in ("to", "and")

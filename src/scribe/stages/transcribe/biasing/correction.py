@@ -102,6 +102,17 @@ class Correction:
         }
 
 
+# Never matched by sound (still found when spelt): names of players and bands, which everyday
+# phrases sound like ("let's begin" / "Led Zeppelin"), and forms that a common word sounds like
+# ("everyone" / "overtone").
+NOT_SOUND_MATCHED_CATEGORIES = frozenset({"player"})
+NOT_SOUND_MATCHED_FORMS = frozenset({"overtone", "overtones"})
+
+
+def _sound_matched(category: str, form: str) -> bool:
+    return category not in NOT_SOUND_MATCHED_CATEGORIES and form not in NOT_SOUND_MATCHED_FORMS
+
+
 class LexiconCorrector:
     """The lexicon indexed by sound and spelling; build once per lexicon version."""
 
@@ -119,7 +130,7 @@ class LexiconCorrector:
                     continue
                 self.exact.update(dict.fromkeys(wording.inflections(words), term.canonical))
                 compact = wording.spelt(words)
-                if not self._eligible(words, compact):
+                if not self._eligible(words, compact) or not _sound_matched(term.category, text):
                     continue
                 primary, alternate = double_metaphone(compact)
                 form = _Form(
