@@ -129,8 +129,9 @@ def test_every_rule_holds_on_every_real_transcript(
 def test_the_lessons_long_segment_splits_at_its_commas(real: dict[str, Real]) -> None:
     transcript, terms = real["lesson"]
     longest = max(len(s.text.strip()) for s in transcript.segments)
-    assert longest > 84  # the Whisper segment cannot be one cue of two 42-character lines
-    cues = build_cues(transcript, resolve_profile(), terms)
+    one_line = resolve_profile(max_lines=1)  # 42 characters, one line a cue
+    assert longest > one_line.max_chars  # the Whisper segment cannot be one cue
+    cues = build_cues(transcript, one_line, terms)
     assert len(cues) > len(transcript.segments)
     breaks = [line[-1] for cue in cues for line in cue.lines[:-1]] + [c.lines[-1][-1] for c in cues]
     assert all(mark in ",." for mark in breaks), [c.lines for c in cues]
@@ -255,4 +256,4 @@ def test_scribe_process_writes_captions_beside_the_transcript(real: dict[str, Re
     assert (folder / "captions.vtt").read_text().startswith("WEBVTT")
     assert (folder / "chapters.txt").exists()
     whisper_style = (folder / "transcript.srt").read_text()
-    assert max(len(line) for line in whisper_style.splitlines()) > 84
+    assert max(len(line) for line in whisper_style.splitlines()) > resolve_profile().max_chars
