@@ -155,58 +155,39 @@ def home() -> Response:
     return RedirectResponse("/jobs", status_code=303)
 
 
-@router.get("/upload", response_class=HTMLResponse)
-def upload_page(request: Request) -> Response:
-    """Upload files, paste URLs or send a manifest."""
-    return _page(request, "upload.html", "upload")
+# Each page shell: its path, template, the navigation entry it lights and what it is for.
+SHELLS: tuple[tuple[str, str, str, str], ...] = (
+    ("/upload", "upload.html", "upload", "Upload files, paste URLs or send a manifest."),
+    ("/jobs", "jobs.html", "jobs", "Every job, updating live."),
+    ("/search", "search.html", "search", "Full-text search over every transcript."),
+    ("/replace", "replace.html", "replace", "Find and replace across lessons."),
+    ("/collections", "collections.html", "collections", "Collections, lessons and figures."),
+    ("/analytics", "analytics.html", "analytics", "Jobs, failures, speed, audio, terms."),
+    ("/lexicon", "lexicon.html", "lexicon", "The music lexicon: browse, edit, import."),
+    ("/operations", "operations.html", "operations", "Queues, workers and health."),
+)
 
 
-@router.get("/jobs", response_class=HTMLResponse)
-def jobs_page(request: Request) -> Response:
-    """Every job, updating live."""
-    return _page(request, "jobs.html", "jobs")
+def _shell(template: str, active: str, summary: str) -> Any:
+    """The handler of one page shell."""
+
+    def page(request: Request) -> Response:
+        return _page(request, template, active)
+
+    page.__doc__ = summary
+    return page
+
+
+for _path, _template, _active, _summary in SHELLS:
+    router.add_api_route(
+        _path, _shell(_template, _active, _summary), methods=["GET"], response_class=HTMLResponse
+    )
 
 
 @router.get("/jobs/{job_id}", response_class=HTMLResponse)
 def job_page(request: Request, job_id: str) -> Response:
     """One job: player, transcript, terms, facts and downloads."""
     return _page(request, "job.html", "jobs", job_id=job_id)
-
-
-@router.get("/search", response_class=HTMLResponse)
-def search_page(request: Request) -> Response:
-    """Full-text search over every transcript."""
-    return _page(request, "search.html", "search")
-
-
-@router.get("/replace", response_class=HTMLResponse)
-def replace_page(request: Request) -> Response:
-    """Find and replace across a lesson, a collection or the whole library."""
-    return _page(request, "replace.html", "replace")
-
-
-@router.get("/collections", response_class=HTMLResponse)
-def collections_page(request: Request) -> Response:
-    """Collections (courses), their lessons and figures."""
-    return _page(request, "collections.html", "collections")
-
-
-@router.get("/analytics", response_class=HTMLResponse)
-def analytics_page(request: Request) -> Response:
-    """Charts of jobs, failures, processing speed, audio hours and terms."""
-    return _page(request, "analytics.html", "analytics")
-
-
-@router.get("/lexicon", response_class=HTMLResponse)
-def lexicon_page(request: Request) -> Response:
-    """The music lexicon: browse, edit, import, export, re-run recognition."""
-    return _page(request, "lexicon.html", "lexicon")
-
-
-@router.get("/operations", response_class=HTMLResponse)
-def operations_page(request: Request) -> Response:
-    """Queues, workers and health; redrive dead letters."""
-    return _page(request, "operations.html", "operations")
 
 
 @router.get("/login", response_class=HTMLResponse)
