@@ -23,6 +23,7 @@ from scribe import __version__
 from scribe.api.auth import SESSION_COOKIE, keys_required
 from scribe.config import Settings
 from scribe.db import keys
+from scribe.domain.jobs import JobState
 from scribe.net.safety import is_loopback
 
 HERE = Path(__file__).resolve().parent
@@ -36,6 +37,11 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("analytics", "Analytics"),
     ("lexicon", "Lexicon"),
     ("operations", "Operations"),
+)
+# The job states as the filters show them: the domain's own list, never a copy in the page.
+JOB_STATE_LABELS: tuple[tuple[str, str], ...] = tuple(
+    (state.value, {"recognizing_terms": "Finding terms"}.get(state.value, state.value.title()))
+    for state in JobState
 )
 # No inline script or style, nothing from elsewhere; media may come from a presigned S3 URL.
 CSP = (
@@ -128,6 +134,7 @@ def _render(request: Request, name: str, status: int = 200, **context: Any) -> R
         name,
         {
             "pages": PAGES,
+            "job_states": JOB_STATE_LABELS,
             "version": __version__,
             "auth_required": auth,
             "csrf": _csrf(request) if auth else "",

@@ -150,7 +150,6 @@ export function percent(x, digits = 0) {
   return x === null || x === undefined ? "—" : `${(x * 100).toFixed(digits)} %`;
 }
 
-export const STATES = ["queued", "extracting", "transcribing", "recognizing_terms", "completed", "failed", "cancelled"];
 export const FINAL = new Set(["completed", "failed", "cancelled"]);
 
 export function stateLabel(state) {
@@ -185,11 +184,10 @@ const PALETTE = [
   ["#be123c", "#ffe4e6"], ["#0e7490", "#cffafe"], ["#4d7c0f", "#ecfccb"], ["#c2410c", "#ffedd5"],
   ["#a21caf", "#fae8ff"], ["#334155", "#e2e8f0"], ["#0f766e", "#ccfbf1"], ["#9f1239", "#fce7f3"],
 ];
-const KNOWN = ["chord", "chord_name", "scale", "technique", "rhythm", "theory", "string", "articulation", "gear", "genre", "tuning", "notation", "practice", "anatomy", "progression", "fret", "time_signature", "tempo"];
-
+// A category's colour comes from its name, so any category the api serves (the lexicon's, the
+// recognisers', one an editor adds) gets the same colour on every page: no list kept here.
 export function categoryColor(category) {
-  let i = KNOWN.indexOf(category);
-  if (i < 0) i = Array.from(category).reduce((a, c) => (a * 31 + c.charCodeAt(0)) >>> 0, 7);
+  const i = Array.from(category).reduce((a, c) => (a * 31 + c.charCodeAt(0)) >>> 0, 7);
   const [strong, tint] = PALETTE[i % PALETTE.length];
   return { strong, tint };
 }
