@@ -1,5 +1,5 @@
 // Upload page: many files with per-file progress, URLs one per line, or a manifest.
-import { $, $$, FINAL, api, bytes, describe, el, every, fillCollections, jobName, notify, showError, stateBadge, toLogin } from "./common.js";
+import { $, $$, FINAL, api, bytes, describe, el, every, fillCollections, jobName, notify, showError, stateBadge, toLogin } from "../components/common.js";
 
 const PARALLEL = 2;
 const queue = [];

@@ -1,5 +1,5 @@
 // Operations page: health, queue depths with redrive of dead letters, workers; refreshed every 5 s.
-import { $, api, el, every, notify, showError } from "./common.js";
+import { $, api, el, every, notify, showError } from "../components/common.js";
 
 const LABELS = { database: "Database", queues: "Queues", blob_store: "Blob store" };
 

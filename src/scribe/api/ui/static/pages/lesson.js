@@ -1,7 +1,7 @@
 // Job page, lesson panel: title, number, description, collection and tags; review status;
 // publishable captions with their limits; chapters. Loaded beside job.js.
-import { $, api, describe, el, fillCollections, notify, showError, when } from "./common.js";
-import { downloadBase as baseName } from "./names.js";
+import { $, api, describe, el, fillCollections, notify, showError, when } from "../components/common.js";
+import { downloadBase as baseName } from "../components/names.js";
 
 const root = $("#job");
 const jobId = root.dataset.jobId;

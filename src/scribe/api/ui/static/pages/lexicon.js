@@ -1,5 +1,5 @@
 // Lexicon page: browse and edit terms, add categories, import and export, re-run recognition.
-import { $, api, categoryColor, describe, el, jobName, notify, param, setParams, showError } from "./common.js";
+import { $, api, categoryColor, describe, el, jobName, notify, param, setParams, showError } from "../components/common.js";
 
 let lexicon = { version: "", categories: [] };
 let current = "";

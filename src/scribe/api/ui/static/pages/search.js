@@ -1,5 +1,5 @@
 // Search page: full-text search with time-coded hits that open the player at that moment.
-import { $, api, clock, el, fillCollections, markedText, param, setParams, showError } from "./common.js";
+import { $, api, clock, el, fillCollections, markedText, param, setParams, showError } from "../components/common.js";
 
 const PAGE = 50;
 let offset = 0;

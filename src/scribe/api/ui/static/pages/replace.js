@@ -1,6 +1,6 @@
 // Find and replace: preview every passage a replacement changes in one lesson, a collection or
 // the library, then apply it as revisions (one per lesson).
-import { $, api, clock, collections, el, notify, param, showError } from "./common.js";
+import { $, api, clock, collections, el, notify, param, showError } from "../components/common.js";
 
 let previewed = null;
 

@@ -1,7 +1,7 @@
 // Collections page: list, create, rename, delete; a collection's figures, top terms chart and
 // lessons, which can be added from the library and reordered by drag or by Alt+Arrow keys.
-import { barChart } from "./chart.js";
-import { $, api, categoryColor, categoryLabel, duration, el, jobName, notify, param, percent, setParams, showError, stateBadge } from "./common.js";
+import { barChart } from "../components/chart.js";
+import { $, api, categoryColor, categoryLabel, duration, el, jobName, notify, param, percent, setParams, showError, stateBadge } from "../components/common.js";
 
 let list = [];
 

@@ -1,11 +1,11 @@
 // Job page: player + transcript + terms, stage timeline, facts, downloads, edits and revisions.
-import { timeline } from "./chart.js";
-import { $, FINAL, api, categoryColor, categoryLabel, clock, describe, duration, el, every, jobName, notify, showError, stateBadge, stateLabel, when } from "./common.js";
-import { renderFacts } from "./facts.js";
-import { downloadBase } from "./names.js";
-import { TranscriptView } from "./transcript.js";
-import { installPlayerTools } from "./player-tools.js";
-import { describeRevision, fetchTerms, fetchTranscript, isConflict, renderDiff, showConflict } from "./revisions.js";
+import { timeline } from "../components/chart.js";
+import { $, FINAL, api, categoryColor, categoryLabel, clock, describe, duration, el, every, jobName, notify, showError, stateBadge, stateLabel, when } from "../components/common.js";
+import { renderFacts } from "../components/facts.js";
+import { downloadBase } from "../components/names.js";
+import { TranscriptView } from "../components/transcript.js";
+import { installPlayerTools } from "../components/player-tools.js";
+import { describeRevision, fetchTerms, fetchTranscript, isConflict, renderDiff, showConflict } from "../components/revisions.js";
 
 const root = $("#job");
 const jobId = root.dataset.jobId;

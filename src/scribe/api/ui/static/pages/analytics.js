@@ -1,6 +1,6 @@
 // Analytics page: jobs per day, audio hours, processing time and speed, failures, top terms.
-import { barChart, columnChart, lineChart } from "./chart.js";
-import { $, api, categoryColor, categoryLabel, duration, el, param, setParams, showError } from "./common.js";
+import { barChart, columnChart, lineChart } from "../components/chart.js";
+import { $, api, categoryColor, categoryLabel, duration, el, param, setParams, showError } from "../components/common.js";
 
 const dayLabel = (iso) => new Date(`${iso}T00:00:00`).toLocaleDateString(undefined, { month: "short", day: "numeric" });
 

@@ -1,5 +1,5 @@
 // Jobs page: a live list (polled every 2 s), filters, and bulk retry / cancel / delete.
-import { $, api, describe, duration, el, every, fillCollections, jobName, notify, param, setParams, showError, stateBadge, stateLabel, when } from "./common.js";
+import { $, api, describe, duration, el, every, fillCollections, jobName, notify, param, setParams, showError, stateBadge, stateLabel, when } from "../components/common.js";
 
 const selected = new Set();
 const rows = new Map(); // job id -> {tr, parts}
