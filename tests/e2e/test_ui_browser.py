@@ -356,7 +356,7 @@ def test_login_when_keys_are_required(tmp_path: Path, browser: Browser) -> None:
             expect(page.locator(".who")).to_contain_text("Editor")
             expect(page.locator("#collection-list")).to_contain_text("No collections yet")
             [cookie] = [c for c in context.cookies() if c["name"] == "scribe_session"]
-            assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+            assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
             assert not cookie["secure"]  # loopback; a Secure cookie elsewhere
 
             page.get_by_role("button", name="Sign out").click()
