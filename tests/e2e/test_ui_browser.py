@@ -13,7 +13,7 @@ import pytest
 
 from tests.api.conftest import LiveApi
 from tests.api.servers import serve_files
-from tests.e2e.ui_helpers import CHROMIUM, chromium, running_ui
+from tests.e2e.ui_helpers import CHROMIUM, running_ui
 from tests.helpers import LESSON_MP4
 
 pytest.importorskip("playwright.sync_api", reason="the dev dependency playwright is missing")
@@ -32,25 +32,6 @@ def ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
         tmp_path_factory.mktemp("ui") / "var", ingest={"allow_hosts": ["127.0.0.1"]}
     ) as live:
         yield live
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as running:
-        yield running
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A 1280×800 page; a script error in it fails the test."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.set_default_timeout(20_000)
-    yield page
-    context.close()
-    assert not errors, errors
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.api.conftest import LiveApi
-from tests.e2e.ui_helpers import CHROMIUM, chromium, running_ui
+from tests.e2e.ui_helpers import CHROMIUM, running_ui
 from tests.helpers import LESSON_MP4
 
 pytest.importorskip("playwright.sync_api", reason="the dev dependency playwright is missing")
@@ -25,12 +25,6 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 def ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
     with running_ui(tmp_path_factory.mktemp("ui-edit") / "var") as live:
         yield live
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as running:
-        yield running
 
 
 def _lesson(ui: LiveApi, name: str) -> dict[str, Any]:

@@ -12,39 +12,20 @@ from typing import Any
 import pytest
 
 from tests.api.conftest import LiveApi
-from tests.e2e.ui_helpers import CHROMIUM, chromium, running_ui
+from tests.e2e.ui_helpers import CHROMIUM, running_ui
 from tests.helpers import LESSON_MP4
 
 pytest.importorskip("playwright.sync_api", reason="the dev dependency playwright is missing")
 if not Path(CHROMIUM).exists():
     pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 
 @pytest.fixture(scope="module")
 def ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
     with running_ui(tmp_path_factory.mktemp("library-ui") / "var") as live:
         yield live
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as running:
-        yield running
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A 1280×800 page; a script error in it fails the test."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.set_default_timeout(20_000)
-    yield page
-    context.close()
-    assert not errors, errors
 
 
 @pytest.fixture(scope="module")
