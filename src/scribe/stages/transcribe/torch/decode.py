@@ -271,8 +271,8 @@ class Decoder:
             for window, (w_scores, w_rows, w_tokens, w_gain) in enumerate(picks):
                 live = 0
                 for score, row, token, gain in zip(w_scores, w_rows, w_tokens, w_gain, strict=True):
-                    if score == NEG_INF:
-                        continue
+                    if score == NEG_INF or live == width:
+                        break
                     if token == eot:
                         if len(finished[window]) < wanted:
                             tokens = history[row]
@@ -280,12 +280,11 @@ class Decoder:
                                 (score, tokens, totals[row] + gain, score - totals[row] - gain)
                             )
                         continue
-                    if live < width:
-                        sources.append(row)
-                        new_tokens.append(token)
-                        new_ranked.append(score)
-                        new_true.append(totals[row] + gain)
-                        live += 1
+                    sources.append(row)
+                    new_tokens.append(token)
+                    new_ranked.append(score)
+                    new_true.append(totals[row] + gain)
+                    live += 1
                 while live < width:  # nothing left alive: keep shape with dead beams
                     sources.append(window * width)
                     new_tokens.append(eot)

@@ -156,6 +156,15 @@ class TorchWhisperEngine(Transcriber):
         finally:
             self.backend.bias = previous
 
+    def lexicon_bias(self, terms: Sequence[str], **options: Any) -> Any:
+        """A :class:`~scribe.stages.transcribe.torch.bias.LexiconBias` over ``terms`` with
+        this model's tokenizer (``weight``, ``start_floor`` as options)."""
+        from scribe.stages.transcribe.torch.bias import LexiconBias
+
+        return LexiconBias(
+            self.backend.tokenizer, terms, eot=self.backend.special.eot, **options
+        )
+
     def transcribe(
         self,
         audio: Path | np.ndarray,  # type: ignore[override]
