@@ -150,8 +150,8 @@ class TorchWhisperBackend:
         groups: dict[tuple[int, ...], list[int]] = {}
         for index, prompt in enumerate(prompts):
             groups.setdefault(tuple(prompt), []).append(index)
-        for prompt, indices in groups.items():
-            found = self.decoder.generate(encoded[indices], list(prompt), request)
+        for shared, indices in groups.items():
+            found = self.decoder.generate(encoded[indices], list(shared), request)
             for index, hypothesis in zip(indices, found, strict=True):
                 results[index] = GenerationResult(
                     sequences_ids=[hypothesis.tokens],
@@ -178,7 +178,10 @@ class TorchWhisperBackend:
         longest = max(len(s) for s in sequences)
         padded = [s + [sp.eot] * (longest - len(s)) for s in sequences]
         ids = torch.tensor(padded, dtype=torch.long, device=encoded.device)
-        with torch.inference_mode(), CrossAttentionProbe(self.module, self.alignment_heads) as probe:
+        with (
+            torch.inference_mode(),
+            CrossAttentionProbe(self.module, self.alignment_heads) as probe,
+        ):
             out = self.module.model.decoder(
                 input_ids=ids, encoder_hidden_states=encoded, use_cache=False
             )
@@ -205,9 +208,13 @@ class TorchWhisperBackend:
         import torch
 
         encoded = self._tensor(encoder_output)
-        ids = torch.full((encoded.shape[0], 1), self.special.sot, dtype=torch.long, device=encoded.device)
+        ids = torch.full(
+            (encoded.shape[0], 1), self.special.sot, dtype=torch.long, device=encoded.device
+        )
         with torch.inference_mode():
-            out = self.module.model.decoder(input_ids=ids, encoder_hidden_states=encoded, use_cache=False)
+            out = self.module.model.decoder(
+                input_ids=ids, encoder_hidden_states=encoded, use_cache=False
+            )
             logits = self.module.proj_out(out.last_hidden_state)[:, 0].float()
         if not self.lang_ids:
             return [[("<|en|>", 1.0)] for _ in range(encoded.shape[0])]

@@ -168,7 +168,13 @@ def to_hf_state(variables: dict[str, np.ndarray], dims: WhisperDims) -> dict[str
     for i in range(dims.encoder_layers):
         c, h = f"encoder/layer_{i}", f"{enc}.layers.{i}"
         _norm(out, src, f"{c}/self_attention/layer_norm", f"{h}.self_attn_layer_norm")
-        _split(out, src, f"{c}/self_attention/linear_0", f"{h}.self_attn", ["q_proj", "k_proj", "v_proj"])
+        _split(
+            out,
+            src,
+            f"{c}/self_attention/linear_0",
+            f"{h}.self_attn",
+            ["q_proj", "k_proj", "v_proj"],
+        )
         _linear(out, src, f"{c}/self_attention/linear_1", f"{h}.self_attn.out_proj")
         _norm(out, src, f"{c}/ffn/layer_norm", f"{h}.final_layer_norm")
         _linear(out, src, f"{c}/ffn/linear_0", f"{h}.fc1")
@@ -179,7 +185,13 @@ def to_hf_state(variables: dict[str, np.ndarray], dims: WhisperDims) -> dict[str
     for i in range(dims.decoder_layers):
         c, h = f"decoder/layer_{i}", f"{dec}.layers.{i}"
         _norm(out, src, f"{c}/self_attention/layer_norm", f"{h}.self_attn_layer_norm")
-        _split(out, src, f"{c}/self_attention/linear_0", f"{h}.self_attn", ["q_proj", "k_proj", "v_proj"])
+        _split(
+            out,
+            src,
+            f"{c}/self_attention/linear_0",
+            f"{h}.self_attn",
+            ["q_proj", "k_proj", "v_proj"],
+        )
         _linear(out, src, f"{c}/self_attention/linear_1", f"{h}.self_attn.out_proj")
         _norm(out, src, f"{c}/attention/layer_norm", f"{h}.encoder_attn_layer_norm")
         _linear(out, src, f"{c}/attention/linear_0", f"{h}.encoder_attn.q_proj")
@@ -200,7 +212,11 @@ def hf_config(dims: WhisperDims, folder: Path) -> dict[str, Any]:
     tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
     eot = tokenizer.token_to_id("<|endoftext|>")
     sot = tokenizer.token_to_id("<|startoftranscript|>")
-    ct2 = json.loads((folder / "config.json").read_text()) if (folder / "config.json").is_file() else {}
+    ct2 = (
+        json.loads((folder / "config.json").read_text())
+        if (folder / "config.json").is_file()
+        else {}
+    )
     return {
         "vocab_size": dims.vocab_size,
         "num_mel_bins": dims.n_mels,
@@ -230,7 +246,9 @@ def convert(folder: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         dims = dims_of(variables)
         state = to_hf_state(variables, dims)
     except (KeyError, ValueError, IndexError) as exc:
-        raise ModelError(f"{folder}: not a CTranslate2 Whisper layout this converter knows ({exc})") from exc
+        raise ModelError(
+            f"{folder}: not a CTranslate2 Whisper layout this converter knows ({exc})"
+        ) from exc
     return state, hf_config(dims, folder)
 
 

@@ -147,9 +147,13 @@ class Decoder:
             last = logits[:, -1].float()
             limit = max(1, request.max_length - len(prompt))
             if sampling:
-                found = self._sample(last, cache, encoded_rows, request, width, with_timestamps, limit)
+                found = self._sample(
+                    last, cache, encoded_rows, request, width, with_timestamps, limit
+                )
             else:
-                found = self._beam(last, cache, encoded_rows, request, width, with_timestamps, limit)
+                found = self._beam(
+                    last, cache, encoded_rows, request, width, with_timestamps, limit
+                )
         return [
             Hypothesis(tokens=t, score=s, no_speech_prob=float(p), bias=b)
             for (t, s, b), p in zip(found, no_speech, strict=True)
@@ -238,7 +242,7 @@ class Decoder:
         device = logits.device
         generated = torch.empty((rows, 0), dtype=torch.long, device=device)
         total = torch.zeros(rows, dtype=torch.float64, device=device)
-        bias_total = torch.zeros(rows, dtype=torch.float64, device=device)
+        torch.zeros(rows, dtype=torch.float64, device=device)
         # Only the first beam of each window is live at the start (the others are copies).
         start = torch.full((windows, width), NEG_INF, dtype=torch.float64, device=device)
         start[:, 0] = 0.0
@@ -256,11 +260,15 @@ class Decoder:
             vocab = logprobs.shape[1]
             scores = (ranked_total[:, None] + ranking.double()).reshape(windows, width * vocab)
             top_scores, top_index = scores.topk(2 * width, dim=1)
-            top_rows = (top_index // vocab + torch.arange(windows, device=device)[:, None] * width)
+            top_rows = top_index // vocab + torch.arange(windows, device=device)[:, None] * width
             top_tokens = top_index % vocab
             true_gain = logprobs[top_rows, top_tokens].double()
             picks = zip(
-                top_scores.tolist(), top_rows.tolist(), top_tokens.tolist(), true_gain.tolist()
+                top_scores.tolist(),
+                top_rows.tolist(),
+                top_tokens.tolist(),
+                true_gain.tolist(),
+                strict=True,
             )
             sources: list[int] = []
             new_tokens: list[int] = []
@@ -314,7 +322,12 @@ class Decoder:
                 for row in range(window * width, (window + 1) * width):
                     if ranked_list[row] != NEG_INF:
                         found.append(
-                            (ranked_list[row], sequences[row], totals[row], ranked_list[row] - totals[row])
+                            (
+                                ranked_list[row],
+                                sequences[row],
+                                totals[row],
+                                ranked_list[row] - totals[row],
+                            )
                         )
             best = max(found, key=lambda f: self._score(f[1], f[0], request))
             results.append((best[1], self._score(best[1], best[2], request), best[3]))

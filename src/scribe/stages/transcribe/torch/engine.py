@@ -44,7 +44,7 @@ def pick_torch_device(whisper: WhisperSettings) -> tuple[str, Any, str]:
     without (``compute_type`` float32 or float16 forces one)."""
     import torch
 
-    device = whisper.device
+    device: str = whisper.device
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
     if device == "cuda" and not torch.cuda.is_available():
@@ -82,7 +82,7 @@ def faster_whisper_model(folder: Path, backend: Any) -> Any:
     """faster-whisper's ``WhisperModel`` around ``backend`` instead of CTranslate2."""
     from faster_whisper.transcribe import WhisperModel
 
-    class TorchFasterWhisper(WhisperModel):  # type: ignore[misc]
+    class TorchFasterWhisper(WhisperModel):
         """faster-whisper's loop over the PyTorch backend."""
 
         def __init__(self) -> None:  # the parent's loads CTranslate2: set its fields here
@@ -100,7 +100,9 @@ def faster_whisper_model(folder: Path, backend: Any) -> Any:
             self.frames_per_second = (
                 self.feature_extractor.sampling_rate // self.feature_extractor.hop_length
             )
-            self.tokens_per_second = self.feature_extractor.sampling_rate // self.num_samples_per_token
+            self.tokens_per_second = (
+                self.feature_extractor.sampling_rate // self.num_samples_per_token
+            )
             self.time_precision = 0.02
             self.max_length = 448
 
@@ -161,13 +163,11 @@ class TorchWhisperEngine(Transcriber):
         this model's tokenizer (``weight``, ``start_floor`` as options)."""
         from scribe.stages.transcribe.torch.bias import LexiconBias
 
-        return LexiconBias(
-            self.backend.tokenizer, terms, eot=self.backend.special.eot, **options
-        )
+        return LexiconBias(self.backend.tokenizer, terms, eot=self.backend.special.eot, **options)
 
     def transcribe(
         self,
-        audio: Path | np.ndarray,  # type: ignore[override]
+        audio: Path | np.ndarray,
         *,
         options: DecodeOptions | None = None,
         progress: ProgressCallback | None = None,
@@ -182,7 +182,11 @@ class TorchWhisperEngine(Transcriber):
                 from scribe.pipeline.batching import transcribe_batched
 
                 return transcribe_batched(
-                    self, audio, options=opts, progress=progress, should_stop=should_stop  # type: ignore[arg-type]
+                    self,
+                    audio,  # type: ignore[arg-type]  # prepare_audio reads samples too
+                    options=opts,
+                    progress=progress,
+                    should_stop=should_stop,
                 )
             return self._sequential(audio, opts, progress, should_stop)
 
@@ -238,7 +242,10 @@ class TorchWhisperEngine(Transcriber):
         opts = options or self.default_options
         size = max(1, batch_size or self.batch_size)
         chunk = self.settings.batch_chunk_seconds
-        files = [FileDecode(prepare_audio(self.model, a, options=opts, chunk_seconds=chunk), opts) for a in audios]
+        files = [
+            FileDecode(prepare_audio(self.model, a, options=opts, chunk_seconds=chunk), opts)
+            for a in audios
+        ]
         with self.biased(bias):
             while any(file.pending for file in files):
                 work: list[tuple[FileDecode, int]] = []

@@ -28,7 +28,7 @@ def build_model(tensors: dict[str, Any], config: dict[str, Any], device: str, dt
     except RuntimeError as exc:
         raise ModelError(f"converted weights do not fit the Whisper module: {exc}") from exc
     model.tie_weights()
-    model = model.to(device=device, dtype=dtype)
+    model = model.to(device=device, dtype=dtype)  # type: ignore[call-arg]
     model.eval()
     return model
 
