@@ -15,6 +15,8 @@ $(STAMP): pyproject.toml requirements/dev.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	# The PyTorch engine's extra (pinned, outside the hash lock: see pyproject.toml).
+	$(BIN)/python -m pip install --quiet 'torch==2.13.0' 'transformers==5.24.0'
 	scripts/install_system_packages.sh
 	touch $(STAMP)
 

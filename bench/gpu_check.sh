@@ -76,3 +76,12 @@ if [[ "${SKIP_THROUGHPUT:-0}" != "1" ]]; then
     echo "== transcribe worker against sequential faster-whisper, on the GPU"
     "$PY" bench/throughput.py --device cuda --rounds 2 --sweep 1,8,16,32
 fi
+
+if [[ "${SKIP_TORCH:-0}" != "1" ]]; then
+    # The PyTorch engine (needs torch + transformers; runs where CTranslate2's CUDA 12
+    # libraries are missing). TORCH_PACKED names quantised weights sent with the run
+    # (bench/gpu_check_torch.py --pack), else the bundled model is converted here.
+    echo "== PyTorch engine: batch sweep, GPU busy share, peak memory"
+    "$PY" bench/gpu_check_torch.py --device cuda --model "${TORCH_MODEL:-tiny.en}" \
+        ${TORCH_PACKED:+--packed "$TORCH_PACKED"} --sizes "${TORCH_SIZES:-1,2,4,8,16,32,64}"
+fi

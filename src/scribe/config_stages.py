@@ -13,6 +13,12 @@ from scribe.errors import ConfigError
 class WhisperSettings(BaseModel):
     """The speech-recognition model and its decoding options."""
 
+    engine: Literal["ctranslate2", "torch"] = Field(
+        default="ctranslate2",
+        description="`ctranslate2` (faster-whisper) or `torch` (PyTorch + transformers, the "
+        "`torch` extra: the same transcript, with lexicon biasing inside the decoder and CUDA "
+        "without CTranslate2's libraries). See docs/throughput.md.",
+    )
     model: str = Field(
         default="tiny.en",
         description="`tiny.en` (bundled, offline), a local CTranslate2 model folder, or a model "

