@@ -103,7 +103,7 @@ CASES: Counter[str] = Counter()
 
 def test_negative_data_is_refused_never_a_server_error(fuzz_api: LiveApi) -> None:
     operations, failures = _fuzz_every_operation(
-        fuzz_api, GenerationMode.NEGATIVE, NEGATIVE_CHECKS, 8
+        fuzz_api, GenerationMode.NEGATIVE, NEGATIVE_CHECKS, 6
     )
     assert operations >= 15
     assert failures == [], "\n\n".join(failures)
@@ -123,7 +123,7 @@ def test_stateful_sequences_never_reach_a_server_error(fuzz_api: LiveApi) -> Non
 
     Workflow.run(
         settings=settings(
-            max_examples=25,
+            max_examples=20,
             stateful_step_count=6,
             deadline=None,
             suppress_health_check=list(HealthCheck),

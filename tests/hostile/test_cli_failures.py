@@ -108,6 +108,7 @@ def test_failure_cases_of_every_command(tmp_path: Path) -> None:
         except AssertionError as exc:
             failures.append(str(exc)[:600])
     assert failures == [], "\n\n".join(failures)
+    print(f"CLI failure cases: {len(cases)}")
     assert not (tmp_path / "var").exists(), "a command created ./var without being asked"
     process = _scribe(["process", str(not_media), "--out", str(tmp_path / "out")], tmp_path)
     assert process.returncode != 0 and "Traceback" not in process.stdout + process.stderr

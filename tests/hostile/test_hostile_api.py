@@ -123,6 +123,7 @@ def test_hostile_strings_in_paths_queries_and_json_bodies(hostile_api: LiveApi) 
                     _check(response, "json field", f"{method} {path} .{field} [{name}]", failures)
     assert failures == [], "\n".join(failures)
     assert CASES["path id"] >= 60 and CASES["query parameter"] >= 60 and CASES["json field"] >= 40
+    print(f"hostile api cases so far: {dict(CASES)}")
 
 
 def test_hostile_upload_fields_and_file_names(hostile_api: LiveApi) -> None:
@@ -147,3 +148,4 @@ def test_hostile_upload_fields_and_file_names(hostile_api: LiveApi) -> None:
             response = client.post("/api/v1/jobs", files={"file": (filename, b"RIFF")})
             _check(response, "file name", f"upload file name [{name}]", failures)
     assert failures == [], "\n".join(failures)
+    print(f"hostile api cases so far: {dict(CASES)}")

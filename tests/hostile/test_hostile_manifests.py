@@ -95,3 +95,4 @@ def test_json_lines_callback_url_is_a_callback_not_metadata(hostile_api: LiveApi
     assert job["callback_url"] == receiver.url
     [error] = response.json()["errors"]
     assert error["line"] == 2 and "callback_url" in error["reason"]
+    print(f"manifest cases so far: {dict(CASES)}")

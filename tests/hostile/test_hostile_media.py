@@ -100,3 +100,17 @@ def test_uploaded_names_come_back_intact(hostile_api: LiveApi) -> None:
             "/api/v1/jobs", files={"file": ("say %22hi%22.mp4", LESSON_MP4.read_bytes())}
         )
         assert encoded.json()["jobs"][0]["filename"] == "say_hi_.mp4"  # a browser's %22
+
+
+def test_status_takes_an_id_prefix(hostile_api: LiveApi) -> None:
+    from scribe.client import ScribeClient
+    from scribe.errors import ScribeError
+
+    with hostile_api.client() as client:
+        job = client.post(
+            "/api/v1/jobs", files={"file": ("p.mp4", LESSON_MP4.read_bytes())}
+        ).json()["jobs"][0]
+    found = ScribeClient(hostile_api.base).find_job(job["id"][:10])
+    assert found["id"] == job["id"]
+    with pytest.raises(ScribeError, match="no job id starts with"):
+        ScribeClient(hostile_api.base).find_job("fffffffffffffff0")
