@@ -177,10 +177,30 @@ async def import_lexicon(request: Request, backends: BackendsDep, _s: WriteAcces
     body = await request.body()
     if len(body) > 5 * 1024 * 1024:
         raise Problem(413, "a lexicon import may hold at most 5 MB")
+    text = body.decode("utf-8", "replace")
+    if "json" in request.headers.get("content-type", ""):
+        _check_export(text)
     try:
-        version, count = lexicon_store.import_lexicon(
-            backends.store, body.decode("utf-8", "replace")
-        )
+        version, count = lexicon_store.import_lexicon(backends.store, text)
     except lexicon_store.LexiconError as exc:
         raise Problem(422, str(exc)) from None
     return LexiconChange(version=version, imported=count)
+
+
+def _check_export(text: str) -> None:
+    """A JSON import must be an export's shape (``version`` and ``categories``, nothing
+    else), so a body meant for another route is refused rather than half read."""
+    import json
+
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise Problem(422, f"the import is not JSON: {exc.msg}") from None
+    if not isinstance(data, dict):
+        raise Problem(422, "a JSON import is an object with `version` and `categories`")
+    unknown = sorted(set(data) - set(LexiconView.model_fields))
+    missing = sorted(set(LexiconView.model_fields) - set(data))
+    if unknown or missing:
+        parts = [f"unknown field(s): {', '.join(map(repr, unknown))}"] if unknown else []
+        parts += [f"missing field(s): {', '.join(missing)}"] if missing else []
+        raise Problem(422, "not a lexicon export: " + "; ".join(parts))
