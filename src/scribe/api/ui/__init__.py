@@ -28,16 +28,6 @@ from scribe.net.safety import is_loopback
 
 HERE = Path(__file__).resolve().parent
 SESSION_MAX_AGE = 12 * 3600
-PAGES: tuple[tuple[str, str], ...] = (
-    ("upload", "Upload"),
-    ("jobs", "Jobs"),
-    ("search", "Search"),
-    ("collections", "Collections"),
-    ("replace", "Replace"),
-    ("analytics", "Analytics"),
-    ("lexicon", "Lexicon"),
-    ("operations", "Operations"),
-)
 # The job states as the filters show them: the domain's own list, never a copy in the page.
 JOB_STATE_LABELS: tuple[tuple[str, str], ...] = tuple(
     (state.value, {"recognizing_terms": "Finding terms"}.get(state.value, state.value.title()))
@@ -162,17 +152,19 @@ def home() -> Response:
     return RedirectResponse("/jobs", status_code=303)
 
 
-# Each page shell: its path, template, the navigation entry it lights and what it is for.
-SHELLS: tuple[tuple[str, str, str, str], ...] = (
-    ("/upload", "upload.html", "upload", "Upload files, paste URLs or send a manifest."),
-    ("/jobs", "jobs.html", "jobs", "Every job, updating live."),
-    ("/search", "search.html", "search", "Full-text search over every transcript."),
-    ("/replace", "replace.html", "replace", "Find and replace across lessons."),
-    ("/collections", "collections.html", "collections", "Collections, lessons and figures."),
-    ("/analytics", "analytics.html", "analytics", "Jobs, failures, speed, audio, terms."),
-    ("/lexicon", "lexicon.html", "lexicon", "The music lexicon: browse, edit, import."),
-    ("/operations", "operations.html", "operations", "Queues, workers and health."),
+# Each page shell: its path, template, the navigation entry it lights, its label there, and
+# what it is for. The navigation (PAGES) is read from this table, in this order.
+SHELLS: tuple[tuple[str, str, str, str, str], ...] = (
+    ("/upload", "upload.html", "upload", "Upload", "Upload files, URLs or a manifest."),
+    ("/jobs", "jobs.html", "jobs", "Jobs", "Every job, updating live."),
+    ("/search", "search.html", "search", "Search", "Full-text search over every transcript."),
+    ("/collections", "collections.html", "collections", "Collections", "Collections, lessons."),
+    ("/replace", "replace.html", "replace", "Replace", "Find and replace across lessons."),
+    ("/analytics", "analytics.html", "analytics", "Analytics", "Jobs, failures, speed, terms."),
+    ("/lexicon", "lexicon.html", "lexicon", "Lexicon", "The music lexicon: browse, edit."),
+    ("/operations", "operations.html", "operations", "Operations", "Queues, workers, health."),
 )
+PAGES: tuple[tuple[str, str], ...] = tuple((active, label) for _, _, active, label, _ in SHELLS)
 
 
 def _shell(template: str, active: str, summary: str) -> Any:
@@ -185,7 +177,7 @@ def _shell(template: str, active: str, summary: str) -> Any:
     return page
 
 
-for _path, _template, _active, _summary in SHELLS:
+for _path, _template, _active, _label, _summary in SHELLS:
     router.add_api_route(
         _path, _shell(_template, _active, _summary), methods=["GET"], response_class=HTMLResponse
     )
