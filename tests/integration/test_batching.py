@@ -169,14 +169,39 @@ def test_a_stop_request_is_honoured_between_batches(
                     out.setparams(source.getparams())
                 out.writeframes(source.readframes(source.getnframes()))
     calls: list[float] = []
+    asked: list[bool] = []
+
+    def should_stop() -> bool:  # a cancel from the first time it is asked
+        asked.append(True)
+        return True
+
     decoder = batched.batch_decoder
     decoder.batch_size = 1
     try:
         with pytest.raises(JobCancelled):
-            batched.transcribe(two_chunks, progress=calls.append, should_stop=lambda: bool(calls))
+            batched.transcribe(two_chunks, progress=calls.append, should_stop=should_stop)
     finally:
         decoder.batch_size = 8
-    assert len(calls) == 1 and 0 < calls[0] < 1  # stopped after the first of two batches
+    # the first of two batches ran (its steps report progress), the second never started
+    assert asked and calls and calls == sorted(calls)
+    assert 0 < calls[-1] < 0.95, calls
+
+
+def test_progress_moves_inside_a_files_only_batch(
+    batched: Transcriber, samples: list[Sample]
+) -> None:
+    """The lesson is one chunk, so one batch: progress reports the batch's steps (encoder,
+    beam search, word times) instead of jumping from 0 to done; a second run, with the
+    steps' times learnt, reports at least as often."""
+    lesson = next(s for s in samples if s.name == "lesson").wav
+    for _run in range(2):
+        calls: list[float] = []
+        batched.transcribe(lesson, progress=calls.append)
+        assert calls == sorted(calls), calls
+        assert len({share for share in calls if 0 < share < 0.99}) >= 2, calls
+    pace = batched.batch_decoder.pace
+    assert pace.seconds_per_chunk is not None and pace.seconds_per_chunk > 0
+    assert abs(sum(pace.shares.values()) - 1) < 1e-6
 
 
 @pytest.mark.parametrize("give_up", [False, True])
@@ -219,11 +244,11 @@ class OutOfMemoryAbove(BatchDecoder):
         self.limit = limit
         self.sizes: list[int] = []
 
-    def _forward(self, work, stop=None):  # type: ignore[no-untyped-def]
+    def _forward(self, work, stop, clock):  # type: ignore[no-untyped-def]
         self.sizes.append(len(work))
         if len(work) > self.limit:
             raise RuntimeError("CUDA failed with error out of memory")
-        return super()._forward(work, stop)
+        return super()._forward(work, stop, clock)
 
 
 def test_out_of_memory_halves_the_batch_and_loses_nothing(

@@ -134,6 +134,25 @@ def test_files_share_batches_and_a_bad_file_fails_alone(
     assert word_error_rate(" ".join(reference), " ".join(hypotheses)) < 0.15
 
 
+def test_progress_moves_while_a_files_only_batch_decodes(
+    quick: Settings, backends: tuple[Queue, Queue, BlobStore]
+) -> None:
+    """A clip of one chunk is decoded in one batch: its job still reports progress between
+    0 and done (the batch's steps), rising, before it completes."""
+    queue, events, store = backends
+    quick.whisper.progress_interval = 0.001  # every report becomes an event
+    worker = transcribe_worker(quick)
+    clip = next(iter(librivox_references()))
+    job_id = submit(queue, store, clip)
+    assert worker.run_once()
+    found = [e for e in drain(events) if e.get("job_id") == job_id]
+    shares = [e["progress"] for e in found if e["type"] == EventType.PROGRESS]
+    assert shares == sorted(shares), shares
+    inside = sorted({share for share in shares if 0 < share < 0.99})
+    assert len(inside) >= 2, shares  # after the encoder and after the beam search at least
+    assert [e["type"] for e in found][-1] == EventType.COMPLETED
+
+
 def test_running_worker_completes_each_message_once_then_stops(
     quick: Settings, backends: tuple[Queue, Queue, BlobStore]
 ) -> None:

@@ -335,7 +335,7 @@ class SharedBatches:
         files = list(dict.fromkeys(file for file, _index in batch))
         decoder = files[0].decoder
         try:
-            decoder.decode(_pairs(batch), stop=_gives_up)
+            decoder.decode(_pairs(batch), stop=_gives_up, step=lambda: _report(files))
         except Exception as exc:
             if len(files) == 1:
                 self.core.fail(files[0].delivery, exc)
@@ -346,7 +346,9 @@ class SharedBatches:
             for file in files:
                 try:
                     decoder.decode(
-                        _pairs([item for item in batch if item[0] is file]), stop=_gives_up
+                        _pairs([item for item in batch if item[0] is file]),
+                        stop=_gives_up,
+                        step=lambda file=file: _report([file]),  # type: ignore[misc]
                     )
                 except Exception as one:
                     self.core.fail(file.delivery, one)
@@ -435,6 +437,18 @@ def _gives_up(decode: FileDecode) -> bool:
     except Exception:
         return False
     return file.stopped is not None
+
+
+def _report(files: list[_File]) -> None:
+    """Progress of the files of a batch under way (called by the decoder as the batch goes
+    on, also from its progress thread): a failing report is logged, never raised."""
+    for file in files:
+        if file.settled:
+            continue
+        try:
+            file.ctx.progress(min(0.999, file.decode.progress))
+        except Exception:
+            log.warning("could not report progress of job %s", file.delivery.task.job_id)
 
 
 def _pairs(batch: list[tuple[_File, int]]) -> list[tuple[FileDecode, int]]:

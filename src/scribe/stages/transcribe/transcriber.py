@@ -67,7 +67,9 @@ class Transcriber:
 
         self.batch_size = resolve_batch_size(whisper, self.device)
         # Batched decoding (scribe.stages.transcribe.batched.decoder) when batch_size > 1.
-        self.batch_decoder = BatchDecoder(self.model, batch_size=self.batch_size)
+        self.batch_decoder = BatchDecoder(
+            self.model, batch_size=self.batch_size, progress_tick=self.settings.progress_interval
+        )
 
     def transcribe(
         self,

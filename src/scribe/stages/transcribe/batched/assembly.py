@@ -47,7 +47,10 @@ class FileDecode:
     # The decoder skipped retries because the caller gave the file up (cancel, stop): some
     # chunks may hold a first decoding that needed a retry, so no transcript is built.
     abandoned: bool = False
+    # Chunks in a batch being decoded, with the share of that batch done (see ``pacing``).
+    in_flight: dict[int, float] = field(default_factory=dict)
     _next: int = 0
+    _highest: float = 0.0
 
     def __post_init__(self) -> None:
         self.results = [None] * len(self.prepared.features)
@@ -77,14 +80,20 @@ class FileDecode:
 
     @property
     def progress(self) -> float:
-        """Share of the speech decoded (the file's own chunks; re-decoded tails not counted)."""
+        """Share of the speech decoded (the file's own chunks; re-decoded tails not counted),
+        chunks in a batch under way counted by the share of that batch done. It never goes
+        back (a batch halved after running out of memory starts its steps again)."""
         pairs = [
-            (chunk["duration"], result is not None)
-            for chunk, result in zip(self.prepared.chunks, self.results, strict=False)
+            (chunk["duration"], 1.0 if result is not None else self.in_flight.get(index, 0.0))
+            for index, (chunk, result) in enumerate(
+                zip(self.prepared.chunks, self.results, strict=False)
+            )
             if not chunk.get("depth")
         ]
         total = sum(duration for duration, _done in pairs)
-        return sum(d for d, done in pairs if done) / total if total else 1.0
+        share = sum(d * done for d, done in pairs) / total if total else 1.0
+        self._highest = max(self._highest, share)
+        return self._highest
 
     def add_chunk(self, features: np.ndarray, meta: dict[str, float]) -> None:
         """Queue one more chunk (the re-decoded tail of a chunk cut short)."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from math import ceil
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from scribe.domain.transcript import Transcript
 from scribe.errors import JobCancelled
 from scribe.stages.transcribe.batched.assembly import FileDecode, FileStopCheck
 from scribe.stages.transcribe.batched.fallback import accepted, choose
+from scribe.stages.transcribe.batched.pacing import BatchClock, BatchPace
 from scribe.stages.transcribe.batched.preparation import prepare_audio
 from scribe.stages.transcribe.model import is_out_of_memory
 from scribe.stages.transcribe.options import DecodeOptions, ProgressCallback, StopCheck
@@ -46,6 +47,9 @@ BEST_OF = 5
 # chunk of its own, as sequential decoding seeks on from its last timestamp.
 TAIL_SECONDS = 2.0
 MAX_CONTINUATIONS = 3
+
+# Called while a batch decodes, after its files' ``in_flight`` shares moved (progress).
+BatchStep = Callable[[], None]
 
 
 class _Alignments:
@@ -66,9 +70,12 @@ class BatchDecoder:
     Thread-safe: several threads may call :meth:`decode` at once (with CTranslate2
     ``num_workers`` above 1 they run in parallel)."""
 
-    def __init__(self, model: Any, *, batch_size: int) -> None:
+    def __init__(self, model: Any, *, batch_size: int, progress_tick: float = 1.0) -> None:
         self.model = model
         self.batch_size = max(1, batch_size)
+        # How far a batch has got, learnt from the batches run; estimates every progress_tick s.
+        self.pace = BatchPace()
+        self.progress_tick = progress_tick
         self._tokenizers: dict[str, Any] = {}
         self._lock = threading.Lock()
 
@@ -87,18 +94,29 @@ class BatchDecoder:
             return self._tokenizers[language]
 
     def decode(
-        self, work: Sequence[tuple[FileDecode, int]], *, stop: FileStopCheck | None = None
+        self,
+        work: Sequence[tuple[FileDecode, int]],
+        *,
+        stop: FileStopCheck | None = None,
+        step: BatchStep | None = None,
     ) -> None:
         """Decode ``(file, chunk)`` pairs sharing one key and store each result in its file.
         On out-of-memory the batch is halved (and ``batch_size`` with it) and retried.
 
         ``stop`` is asked before each fallback round whether a file's work is still wanted (a
         cancel, a worker stopping): a file it answers true for gets no more retries and is
-        marked :attr:`~FileDecode.abandoned`, so its transcript cannot be built."""
+        marked :attr:`~FileDecode.abandoned`, so its transcript cannot be built.
+
+        ``step`` is called as the batch goes on (after each of its steps, and about every
+        ``progress_tick`` seconds inside one once a batch has been timed), with each file's
+        :attr:`~FileDecode.in_flight` shares updated, so progress moves inside a batch."""
         if not work:
             return
+        clock = self.pace.clock(
+            len(work), _marking(work, step) if step else None, tick_seconds=self.progress_tick
+        )
         try:
-            outputs = self._forward(work, stop)
+            outputs = self._forward(work, stop, clock)
         except Exception as exc:
             if not is_out_of_memory(exc) or len(work) == 1:
                 raise
@@ -108,11 +126,13 @@ class BatchDecoder:
             log.warning(
                 "out of memory decoding %d chunks; halving the batch to %d", len(work), half
             )
-            self.decode(work[:half], stop=stop)
-            self.decode(work[half:], stop=stop)
+            self.decode(work[:half], stop=stop, step=step)
+            self.decode(work[half:], stop=stop, step=step)
             return
+        clock.finish()
         for (file, index), segments in zip(work, outputs, strict=True):
             self._continue_cut_chunk(file, index, segments)
+            file.in_flight.pop(index, None)
             file.results[index] = segments
 
     def _continue_cut_chunk(
@@ -141,7 +161,10 @@ class BatchDecoder:
         )
 
     def _forward(
-        self, work: Sequence[tuple[FileDecode, int]], stop: FileStopCheck | None = None
+        self,
+        work: Sequence[tuple[FileDecode, int]],
+        stop: FileStopCheck | None,
+        clock: BatchClock,
     ) -> list[list[dict[str, Any]]]:
         """One batch: generate (with fallback), cut, and place words per file."""
         first = work[0][0]
@@ -149,7 +172,7 @@ class BatchDecoder:
         tokenizer = self.tokenizer(first.prepared.language)
         features = np.stack([file.prepared.features[index] for file, index in work])
         files = [file for file, _index in work]
-        encoder_output, chosen = self._generate(features, tokenizer, options, files, stop)
+        encoder_output, chosen = self._generate(features, tokenizer, options, files, stop, clock)
         fps = self.model.frames_per_second
         segmented: list[list[dict[str, Any]]] = []
         sizes: list[int] = []
@@ -174,8 +197,9 @@ class BatchDecoder:
                     }
                 ]
             )
-        if options.word_timestamps:
-            self._place_words(work, segmented, tokenizer, encoder_output, sizes)
+        with clock.step("align"):
+            if options.word_timestamps:
+                self._place_words(work, segmented, tokenizer, encoder_output, sizes)
         return segmented
 
     def _generate(
@@ -185,12 +209,13 @@ class BatchDecoder:
         options: DecodeOptions,
         files: Sequence[FileDecode],
         stop: FileStopCheck | None,
+        clock: BatchClock,
     ) -> tuple[Any, list[dict[str, Any] | None]]:
         """Encode once, decode every chunk at the first temperature, decode again (hotter,
         sampled) only the chunks the sequential decoder would retry, and of those only the
         chunks of files ``stop`` does not give up; ``None`` for a chunk the silence rule
         drops."""
-        from faster_whisper.transcribe import get_compression_ratio, get_suppressed_tokens
+        from faster_whisper.transcribe import get_suppressed_tokens
 
         model = self.model
         previous = (
@@ -200,7 +225,30 @@ class BatchDecoder:
             tokenizer, previous_tokens=previous, without_timestamps=True, hotwords=options.hotwords
         )
         suppress = get_suppressed_tokens(tokenizer, [-1])
-        encoder_output = model.encode(features)
+        with clock.step("encode"):
+            encoder_output = model.encode(features)
+        with clock.step("generate"):
+            candidates = self._decode_rounds(
+                encoder_output, features, prompt, suppress, tokenizer, options, files, stop
+            )
+        return encoder_output, [choose(found, options) for found in candidates]
+
+    def _decode_rounds(
+        self,
+        encoder_output: Any,
+        features: np.ndarray,
+        prompt: list[int],
+        suppress: Any,
+        tokenizer: Any,
+        options: DecodeOptions,
+        files: Sequence[FileDecode],
+        stop: FileStopCheck | None,
+    ) -> list[list[dict[str, Any]]]:
+        """Every chunk at the first temperature, then hotter rounds for the chunks the
+        sequential decoder would retry: each chunk's candidates, in round order."""
+        from faster_whisper.transcribe import get_compression_ratio
+
+        model = self.model
         count = features.shape[0]
         candidates: list[list[dict[str, Any]]] = [[] for _ in range(count)]
         pending = list(range(count))
@@ -247,7 +295,7 @@ class BatchDecoder:
                 if not accepted(candidate, candidates[index][0], options):
                     retry.append(index)
             pending = retry
-        return encoder_output, [choose(found, options) for found in candidates]
+        return candidates
 
     def _place_words(
         self,
@@ -285,6 +333,17 @@ class BatchDecoder:
                 file.last_speech_timestamp = last
 
 
+def _marking(work: Sequence[tuple[FileDecode, int]], step: BatchStep) -> Callable[[float], None]:
+    """A batch clock's report: each chunk's share of the batch done, then ``step``."""
+
+    def report(share: float) -> None:
+        for file, index in work:
+            file.in_flight[index] = share
+        step()
+
+    return report
+
+
 def _abandon(file: FileDecode, stop: FileStopCheck) -> bool:
     """Whether ``stop`` gives the file up (once it has, it is not asked again)."""
     if not file.abandoned and stop(file):
@@ -311,8 +370,10 @@ def transcribe_batched(
     )
     file = FileDecode(prepared, options)
     stop = (lambda _file: should_stop()) if should_stop else None
+    step = (lambda: progress(min(0.999, file.progress))) if progress else None
     while file.pending:
-        decoder.decode([(file, index) for index in file.take(decoder.batch_size)], stop=stop)
+        work = [(file, index) for index in file.take(decoder.batch_size)]
+        decoder.decode(work, stop=stop, step=step)
         if progress:
             progress(min(0.999, file.progress))
         if file.abandoned or (should_stop and should_stop()):
