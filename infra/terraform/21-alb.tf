@@ -25,10 +25,12 @@ resource "aws_lb" "api" {
 }
 
 resource "aws_lb_target_group" "api" {
-  #checkov:skip=CKV_AWS_378:TLS ends at the load balancer; the hop to the api tasks stays inside private subnets and only the ALB security group may open it.
+  # HTTPS to the tasks too: each api task serves a certificate it makes at start-up
+  # (SCRIBE_API__TLS=self-signed in the task definition); the ALB encrypts the hop and, as
+  # AWS documents, does not check a target's certificate.
   name                 = "${local.name}-api"
   port                 = 8000
-  protocol             = "HTTP"
+  protocol             = "HTTPS"
   target_type          = "ip"
   vpc_id               = aws_vpc.this.id
   deregistration_delay = 30
@@ -37,6 +39,7 @@ resource "aws_lb_target_group" "api" {
   # S3) would make ECS replace every api task - and the orchestrator inside them - on an
   # RDS failover or an SQS hiccup. /readyz stays for operators and dashboards.
   health_check {
+    protocol            = "HTTPS"
     path                = "/healthz"
     matcher             = "200"
     interval            = 15

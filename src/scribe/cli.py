@@ -109,14 +109,18 @@ def api(
     settings = _settings(data_dir, api={"host": host, "port": port})
     _setup_logging(settings, "api")
     from scribe.api.startup import check_secrets
+    from scribe.api.tls import server_certificate
 
     check_secrets(settings)  # a one-line reason before uvicorn starts, not a traceback
+    certificate = server_certificate(settings)  # SCRIBE_API__TLS: HTTPS on the api's port
     uvicorn.run(
         create_app(settings),
         host=settings.api.host,
         port=settings.api.port,
         log_config=None,
         timeout_graceful_shutdown=10,
+        ssl_certfile=str(certificate.certfile) if certificate else None,
+        ssl_keyfile=str(certificate.keyfile) if certificate else None,
     )
 
 

@@ -177,6 +177,17 @@ class ApiSettings(BaseModel):
     secrets_endpoint_url: str | None = Field(
         default=None, description="Secrets Manager endpoint override (moto); empty means AWS."
     )
+    tls: Literal["off", "self-signed", "files"] = Field(
+        default="off",
+        description="HTTPS on the api's own port: `off` (plain HTTP, as behind `scribe up`); "
+        "`self-signed` (a key and certificate made at start-up with the openssl command, for "
+        "the hop from a load balancer that does not check them, as an AWS ALB; ECS sets it); "
+        "`files` (`tls_certfile` and `tls_keyfile`).",
+    )
+    tls_certfile: Path | None = Field(
+        default=None, description="PEM certificate chain the api serves when `tls` is `files`."
+    )
+    tls_keyfile: Path | None = Field(default=None, description="PEM private key of `tls_certfile`.")
 
 
 class IngestSettings(BaseModel):

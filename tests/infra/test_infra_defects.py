@@ -228,6 +228,21 @@ def test_the_load_balancer_checks_the_shallow_endpoint_and_hides_metrics() -> No
     assert rule["action"][0]["type"] == "fixed-response"
 
 
+def test_the_hop_from_the_load_balancer_to_the_api_is_https() -> None:
+    """The target group and its health check speak HTTPS, the api task serves it (a
+    certificate of its own, as the settings allow), and the container probe follows."""
+    group = root().resources[("aws_lb_target_group", "api")]
+    assert group["protocol"] == "HTTPS"
+    assert group["health_check"][0]["protocol"] == "HTTPS"
+    sys.path.insert(0, str(REPO / "src"))
+    from scribe.config_groups import ApiSettings
+
+    tls = env("api")["SCRIBE_API__TLS"]
+    assert ApiSettings.model_validate({"tls": tls}).tls == "self-signed"  # the api accepts it
+    probe = container("api")["healthCheck"]["command"]
+    assert probe[-1].startswith("https://127.0.0.1:")
+
+
 # --- 7. a rollback path RDS does not admit; compose decoding unlike ECS ---------------------
 
 

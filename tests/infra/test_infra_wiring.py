@@ -465,7 +465,8 @@ def test_health_checks_call_the_services_own_endpoint(service: str) -> None:
     port = 8000 if service == "api" else 9100
     command = c["healthCheck"]["command"]
     assert command[:3] == ["CMD", "python", "/opt/scribe/healthcheck.py"]
-    assert command[3] == f"http://127.0.0.1:{port}/healthz"
+    scheme = "https" if service == "api" else "http"  # the api serves HTTPS to the ALB
+    assert command[3] == f"{scheme}://127.0.0.1:{port}/healthz"
     assert [m["containerPort"] for m in c["portMappings"]] == [port]
     assert module().locals["services"][service]["port"] == port
     assert c["stopTimeout"] <= 120
