@@ -28,48 +28,19 @@ import logging
 import queue as queue_module
 import threading
 import time
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import replace
 
 from scribe.errors import JobCancelled, WorkerStopping
-from scribe.stages.base import StageContext, StageHandler
+from scribe.stages.base import StageHandler
 from scribe.stages.transcribe.batched.assembly import FileDecode
-from scribe.stages.transcribe.batched.decoder import BatchDecoder
 from scribe.stages.transcribe.batched.preparation import prepare_audio
 from scribe.stages.transcribe.handler import TranscribeHandler
 from scribe.stages.transcribe.model import is_out_of_memory
 from scribe.worker.core import TICK_SECONDS, WorkerCore
 from scribe.worker.delivery import Delivery
+from scribe.worker.held_file import HeldFile, as_pairs, gives_up, report_progress
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(eq=False)
-class _File:
-    """One held message's file on its way through the pipeline."""
-
-    delivery: Delivery
-    ctx: StageContext
-    decode: FileDecode
-    transcriber: Any
-    # Why the decoder gave the file up between fallback rounds (a cancel, the worker stopping).
-    stopped: Exception | None = None
-
-    @property
-    def settled(self) -> bool:
-        """Whether the core has settled the file's message."""
-        return self.delivery.settled
-
-    @property
-    def decoder(self) -> BatchDecoder:
-        """The batch decoder of the file's model."""
-        decoder: BatchDecoder = self.transcriber.batch_decoder
-        return decoder
-
-    @property
-    def batch_key(self) -> tuple[int, Any]:
-        """Files with the same key may share a batch (same model, same decode options)."""
-        return (id(self.decoder), self.decode.key)
 
 
 class SharedBatches:
@@ -80,9 +51,9 @@ class SharedBatches:
         self.prefetch = prefetch
         self.replicas = 1  # the loaded model's replicas, known once it is loaded
         self._lock = threading.Lock()  # guards _decoding
-        self._decoding: list[_File] = []  # files whose chunks are being handed out
-        self._ready: queue_module.Queue[_File] = queue_module.Queue(maxsize=max(1, prefetch))
-        self._finished: queue_module.Queue[_File | None] | None = None
+        self._decoding: list[HeldFile] = []  # files whose chunks are being handed out
+        self._ready: queue_module.Queue[HeldFile] = queue_module.Queue(maxsize=max(1, prefetch))
+        self._finished: queue_module.Queue[HeldFile | None] | None = None
         self._wake = threading.Event()
         self._intake_done = threading.Event()
         self._core: WorkerCore | None = None
@@ -158,7 +129,7 @@ class SharedBatches:
         self._bind(core, handler)
         if not self._load():
             return False
-        files: list[_File] = []
+        files: list[HeldFile] = []
         taken_any = False
         with core.heartbeating():
             while len(files) < self.max_files:
@@ -239,7 +210,7 @@ class SharedBatches:
             self._intake_done.set()
             self._wake.set()
 
-    def _prepare(self, delivery: Delivery) -> _File | None:
+    def _prepare(self, delivery: Delivery) -> HeldFile | None:
         """Read the audio, VAD-split it and compute its features; None if that failed (the
         message is then settled)."""
         task = delivery.task
@@ -256,7 +227,7 @@ class SharedBatches:
             except Exception as exc:
                 self.core.fail(delivery, exc)
                 return None
-        file = _File(
+        file = HeldFile(
             delivery, self.core.context(delivery), FileDecode(prepared, options), transcriber
         )
         file.decode.owner = file
@@ -282,14 +253,14 @@ class SharedBatches:
         finally:
             self._release_ready()
 
-    def _start_decoding(self, file: _File) -> None:
+    def _start_decoding(self, file: HeldFile) -> None:
         if file.decode.done:  # no speech: nothing to decode
             self._hand_off(file)
             return
         with self._lock:
             self._decoding.append(file)
 
-    def _take_batch(self) -> list[tuple[_File, int]]:
+    def _take_batch(self) -> list[tuple[HeldFile, int]]:
         """The next batch: chunks of the oldest file with chunks left, topped up with chunks of
         other files that share its model and options, up to ``batch_size``. When fewer chunks
         are waiting than would fill a batch for every replica, they are shared out evenly, so
@@ -303,7 +274,7 @@ class SharedBatches:
             key = candidates[0].batch_key
             waiting = sum(file.decode.pending for file in candidates if file.batch_key == key)
             size = min(candidates[0].decoder.batch_size, -(-waiting // self.replicas))
-            batch: list[tuple[_File, int]] = []
+            batch: list[tuple[HeldFile, int]] = []
             for file in candidates:
                 if file.batch_key != key:
                     continue
@@ -329,13 +300,13 @@ class SharedBatches:
                 return
             self._start_decoding(file)
 
-    def _decode(self, batch: list[tuple[_File, int]]) -> None:
+    def _decode(self, batch: list[tuple[HeldFile, int]]) -> None:
         """Decode one batch; a failing batch is decoded again file by file so one bad file
         fails alone. Then each file's progress, checkpoint and, when done, hand-off."""
         files = list(dict.fromkeys(file for file, _index in batch))
         decoder = files[0].decoder
         try:
-            decoder.decode(_pairs(batch), stop=_gives_up, step=lambda: _report(files))
+            decoder.decode(as_pairs(batch), stop=gives_up, step=lambda: report_progress(files))
         except Exception as exc:
             if len(files) == 1:
                 self.core.fail(files[0].delivery, exc)
@@ -346,9 +317,9 @@ class SharedBatches:
             for file in files:
                 try:
                     decoder.decode(
-                        _pairs([item for item in batch if item[0] is file]),
-                        stop=_gives_up,
-                        step=lambda file=file: _report([file]),  # type: ignore[misc]
+                        as_pairs([item for item in batch if item[0] is file]),
+                        stop=gives_up,
+                        step=lambda file=file: report_progress([file]),  # type: ignore[misc]
                     )
                 except Exception as one:
                     self.core.fail(file.delivery, one)
@@ -368,7 +339,7 @@ class SharedBatches:
             elif not file.decode.done:
                 self._checkpoint(file)
 
-    def _checkpoint(self, file: _File) -> None:
+    def _checkpoint(self, file: HeldFile) -> None:
         """Report progress and honour a cancel or a stop past its deadline."""
         try:
             file.ctx.progress(min(0.999, file.decode.progress))
@@ -377,7 +348,7 @@ class SharedBatches:
         except Exception as exc:
             self.core.fail(file.delivery, exc)
 
-    def _hand_off(self, file: _File) -> None:
+    def _hand_off(self, file: HeldFile) -> None:
         """A decoded file goes to the writer (or is written here in ``run_once``)."""
         if self._finished is not None:
             self._finished.put(file)
@@ -406,7 +377,7 @@ class SharedBatches:
             except Exception:
                 log.exception("could not settle job %s", file.delivery.task.job_id)
 
-    def _complete(self, file: _File) -> None:
+    def _complete(self, file: HeldFile) -> None:
         """Build the transcript and run the handler on it (formats, facts); the core settles."""
         delivery = file.delivery
         with delivery.log_context():
@@ -422,35 +393,3 @@ class SharedBatches:
                 self.core.fail(delivery, exc)
                 return
             self.core.complete(delivery, outcome)
-
-
-def _gives_up(decode: FileDecode) -> bool:
-    """The decoder's stop check between fallback rounds: the file's job was cancelled or the
-    worker is stopping past its deadline; the reason is kept on the file for settling it (a
-    failing check decides nothing here: the next checkpoint reports it)."""
-    file: _File = decode.owner
-    try:
-        if file.ctx.should_stop():
-            file.stopped = JobCancelled("cancelled during transcription")
-    except WorkerStopping as exc:
-        file.stopped = exc
-    except Exception:
-        return False
-    return file.stopped is not None
-
-
-def _report(files: list[_File]) -> None:
-    """Progress of the files of a batch under way (called by the decoder as the batch goes
-    on, also from its progress thread): a failing report is logged, never raised."""
-    for file in files:
-        if file.settled:
-            continue
-        try:
-            file.ctx.progress(min(0.999, file.decode.progress))
-        except Exception:
-            log.warning("could not report progress of job %s", file.delivery.task.job_id)
-
-
-def _pairs(batch: list[tuple[_File, int]]) -> list[tuple[FileDecode, int]]:
-    """A batch as the decoder takes it."""
-    return [(file.decode, index) for file, index in batch]
