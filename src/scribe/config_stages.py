@@ -98,6 +98,20 @@ class WhisperSettings(BaseModel):
         "recall 0.629 with the correction alone, 0.652 with this second pass, for about 1.5× "
         "the transcription time; off by default.",
     )
+    bias_weight: float = Field(
+        default=2.0,
+        ge=0,
+        le=10,
+        description="Torch engine only: the bonus (λ, in log-probability) the decoder adds to a "
+        "token that continues a lexicon term, for jobs with lexicon biasing on; 0 turns the "
+        "decoder bias off. Chosen by the sweep in docs/quality.md, 'Lexicon biasing inside "
+        "the decoder'.",
+    )
+    bias_prompt: bool = Field(
+        default=True,
+        description="Put lexicon terms into the initial prompt for jobs with lexicon biasing on "
+        "(both engines). Off leaves the torch engine's decoder bias alone.",
+    )
     hallucination_silence_threshold: float | None = Field(
         default=None,
         description="Skip silences longer than this many seconds around suspect segments. Off by "

@@ -89,3 +89,10 @@ def test_bias_raises_listed_terms_on_a_real_lesson_clip(
     # Terms that are not said change nothing.
     unrelated = engine.transcribe(wav, bias=engine.lexicon_bias(["Phrygian dominant"], weight=3.0))
     assert unrelated.text == plain.text
+
+
+def test_min_tokens_leaves_out_one_token_words(tokenizer: Tokenizer) -> None:
+    assert len(ids(tokenizer, " bend")) == 1
+    bias = LexiconBias(tokenizer, ["bend", "metronome"], eot=EOT, min_tokens=2)
+    assert "bend" not in bias.terms and "metronome" in bias.terms
+    assert ids(tokenizer, " bend")[0] not in bias.trie.children[0]

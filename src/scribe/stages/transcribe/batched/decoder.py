@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from math import ceil
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,21 @@ class _Alignments:
         return self._alignments
 
 
+@contextmanager
+def biased(backend: Any, bias: Any) -> Iterator[None]:
+    """Apply a file's decoder bias to this thread's calls of ``backend`` (the torch engine's;
+    None leaves the backend as it is, so an engine-level bias still holds)."""
+    if bias is None:
+        yield
+        return
+    previous = backend.bias
+    backend.bias = bias
+    try:
+        yield
+    finally:
+        backend.bias = previous
+
+
 class BatchDecoder:
     """Decodes chunks of any files in shared batches with one loaded Whisper model.
 
@@ -98,7 +114,8 @@ class BatchDecoder:
         if not work:
             return
         try:
-            outputs = self._forward(work, stop)
+            with biased(self.model.model, work[0][0].bias):
+                outputs = self._forward(work, stop)
         except Exception as exc:
             if not is_out_of_memory(exc) or len(work) == 1:
                 raise

@@ -60,9 +60,17 @@ def spellings(form: str) -> set[str]:
     return {form, form.lower(), form[0].upper() + form[1:]}
 
 
+def _length(tokenizer: Any, text: str) -> int:
+    return len(tokenizer.encode(text, add_special_tokens=False).ids)
+
+
 class LexiconBias:
     """A trie of term spellings and the scoring rules above; one instance serves any number
-    of decoding calls (per-call state is what :meth:`start` returns)."""
+    of decoding calls (per-call state is what :meth:`start` returns).
+
+    ``min_tokens`` leaves out spellings shorter than that many tokens (with a leading space):
+    with 2, one-token words ("bend", "fill", "bridge") the model writes unaided get no bonus,
+    which would otherwise raise them wherever the model half-believes in them."""
 
     def __init__(
         self,
@@ -72,12 +80,14 @@ class LexiconBias:
         eot: int,
         weight: float = DEFAULT_WEIGHT,
         start_floor: float = DEFAULT_START_FLOOR,
+        min_tokens: int = 1,
     ) -> None:
         self.weight = float(weight)
         self.start_floor = float(start_floor)
         self.eot = eot
         self.trie = _Trie()
-        self.terms = sorted({s for term in terms for s in spellings(term)})
+        every = sorted({s for term in terms for s in spellings(term)})
+        self.terms = [s for s in every if _length(tokenizer, " " + s) >= min_tokens]
         for spelling in self.terms:
             for text in (spelling, " " + spelling):
                 ids = tokenizer.encode(text, add_special_tokens=False).ids
