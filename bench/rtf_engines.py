@@ -13,7 +13,10 @@ import statistics
 import sys
 import tempfile
 import time
+import wave
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
@@ -32,8 +35,14 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=0, help="CPU threads, 0: the default")
     parser.add_argument("--model", default="tiny.en")
     args = parser.parse_args()
-    audio = speech(args.seconds)
     with tempfile.TemporaryDirectory() as tmp:
+        audio = Path(tmp) / "speech.wav"
+        with wave.open(str(audio), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(16000)
+            pcm = np.clip(speech(args.seconds), -1, 1) * 32767
+            out.writeframes(pcm.astype("<i2").tobytes())
         engines = {}
         for engine in ("ctranslate2", "torch"):
             for size in (1, args.batch):

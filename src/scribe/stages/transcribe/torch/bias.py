@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-DEFAULT_WEIGHT = 2.0
+DEFAULT_WEIGHT = 1.0
 DEFAULT_START_FLOOR = -10.0
 DEFAULT_START_MARGIN = 3.0
 
