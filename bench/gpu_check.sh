@@ -13,12 +13,30 @@
 #
 # Usage: bench/gpu_check.sh [--model tiny.en] [--compute-type float16] [--sizes 1,4,8,16,32]
 #        SKIP_THROUGHPUT=1 bench/gpu_check.sh   # only the check and the sweep
+#        PY=/path/to/python bench/gpu_check.sh --device cpu --sizes 1,4   # a CPU dry run
+# --device (cuda by default) applies to every step; PY picks the interpreter.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-if [[ -x .venv/bin/python ]]; then
+device=cuda
+previous=""
+rest=()  # the arguments for gpu_check.py (everything but --device)
+for arg in "$@"; do
+    if [[ "$previous" == "--device" ]]; then
+        device="$arg"
+    elif [[ "$arg" == --device=* ]]; then
+        device="${arg#--device=}"
+    elif [[ "$arg" != "--device" ]]; then
+        rest+=("$arg")
+    fi
+    previous="$arg"
+done
+
+if [[ -n "${PY:-}" ]]; then
+    :
+elif [[ -x .venv/bin/python ]]; then
     PY=.venv/bin/python
 else
     echo "== no .venv: creating .venv-gpu with the project installed"
@@ -64,17 +82,21 @@ echo "== NVML"
 "$PY" -c 'import pynvml; pynvml.nvmlInit(); print("NVML", pynvml.nvmlSystemGetDriverVersion(), "devices:", pynvml.nvmlDeviceGetCount())' 2>/dev/null \
     || echo "MISSING: NVML (libnvidia-ml.so.1 from the driver); GPU utilisation cannot be sampled"
 
-echo "== check, real-time factor and batch-size sweep"
-status=0
-"$PY" bench/gpu_check.py "$@" || status=$?
-if [[ $status -ne 0 ]]; then
-    echo "gpu_check.py stopped (exit $status): see MISSING above"
-    exit "$status"
+if [[ "$device" == "cuda" ]]; then
+    echo "== check, real-time factor and batch-size sweep"
+    status=0
+    "$PY" bench/gpu_check.py ${rest[@]+"${rest[@]}"} || status=$?
+    if [[ $status -ne 0 ]]; then
+        echo "gpu_check.py stopped (exit $status): see MISSING above"
+        exit "$status"
+    fi
+else
+    echo "== --device $device: the CTranslate2 GPU check (bench/gpu_check.py) is CUDA only, skipped"
 fi
 
 if [[ "${SKIP_THROUGHPUT:-0}" != "1" ]]; then
     echo "== transcribe worker against sequential faster-whisper, on the GPU"
-    "$PY" bench/throughput.py --device cuda --rounds 2 --sweep 1,8,16,32
+    "$PY" bench/throughput.py --device "$device" --rounds 2 --sweep 1,8,16,32
 fi
 
 if [[ "${SKIP_TORCH:-0}" != "1" ]]; then
@@ -82,6 +104,7 @@ if [[ "${SKIP_TORCH:-0}" != "1" ]]; then
     # libraries are missing). TORCH_PACKED names quantised weights sent with the run
     # (bench/gpu_check_torch.py --pack), else the bundled model is converted here.
     echo "== PyTorch engine: batch sweep, GPU busy share, peak memory"
-    "$PY" bench/gpu_check_torch.py --device cuda --model "${TORCH_MODEL:-tiny.en}" \
-        ${TORCH_PACKED:+--packed "$TORCH_PACKED"} --sizes "${TORCH_SIZES:-1,2,4,8,16,32,64}"
+    "$PY" bench/gpu_check_torch.py --device "$device" --model "${TORCH_MODEL:-tiny.en}" \
+        ${TORCH_PACKED:+--packed "$TORCH_PACKED"} --sizes "${TORCH_SIZES:-1,2,4,8,16,32,64}" \
+        --files "${TORCH_FILES:-8}" --seconds "${TORCH_SECONDS:-60}"
 fi

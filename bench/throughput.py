@@ -291,6 +291,42 @@ def report(modes: list[Mode], audio: float) -> None:
         )
 
 
+def both(
+    folder: Path,
+    clips: list[Clip],
+    engines: list[str],
+    whisper: dict[str, Any],
+    bare_whisper: dict[str, Any],
+    args: argparse.Namespace,
+) -> None:
+    """Each engine's sequential and worker paths, rounds alternating over all of them."""
+    from scribe.stages.transcribe.torch import create_engine
+
+    runs: list[tuple[Mode, Any]] = []
+    paths = []
+    for engine in engines:
+        settings = load_settings(data_dir=folder / f"bare-{engine}", whisper=bare_whisper)
+        bare = create_engine(settings.whisper.model_copy(update={"engine": engine}))
+        path = WorkerPath(folder / f"worker-{engine}", {**whisper, "engine": engine}, False)
+        path.round(clips[:2])  # warm-up
+        paths.append(path)
+        runs.append((Mode(f"{engine} sequential"), lambda b=bare: sequential_round(b, clips)))
+        runs.append((Mode(f"{engine} worker"), path.round))
+    for number in range(args.rounds):
+        for mode, run in runs:
+            result = run() if mode.name.endswith("sequential") else run(clips)
+            mode.rounds.append(result)
+            print(f"round {number + 1} {mode.name}: {result.wall:.1f} s", flush=True)
+    for path in paths:
+        path.close()
+    modes = [mode for mode, _run in runs]
+    report(modes, sum(c.seconds for c in clips))
+    first = {m.name.split()[1]: m for m in modes if m.name.startswith(engines[0])}
+    for mode in modes[2:]:
+        ratio = mode.median("wall") / first[mode.name.split()[1]].median("wall")
+        print(f"{mode.name}: {ratio:.2f}× the wall time of {engines[0]}'s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
@@ -309,6 +345,9 @@ def main() -> None:
     parser.add_argument("--model", default="tiny.en")
     parser.add_argument("--sweep", default="", help="batch sizes for a worker sweep, e.g. 1,4,8")
     parser.add_argument("--lexicon-bias", action="store_true")
+    parser.add_argument(
+        "--engines", default="ctranslate2", help="ctranslate2,torch: both side by side"
+    )
     args = parser.parse_args()
 
     whisper: dict[str, Any] = {
@@ -331,6 +370,10 @@ def main() -> None:
             f"({min(c.seconds for c in clips):.0f}-{max(c.seconds for c in clips):.0f} s each)",
             flush=True,
         )
+        engines = args.engines.split(",")
+        if engines != ["ctranslate2"]:
+            both(folder, clips, engines, whisper, bare_whisper, args)
+            return
         bare = Transcriber(load_settings(data_dir=folder / "bare", whisper=bare_whisper).whisper)
         path = WorkerPath(folder / "worker", whisper, args.lexicon_bias)
         loaded = path.worker.handler.transcriber  # type: ignore[attr-defined]

@@ -89,3 +89,47 @@ def test_bias_raises_listed_terms_on_a_real_lesson_clip(
     # Terms that are not said change nothing.
     unrelated = engine.transcribe(wav, bias=engine.lexicon_bias(["Phrygian dominant"], weight=3.0))
     assert unrelated.text == plain.text
+
+
+def test_min_tokens_leaves_out_one_token_words(tokenizer: Tokenizer) -> None:
+    assert len(ids(tokenizer, " bend")) == 1
+    bias = LexiconBias(tokenizer, ["bend", "metronome"], eot=EOT, min_tokens=2)
+    assert "bend" not in bias.terms and "metronome" in bias.terms
+    assert ids(tokenizer, " bend")[0] not in bias.trie.children[0]
+
+
+def test_continuing_one_term_takes_back_the_bonus_of_another_it_abandons(
+    tokenizer: Tokenizer,
+) -> None:
+    # " b" opens "b.b. king" and "bb major"-like paths; after " b" "." continues only the
+    # first term: a token continuing the other must give the first one's bonus back.
+    bias = LexiconBias(tokenizer, ["b.b. king", "b flat minor"], eot=EOT, weight=2.0)
+    first = ids(tokenizer, " b")[0]
+    logprobs = torch.full((1, EOT + 1), -1.0)
+    generated = torch.tensor([ids(tokenizer, " the")])
+    state = bias.start(1)
+    bias.apply(state, logprobs, generated)
+    state = bias.advance(state, [first], [0])
+    generated = torch.cat([generated, torch.tensor([[first]])], dim=1)
+    ranking = bias.apply(state, logprobs, generated)
+    dot = ids(tokenizer, " b.b. king")[1]
+    flat = ids(tokenizer, " b flat minor")[1]
+    assert dot != flat
+    assert ranking[0, dot] == pytest.approx(1.0)  # continues a term: +2, nothing abandoned
+    assert ranking[0, flat] == pytest.approx(1.0)
+    # Two tokens in: the other path's bonus (2) is given back by a token that leaves it.
+    state = bias.advance(state, [dot], [0])
+    generated = torch.cat([generated, torch.tensor([[dot]])], dim=1)
+    ranking = bias.apply(state, logprobs, generated)
+    assert ranking[0, ids(tokenizer, " b.b. king")[2]] == pytest.approx(-1.0 + 2.0)
+    assert ranking[0, ids(tokenizer, " slow")[0]] == pytest.approx(-1.0 - 4.0)
+
+
+def test_a_term_starts_only_near_the_models_best_token(tokenizer: Tokenizer) -> None:
+    bias = LexiconBias(tokenizer, ["metronome"], eot=EOT, weight=2.0, start_margin=3.0)
+    start = ids(tokenizer, " metronome")[0]
+    logprobs = torch.full((1, EOT + 1), -20.0)
+    logprobs[0, EOT] = -0.1  # the model is sure the text ends here
+    logprobs[0, start] = -5.0
+    ranking = bias.apply(bias.start(1), logprobs, torch.tensor([ids(tokenizer, " the")]))
+    assert ranking[0, start] == pytest.approx(-5.0)

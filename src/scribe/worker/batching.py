@@ -227,8 +227,12 @@ class SharedBatches:
             except Exception as exc:
                 self.core.fail(delivery, exc)
                 return None
+        bias = self.handler.decoder_bias(task, transcriber)  # torch engine, biasing on
         file = HeldFile(
-            delivery, self.core.context(delivery), FileDecode(prepared, options), transcriber
+            delivery,
+            self.core.context(delivery),
+            FileDecode(prepared, options, bias=bias),
+            transcriber,
         )
         file.decode.owner = file
         return file

@@ -40,6 +40,9 @@ CLIP_PAD_SECONDS = 1.0
 class Transcriber:
     """A loaded Whisper model, ready to transcribe many files."""
 
+    #: ``whisper.engine``'s name of this implementation (the torch engine says ``torch``).
+    engine = "ctranslate2"
+
     def __init__(self, whisper: WhisperSettings) -> None:
         from faster_whisper import WhisperModel
 

@@ -41,6 +41,8 @@ class FileDecode:
     prepared: PreparedAudio
     options: DecodeOptions
     owner: Any = None  # whatever the caller needs to find its job again
+    # A lexicon bias for the decoder (torch engine), applied to this file's chunks.
+    bias: Any = None
     results: list[list[dict[str, Any]] | None] = field(default_factory=list)
     last_speech_timestamp: float = 0.0
     started: float | None = None
@@ -57,8 +59,9 @@ class FileDecode:
 
     @property
     def key(self) -> Hashable:
-        """Files with equal keys may share a batch (same options and language)."""
-        return (self.options, self.prepared.language)
+        """Files with equal keys may share a batch (same options, language and decoder
+        bias: a bias object is one lexicon at one weight, compared by identity)."""
+        return (self.options, self.prepared.language, id(self.bias))
 
     @property
     def pending(self) -> int:

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from math import ceil
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,21 @@ class _Alignments:
 
     def find_alignment(self, *_args: Any, **_kwargs: Any) -> list[Any]:
         return self._alignments
+
+
+@contextmanager
+def biased(backend: Any, bias: Any) -> Iterator[None]:
+    """Apply a file's decoder bias to this thread's calls of ``backend`` (the torch engine's;
+    None leaves the backend as it is, so an engine-level bias still holds)."""
+    if bias is None:
+        yield
+        return
+    previous = backend.bias
+    backend.bias = bias
+    try:
+        yield
+    finally:
+        backend.bias = previous
 
 
 class BatchDecoder:
@@ -116,7 +132,8 @@ class BatchDecoder:
             len(work), _marking(work, step) if step else None, tick_seconds=self.progress_tick
         )
         try:
-            outputs = self._forward(work, stop, clock)
+            with biased(self.model.model, work[0][0].bias):
+                outputs = self._forward(work, stop, clock)
         except Exception as exc:
             if not is_out_of_memory(exc) or len(work) == 1:
                 raise

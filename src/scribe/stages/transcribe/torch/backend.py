@@ -168,12 +168,17 @@ class TorchWhisperBackend:
         num_frames: int | list[int],
         median_filter_width: int = 7,
     ) -> list[AlignmentResult]:
-        """Token-to-frame alignment of each window's text (one decoder pass for all)."""
+        """Token-to-frame alignment of each window's text (one decoder pass for all). A text
+        too long for the decoder's positions is aligned as far as they reach; the tokens past
+        that keep the last time, with probability 0."""
         import torch
 
         encoded = self._tensor(encoder_output)
         sp = self.special
         frames = num_frames if isinstance(num_frames, list) else [num_frames] * len(text_tokens)
+        room = self.module.config.max_target_positions - len(start_sequence) - 2
+        full = text_tokens
+        text_tokens = [text[:room] for text in text_tokens]
         sequences = [[*start_sequence, sp.no_timestamps, *text, sp.eot] for text in text_tokens]
         longest = max(len(s) for s in sequences)
         padded = [s + [sp.eot] * (longest - len(s)) for s in sequences]
@@ -195,12 +200,14 @@ class TorchWhisperBackend:
             text_idx, time_idx = alignment_path(
                 attention[row], len(sequences[row]), begin, frames[row] // 2, median_filter_width
             )
-            results.append(
-                AlignmentResult(
-                    alignments=list(zip(text_idx.tolist(), time_idx.tolist(), strict=True)),
-                    text_token_probs=picked.tolist(),
-                )
-            )
+            pairs = list(zip(text_idx.tolist(), time_idx.tolist(), strict=True))
+            probs_out = picked.tolist()
+            missing = len(full[row]) - len(text)
+            if missing:
+                last = pairs[-1][1] if pairs else 0
+                pairs += [(len(text) + 1 + i, last) for i in range(missing)]
+                probs_out += [0.0] * missing
+            results.append(AlignmentResult(alignments=pairs, text_token_probs=probs_out))
         return results
 
     def detect_language(self, encoder_output: Any) -> list[list[tuple[str, float]]]:

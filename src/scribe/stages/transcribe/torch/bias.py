@@ -10,7 +10,10 @@ the log-probabilities the fallback thresholds judge stay the model's own. Safegu
   that term had given it (so half a term is never better than none);
 - a term's first token gets the bonus only where the context allows it: a token without a
   leading space only at the start of the text (or after a timestamp), and any first token
-  only when the model itself gives it at least ``start_floor`` log-probability.
+  only when the model itself gives it at least ``start_floor`` log-probability and no less
+  than ``start_margin`` below its best token (so a term never starts where the model is sure
+  of something else, such as the end of the text: without it a large lexicon's terms were
+  chained on after the speech until the window's length ran out).
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-DEFAULT_WEIGHT = 2.0
+DEFAULT_WEIGHT = 1.0
 DEFAULT_START_FLOOR = -10.0
+DEFAULT_START_MARGIN = 3.0
 
 Active = tuple[tuple[int, float], ...]  # (trie node, bonus gained on the way) per open term
 
@@ -60,9 +64,17 @@ def spellings(form: str) -> set[str]:
     return {form, form.lower(), form[0].upper() + form[1:]}
 
 
+def _length(tokenizer: Any, text: str) -> int:
+    return len(tokenizer.encode(text, add_special_tokens=False).ids)
+
+
 class LexiconBias:
     """A trie of term spellings and the scoring rules above; one instance serves any number
-    of decoding calls (per-call state is what :meth:`start` returns)."""
+    of decoding calls (per-call state is what :meth:`start` returns).
+
+    ``min_tokens`` leaves out spellings shorter than that many tokens (with a leading space):
+    with 2, one-token words ("bend", "fill", "bridge") the model writes unaided get no bonus,
+    which would otherwise raise them wherever the model half-believes in them."""
 
     def __init__(
         self,
@@ -72,12 +84,16 @@ class LexiconBias:
         eot: int,
         weight: float = DEFAULT_WEIGHT,
         start_floor: float = DEFAULT_START_FLOOR,
+        min_tokens: int = 1,
+        start_margin: float = DEFAULT_START_MARGIN,
     ) -> None:
         self.weight = float(weight)
         self.start_floor = float(start_floor)
+        self.start_margin = float(start_margin)
         self.eot = eot
         self.trie = _Trie()
-        self.terms = sorted({s for term in terms for s in spellings(term)})
+        every = sorted({s for term in terms for s in spellings(term)})
+        self.terms = [s for s in every if _length(tokenizer, " " + s) >= min_tokens]
         for spelling in self.terms:
             for text in (spelling, " " + spelling):
                 ids = tokenizer.encode(text, add_special_tokens=False).ids
@@ -125,21 +141,43 @@ class LexiconBias:
             device=device,
         )
         starts = torch.zeros_like(logprobs, dtype=torch.bool)
+        floor = logprobs.max(dim=-1, keepdim=True).values - self.start_margin
+        floor = floor.clamp(min=self.start_floor)
         if self._spaced:
             ids = self._ids("spaced", device)
-            starts[:, ids] = logprobs[:, ids] >= self.start_floor
+            starts[:, ids] = logprobs[:, ids] >= floor
         if self._bare and any(at_text_start):
             ids = self._ids("bare", device)
             rows = torch.tensor(at_text_start, device=device)
-            starts[:, ids] = (logprobs[:, ids] >= self.start_floor) & rows[:, None]
+            starts[:, ids] = (logprobs[:, ids] >= floor) & rows[:, None]
         ranking -= pending[:, None]
         ranking += starts.to(ranking.dtype) * weight
         for row, active in enumerate(state.active):
-            for node, _gained in active:
-                for token in self.trie.children[node]:
-                    ranking[row, token] = logprobs[row, token] + weight
+            for token, back in self._continuations(active).items():
+                ranking[row, token] = logprobs[row, token] + weight - back
         state.starts = starts
         return ranking
+
+    def _continuations(self, active: Active) -> dict[int, float]:
+        """Each token that continues an open term, with the bonus it takes back: the most
+        that an unfinished term it does not continue had gained (continuing one term never
+        keeps the bonus of another that it abandons)."""
+        children, terminal = self.trie.children, self.trie.terminal
+        found: dict[int, set[int]] = {}
+        for index, (node, _gained) in enumerate(active):
+            for token in children[node]:
+                found.setdefault(token, set()).add(index)
+        return {
+            token: max(
+                (
+                    gained
+                    for index, (node, gained) in enumerate(active)
+                    if index not in kept and not terminal[node]
+                ),
+                default=0.0,
+            )
+            for token, kept in found.items()
+        }
 
     def _at_text_start(self, generated: Any) -> list[bool]:
         if generated.shape[1] == 0:
@@ -161,8 +199,8 @@ class LexiconBias:
                 child = self.trie.children[node].get(token)
                 if child is not None:
                     nxt.append((child, gained + self.weight))
-            if token in roots:
-                nxt.append((roots[token], self.weight if began else 0.0))
+            if began:  # a term starts only where its first token got the bonus
+                nxt.append((roots[token], self.weight))
             out.append(tuple(nxt))
         return BiasState(active=out)
 

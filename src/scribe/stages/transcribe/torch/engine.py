@@ -14,7 +14,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -153,9 +153,14 @@ class TorchWhisperEngine(Transcriber):
         finally:
             self.backend.bias = previous
 
+    def _bias_context(self, bias: Any) -> AbstractContextManager[None]:
+        """``bias`` applied inside the block; None keeps a bias an outer :meth:`biased`
+        block set (the transcribe handler's, for a job)."""
+        return self.biased(bias) if bias is not None else nullcontext()
+
     def lexicon_bias(self, terms: Sequence[str], **options: Any) -> Any:
         """A :class:`~scribe.stages.transcribe.torch.bias.LexiconBias` over ``terms`` with
-        this model's tokenizer (``weight``, ``start_floor`` as options)."""
+        this model's tokenizer (``weight``, ``start_floor``, ``min_tokens`` as options)."""
         from scribe.stages.transcribe.torch.bias import LexiconBias
 
         return LexiconBias(self.backend.tokenizer, terms, eot=self.backend.special.eot, **options)
@@ -172,7 +177,7 @@ class TorchWhisperEngine(Transcriber):
         """Transcribe a 16 kHz WAV file or float32 samples (16 kHz mono), optionally with
         a lexicon bias; otherwise as the CTranslate2 transcriber does."""
         opts = options or self.default_options
-        with self.biased(bias):
+        with self._bias_context(bias):
             if self.batch_size > 1:
                 from scribe.stages.transcribe.batched.decoder import transcribe_batched
 
@@ -241,7 +246,7 @@ class TorchWhisperEngine(Transcriber):
             FileDecode(prepare_audio(self.model, a, options=opts, chunk_seconds=chunk), opts)
             for a in audios
         ]
-        with self.biased(bias):
+        with self._bias_context(bias):
             while any(file.pending for file in files):
                 work: list[tuple[FileDecode, int]] = []
                 for file in files:
