@@ -40,7 +40,8 @@ if ! "$DOCKER" image inspect "$BASE" >/dev/null 2>&1; then
     if [[ "$BASE" == scribe-base:* ]]; then
         start=$(date +%s)
         scripts/build_base_image.sh "$BASE"
-        echo "base $BASE built in $(( $(date +%s) - start )) s"
+        base_seconds=$(( $(date +%s) - start ))
+        echo "base $BASE built in $base_seconds s"
     else
         echo "base image $BASE missing: pull it or unset SCRIBE_BASE_IMAGE" >&2
         exit 2
@@ -52,25 +53,33 @@ if [[ -n "$PIP_CA_BUNDLE" ]]; then
     secret=(--secret "id=pip-ca,src=$PIP_CA_BUNDLE")
 fi
 
-# The api image ADDs the RDS CA bundle from its URL; offline, from a copy in the build
-# context (deploy/docker/certs/rds-ca.pem, not tracked). With neither, a placeholder that
-# says so: enough for a local PostgreSQL without TLS, never for RDS.
-api_args=()
+# The api image ADDs the RDS CA bundle (RDS_CA_BUNDLE build argument; its default is the
+# bundle's URL, what the release builds of docs/operations/deploy.md use). Here: the
+# RDS_CA_BUNDLE variable if set (a URL or a file in the build context), else a copy at
+# deploy/docker/certs/rds-ca.pem (not tracked), else a placeholder that says so: enough for a
+# local PostgreSQL without TLS, never for RDS. No download is tried.
 if [[ -n "${RDS_CA_BUNDLE:-}" ]]; then
     api_args=(--build-arg "RDS_CA_BUNDLE=$RDS_CA_BUNDLE")
 elif [[ -f deploy/docker/certs/rds-ca.pem ]]; then
     api_args=(--build-arg RDS_CA_BUNDLE=deploy/docker/certs/rds-ca.pem)
-elif ! timeout 10 python3 -c 'import urllib.request; urllib.request.urlopen("https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem", timeout=8)' 2>/dev/null; then
+else
     mkdir -p deploy/docker/certs
-    printf '# No RDS CA bundle: this api image was built offline (scripts/build_images.sh).\n' \
-        >deploy/docker/certs/offline-placeholder.pem
-    api_args=(--build-arg RDS_CA_BUNDLE=deploy/docker/certs/offline-placeholder.pem)
-    echo "note: RDS CA bundle unreachable; the api image carries a placeholder (local use only)"
+    printf '# No RDS CA bundle: this api image was built for local use (scripts/build_images.sh).\n' \
+        >deploy/docker/certs/local-placeholder.pem
+    api_args=(--build-arg RDS_CA_BUNDLE=deploy/docker/certs/local-placeholder.pem)
+    echo "note: no RDS CA bundle given; the api image carries a placeholder (local use only)"
 fi
 
 mkdir -p var
 report=var/images.txt
 : >"$report.new"
+built=("${services[@]}")
+if [[ -n "${base_seconds:-}" ]]; then
+    size=$("$DOCKER" image inspect --format '{{.Size}}' "$BASE")
+    printf '%-12s %-28s build %5d s  size %6d MB\n' base "$BASE" "$base_seconds" $(( size / 1000000 )) \
+        >>"$report.new"
+    built+=(base)
+fi
 for service in "${services[@]}"; do
     image="$PREFIX/$service:$TAG"
     args=(--network host --build-arg "PYTHON_IMAGE=$BASE" "${secret[@]}" -t "$image")
@@ -89,7 +98,11 @@ for service in "${services[@]}"; do
     printf '%-12s %-28s build %5d s  size %6d MB\n' "$service" "$image" "$seconds" $(( size / 1000000 )) \
         | tee -a "$report.new"
 done
-mv "$report.new" "$report"
+# Keep the figures of the images not built this time.
+if [[ -f "$report" ]]; then
+    grep -v -E "^($(IFS='|'; echo "${built[*]}")) " "$report" >>"$report.new" || true
+fi
+sort -o "$report" "$report.new" && rm -f "$report.new"
 echo
 cat "$report"
 "$DOCKER" images --filter "reference=$PREFIX/*" --filter "reference=${BASE%%:*}"

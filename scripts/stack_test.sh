@@ -9,7 +9,7 @@
 #
 # Environment: STACK_DATABASE_URL (another PostgreSQL; then no database is made),
 # KEEP_STACK=1 (leave it running), SKIP_DRAIN=1, DRAIN_SECONDS (length of the drain test's
-# recording, default 240), SCRIBE_IMAGE_PREFIX / SCRIBE_IMAGE_TAG (as make images).
+# recording, default 120), SCRIBE_IMAGE_PREFIX / SCRIBE_IMAGE_TAG (as make images).
 # Writes the figures (JSON) to var/stack-test.json.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -17,7 +17,20 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export COMPOSE_PROJECT_NAME="${COMPOSE_PROJECT_NAME:-scribe-stack-test}"
 export SCRIBE_IMAGE_PREFIX="${SCRIBE_IMAGE_PREFIX:-scribe}" SCRIBE_IMAGE_TAG="${SCRIBE_IMAGE_TAG:-local}"
 export STACK_API_PORT="${STACK_API_PORT:-18000}"
-compose=(docker-compose -f deploy/compose/compose.yaml -f deploy/compose/compose.stack-test.yaml)
+# compose.yaml publishes the api's port; a host-network container publishes nothing, and
+# docker-compose 1.x refuses the pair (an override can only add ports, not drop them), so the
+# merged configuration, less those ports, is what runs.
+mkdir -p var
+merged=var/stack-test.compose.yaml
+docker-compose -f deploy/compose/compose.yaml -f deploy/compose/compose.stack-test.yaml config \
+    | python3 -c '
+import sys, yaml
+config = yaml.safe_load(sys.stdin)
+for service in config["services"].values():
+    if service.get("network_mode") == "host":
+        service.pop("ports", None)
+yaml.safe_dump(config, sys.stdout, sort_keys=False)' >"$merged"
+compose=(docker-compose -f "$merged")
 workers=(extract transcribe terms)
 
 log() { printf '\n==> %s\n' "$*"; }
@@ -99,10 +112,9 @@ key="$("${compose[@]}" exec -T api scribe keys create stack-test --scope write |
 log "end to end"
 drain_args=()
 [[ -n "${SKIP_DRAIN:-}" ]] && drain_args=(--skip-drain)
-mkdir -p var
 python3 tests/stack/e2e.py --api "http://127.0.0.1:$STACK_API_PORT" --key "$key" \
     --transcribe-container "$(container transcribe)" \
-    --drain-seconds "${DRAIN_SECONDS:-240}" "${drain_args[@]}" | tee var/stack-test.out
+    --drain-seconds "${DRAIN_SECONDS:-120}" "${drain_args[@]}" | tee var/stack-test.out
 tail -n 1 var/stack-test.out | python3 -c "
 import json, sys
 figures = json.loads(sys.stdin.read())

@@ -5,7 +5,7 @@ would and drives the workers' containers with the docker CLI.
 
 1. **lesson**: upload tests/data/lesson.mp4, wait for `completed`, check the transcript (word
    error rate against lesson.txt, SRT and text formats) and the music terms.
-2. **drain**: upload a longer recording (LibriVox clips joined to about DRAIN_SECONDS), and
+2. **drain**: upload a longer recording (LibriVox clips joined to about --drain-seconds, 120 by default), and
    while the transcribe worker holds it, `docker stop` that container (SIGTERM; its grace
    period lets the worker finish or release the message); start it again and check that the
    job still completes, with the whole recording transcribed.
@@ -183,7 +183,10 @@ def drain(api: Api, container: str, seconds: float) -> dict:
     stop_seconds = time.monotonic() - stop_start
     exit_code = docker("inspect", "--format", "{{.State.ExitCode}}", container).strip()
     log = logs_since(container, since)
-    released = f"released job {job['id']}" in log
+    released = any("released" in line for line in log.splitlines())
+    for line in log.splitlines():
+        if "signal" in line or "released" in line or "stop" in line.lower():
+            print(f"drain: worker log: {line[:300]}")
     state_after_stop = api.json(f"/api/v1/jobs/{job['id']}")["state"]
     print(f"drain: docker stop took {stop_seconds:.1f} s, exit code {exit_code}, "
           f"job {state_after_stop}, {'released' if released else 'not released'} by the worker")
@@ -210,7 +213,7 @@ def main() -> int:
     parser.add_argument("--api", required=True)
     parser.add_argument("--key", required=True)
     parser.add_argument("--transcribe-container", required=True)
-    parser.add_argument("--drain-seconds", type=float, default=240.0)
+    parser.add_argument("--drain-seconds", type=float, default=120.0)
     parser.add_argument("--skip-drain", action="store_true")
     args = parser.parse_args()
     api = Api(args.api, args.key)
