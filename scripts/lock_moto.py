@@ -50,9 +50,22 @@ def main() -> int:
         constraints.write_text("".join(f"{n}=={v}\n" for n, (v, _) in pinned.items()))
         report = Path(tmp) / "report.json"
         subprocess.run(
-            [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet",
-             "--report", str(report), "-c", str(constraints), *ROOTS],
-            check=True, env={**os.environ, "PIP_CONSTRAINT": ""},
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--dry-run",
+                "--ignore-installed",
+                "--quiet",
+                "--report",
+                str(report),
+                "-c",
+                str(constraints),
+                *ROOTS,
+            ],
+            check=True,
+            env={**os.environ, "PIP_CONSTRAINT": ""},
         )
         wanted = {
             canonical(item["metadata"]["name"]): item["metadata"]["version"]

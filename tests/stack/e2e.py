@@ -5,10 +5,10 @@ would and drives the workers' containers with the docker CLI.
 
 1. **lesson**: upload tests/data/lesson.mp4, wait for `completed`, check the transcript (word
    error rate against lesson.txt, SRT and text formats) and the music terms.
-2. **drain**: upload a longer recording (LibriVox clips joined to about --drain-seconds, 120 by default), and
-   while the transcribe worker holds it, `docker stop` that container (SIGTERM; its grace
-   period lets the worker finish or release the message); start it again and check that the
-   job still completes, with the whole recording transcribed.
+2. **drain**: upload a longer recording (LibriVox clips joined to --drain-seconds, 120 by
+   default), and while the transcribe worker holds it, `docker stop` that container
+   (SIGTERM; its grace period lets the worker finish or release the message); start it again
+   and check that the job still completes, with the whole recording transcribed.
 
 Usage: python3 tests/stack/e2e.py --api URL --key KEY --transcribe-container NAME
 Prints one JSON line of figures at the end; exits non-zero on any failed check.
@@ -42,8 +42,9 @@ class Api:
         self.base = base.rstrip("/")
         self.key = key
 
-    def request(self, method: str, path: str, body: bytes | None = None,
-                content_type: str | None = None) -> tuple[int, bytes]:
+    def request(
+        self, method: str, path: str, body: bytes | None = None, content_type: str | None = None
+    ) -> tuple[int, bytes]:
         request = urllib.request.Request(self.base + path, data=body, method=method)
         request.add_header("Authorization", f"Bearer {self.key}")
         if content_type:
@@ -63,14 +64,20 @@ class Api:
         boundary = uuid.uuid4().hex
         parts = []
         for name, value in fields.items():
-            parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
-                         f"{value}\r\n".encode())
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
-                     f'filename="{path.name}"\r\nContent-Type: application/octet-stream\r\n\r\n'
-                     .encode() + path.read_bytes() + b"\r\n")
+            parts.append(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+                f"{value}\r\n".encode()
+            )
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="{path.name}"\r\nContent-Type: application/octet-stream\r\n\r\n'.encode()
+            + path.read_bytes()
+            + b"\r\n"
+        )
         parts.append(f"--{boundary}--\r\n".encode())
-        status, body = self.request("POST", "/api/v1/jobs", b"".join(parts),
-                                    f"multipart/form-data; boundary={boundary}")
+        status, body = self.request(
+            "POST", "/api/v1/jobs", b"".join(parts), f"multipart/form-data; boundary={boundary}"
+        )
         check(status == 201, f"upload {path.name}: HTTP {status}: {body[:300]!r}")
         [job] = json.loads(body)["jobs"]
         return job
@@ -133,12 +140,18 @@ def lesson(api: Api) -> dict:
     check({"minor pentatonic", "metronome"} <= set(found), f"terms found: {sorted(found)}")
     check(found["minor pentatonic"]["start"] < found["metronome"]["start"], "term times")
     for occurrence in terms["occurrences"]:
-        check(0 <= occurrence["start"] < occurrence["end"] <= transcript["duration"] + 0.1,
-              f"term outside the recording: {occurrence}")
+        check(
+            0 <= occurrence["start"] < occurrence["end"] <= transcript["duration"] + 0.1,
+            f"term outside the recording: {occurrence}",
+        )
     print(f"lesson: completed in {seconds:.1f} s, WER {wer:.2f}, terms {sorted(found)}")
-    return {"job": job["id"], "seconds": round(seconds, 1), "wer": round(wer, 3),
-            "terms": sorted(found), "stages": {s["stage"]: s["duration_seconds"]
-                                                for s in done["stages"]}}
+    return {
+        "job": job["id"],
+        "seconds": round(seconds, 1),
+        "wer": round(wer, 3),
+        "terms": sorted(found),
+        "stages": {s["stage"]: s["duration_seconds"] for s in done["stages"]},
+    }
 
 
 def long_recording(folder: Path, seconds: float) -> tuple[Path, float]:
@@ -162,8 +175,9 @@ def long_recording(folder: Path, seconds: float) -> tuple[Path, float]:
 
 
 def logs_since(container: str, since: str) -> str:
-    done = subprocess.run(["docker", "logs", "--since", since, container],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        ["docker", "logs", "--since", since, container], capture_output=True, text=True
+    )
     return done.stdout + done.stderr
 
 
@@ -188,8 +202,10 @@ def drain(api: Api, container: str, seconds: float) -> dict:
         if "signal" in line or "released" in line or "stop" in line.lower():
             print(f"drain: worker log: {line[:300]}")
     state_after_stop = api.json(f"/api/v1/jobs/{job['id']}")["state"]
-    print(f"drain: docker stop took {stop_seconds:.1f} s, exit code {exit_code}, "
-          f"job {state_after_stop}, {'released' if released else 'not released'} by the worker")
+    print(
+        f"drain: docker stop took {stop_seconds:.1f} s, exit code {exit_code}, "
+        f"job {state_after_stop}, {'released' if released else 'not released'} by the worker"
+    )
     check(exit_code == "0", f"the worker exited {exit_code} on SIGTERM (not a clean drain)")
     if state_after_stop != "completed":
         docker("start", container)
@@ -200,12 +216,20 @@ def drain(api: Api, container: str, seconds: float) -> dict:
     end = max((s["end"] for s in transcript["segments"]), default=0.0)
     check(end > length - 15, f"transcript ends at {end:.0f} s of {length:.0f} s")
     deliveries = [s.get("attempts") for s in done["stages"] if s["stage"] == "transcribe"]
-    print(f"drain: job completed {total:.1f} s after upload ({length:.0f} s of audio, "
-          f"transcript to {end:.0f} s), transcribe attempts {deliveries}")
-    return {"job": job["id"], "audio_seconds": round(length), "stop_seconds": round(stop_seconds, 1),
-            "exit_code": int(exit_code), "released": released,
-            "state_after_stop": state_after_stop, "seconds": round(total, 1),
-            "transcribe_attempts": deliveries}
+    print(
+        f"drain: job completed {total:.1f} s after upload ({length:.0f} s of audio, "
+        f"transcript to {end:.0f} s), transcribe attempts {deliveries}"
+    )
+    return {
+        "job": job["id"],
+        "audio_seconds": round(length),
+        "stop_seconds": round(stop_seconds, 1),
+        "exit_code": int(exit_code),
+        "released": released,
+        "state_after_stop": state_after_stop,
+        "seconds": round(total, 1),
+        "transcribe_attempts": deliveries,
+    }
 
 
 def main() -> int:
