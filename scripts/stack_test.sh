@@ -42,6 +42,15 @@ for image in api extract transcribe terms moto; do
         || { echo "image $SCRIBE_IMAGE_PREFIX/$image:$SCRIBE_IMAGE_TAG missing: run make images" >&2; exit 2; }
 done
 
+log "transcribe image: CUDA libraries from the wheels, no GPU needed to import"
+docker run --rm --network none --entrypoint python "$SCRIBE_IMAGE_PREFIX/transcribe:$SCRIBE_IMAGE_TAG" -c '
+import ctypes, ctranslate2
+for lib in ("libcublas.so.12", "libcublasLt.so.12", "libcudnn.so.9", "libcudnn_ops.so.9",
+            "libcudnn_cnn.so.9"):
+    ctypes.CDLL(lib)  # found through LD_LIBRARY_PATH (the wheels lib folders)
+print("ctranslate2", ctranslate2.__version__, "CUDA devices:", ctranslate2.get_cuda_device_count(),
+      "- cuBLAS and cuDNN load")'
+
 teardown() {
     local rc=$?
     if [[ -n "${KEEP_STACK:-}" ]]; then
