@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint check-infra bench clean lock
+.PHONY: install run test lint check-infra bench clean lock images stack-test
 
 install: $(STAMP)
 
@@ -35,6 +35,15 @@ lint: install
 # Offline checks of deploy/ and infra/: terraform fmt, checkov, docker-compose config, wiring tests.
 check-infra:
 	scripts/check_infra.sh
+
+# Container images and the container stack, for real (a Docker daemon needed; never part of
+# `make test`, which keeps the offline checks above): docs/operations/deploy.md, "Building
+# and testing the images locally".
+images:
+	scripts/build_images.sh
+
+stack-test:
+	scripts/stack_test.sh
 
 test: install lint check-infra
 	$(BIN)/python -m pytest

@@ -2,7 +2,7 @@
 # Offline checks of the deployment files (no AWS account, no Docker engine needed):
 #   1. terraform fmt -check -recursive infra/        (Terraform 1.0.3 from PyPI)
 #   2. checkov over infra/, offline                   (only in-code #checkov:skip= allowed)
-#   3. docker-compose config of deploy/compose        (base and GPU override)
+#   3. docker-compose config of deploy/compose        (base, GPU and stack-test overrides)
 #   4. pytest tests/infra                             (HCL / task-definition / env wiring)
 #
 # Tools install themselves, once, into folders at the repository root:
@@ -102,6 +102,12 @@ if docker-compose -f deploy/compose/compose.yaml -f deploy/compose/compose.gpu.y
     record "compose config (gpu)" ok
 else
     record "compose config (gpu)" FAILED
+fi
+if docker-compose -f deploy/compose/compose.yaml -f deploy/compose/compose.stack-test.yaml config --quiet; then
+    echo "compose.yaml + compose.stack-test.yaml ok"
+    record "compose config (stack test)" ok
+else
+    record "compose config (stack test)" FAILED
 fi
 
 # --- 4. pytest tests/infra --------------------------------------------------------------

@@ -35,3 +35,5 @@ compile requirements/extract.txt --extra extract
 compile requirements/terms.txt --extra terms
 compile requirements/transcribe.txt --extra transcribe --extra gpu
 compile requirements/dev.txt --extra all --extra accurate --extra dev
+# The stack test's moto server (deploy/compose/moto): its closure, with dev.txt's pins.
+"$LOCK_VENV/bin/python" scripts/lock_moto.py

@@ -1,7 +1,8 @@
-# syntax=docker/dockerfile:1.7
 # Scribe api: REST, web UI and orchestrator (the only database user).
 # Build from the repository root (the .dockerignore there keeps the context small):
 #   docker build -f deploy/docker/api.Dockerfile -t scribe/api:$(git rev-parse --short HEAD) .
+# BuildKit (Docker 20.10 or newer) builds it with its own Dockerfile frontend: no `# syntax=`
+# line, so no frontend image is pulled and offline builds work (`make images`).
 #
 # Base image pinned to a patch release; pin the digest too when publishing
 # (`docker buildx imagetools inspect python:3.11.11-slim-bookworm` prints it).
@@ -16,19 +17,27 @@ ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PATH=/opt/venv/bin:$PATH
 
-RUN python -m venv /opt/venv \
+# pip-ca: an optional build secret, the CA bundle of a private index or a TLS proxy
+# (`--secret id=pip-ca,src=FILE`), mounted for the pip steps only and never in a layer.
+RUN --mount=type=secret,id=pip-ca \
+    if [ -s /run/secrets/pip-ca ]; then export PIP_CERT=/run/secrets/pip-ca; fi \
+ && python -m venv /opt/venv \
  && pip install --upgrade pip setuptools wheel
 
 WORKDIR /build
 # The lock file: every dependency pinned with its sha256 hashes (`make lock` refreshes it).
 ARG LOCK_FILE=requirements/api.txt
 COPY requirements ./requirements
-RUN pip install --require-hashes -r "$LOCK_FILE"
+RUN --mount=type=secret,id=pip-ca \
+    if [ -s /run/secrets/pip-ca ]; then export PIP_CERT=/run/secrets/pip-ca; fi \
+ && pip install --require-hashes -r "$LOCK_FILE"
 
 COPY pyproject.toml README.md* ./
 COPY src ./src
 
-RUN pip wheel --no-deps --wheel-dir /dist . \
+RUN --mount=type=secret,id=pip-ca \
+    if [ -s /run/secrets/pip-ca ]; then export PIP_CERT=/run/secrets/pip-ca; fi \
+ && pip wheel --no-deps --wheel-dir /dist . \
  && pip install --no-deps /dist/scribe-*.whl \
  && pip check \
  && scribe --help >/dev/null

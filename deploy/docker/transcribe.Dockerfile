@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1.7
 # Scribe transcribe worker: faster-whisper (CTranslate2) on the GPU.
 # The CUDA libraries come from PyPI wheels, locked in requirements/transcribe.txt with hashes:
 # ctranslate2 4.8.5 was built with CUDA 12.8, cuBLAS 12.8.4.1 and cuDNN 9.10.2.21, so the
@@ -11,6 +10,8 @@
 # Bake a model into the image instead of using the mounted cache (bigger image, no EFS):
 #   docker build -f deploy/docker/transcribe.Dockerfile --build-arg BAKE_MODEL=medium.en ...
 # and deploy with SCRIBE_WHISPER__MODEL=/opt/scribe/baked/medium.en (Terraform: whisper_model).
+# BuildKit (Docker 20.10 or newer) builds it with its own Dockerfile frontend: no `# syntax=`
+# line, so no frontend image is pulled and offline builds work (`make images`).
 #
 # Base image pinned to a patch release; pin the digest too when publishing. Offline builds
 # pass --build-arg PYTHON_IMAGE=<a local base> (docs/operations/deploy.md).
@@ -30,19 +31,27 @@ ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PATH=/opt/venv/bin:$PATH
 
-RUN python -m venv /opt/venv \
+# pip-ca: an optional build secret, the CA bundle of a private index or a TLS proxy
+# (`--secret id=pip-ca,src=FILE`), mounted for the pip steps only and never in a layer.
+RUN --mount=type=secret,id=pip-ca \
+    if [ -s /run/secrets/pip-ca ]; then export PIP_CERT=/run/secrets/pip-ca; fi \
+ && python -m venv /opt/venv \
  && pip install --upgrade pip setuptools wheel
 
 WORKDIR /build
 # The lock file: every dependency pinned with its sha256 hashes (`make lock` refreshes it).
 ARG LOCK_FILE=requirements/transcribe.txt
 COPY requirements ./requirements
-RUN pip install --require-hashes -r "$LOCK_FILE"
+RUN --mount=type=secret,id=pip-ca \
+    if [ -s /run/secrets/pip-ca ]; then export PIP_CERT=/run/secrets/pip-ca; fi \
+ && pip install --require-hashes -r "$LOCK_FILE"
 
 COPY pyproject.toml README.md* ./
 COPY src ./src
 
-RUN pip wheel --no-deps --wheel-dir /dist . \
+RUN --mount=type=secret,id=pip-ca \
+    if [ -s /run/secrets/pip-ca ]; then export PIP_CERT=/run/secrets/pip-ca; fi \
+ && pip wheel --no-deps --wheel-dir /dist . \
  && pip install --no-deps /dist/scribe-*.whl \
  && pip check \
  && scribe --help >/dev/null

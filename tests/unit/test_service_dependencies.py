@@ -134,3 +134,31 @@ def test_the_terms_worker_needs_only_its_own_group(transcript_json: Path, tmp_pa
 
 def test_the_api_carries_no_model_and_no_spacy(tmp_path: Path) -> None:
     run_isolated(API_CHECK, TRANSCRIBE + TERMS + EXTRACT, tmp_path)
+
+
+CLI_CHECK = """
+import sys
+from typer.testing import CliRunner
+from scribe.cli import app
+
+for args in (["--help"], ["worker", "--help"]):
+    done = CliRunner().invoke(app, args)
+    assert done.exit_code == 0, (args, done.output, done.exception)
+print("{{}}")
+"""
+
+
+@pytest.mark.parametrize(
+    ("service", "blocked"),
+    [
+        ("extract", API + tuple(set(TRANSCRIBE) - {"av"}) + TERMS),
+        ("transcribe", API + TERMS),
+        ("terms", tuple(set(API) - {"jinja2"}) + TRANSCRIBE + EXTRACT),
+    ],
+)
+def test_the_cli_entry_point_needs_only_the_workers_group(
+    service: str, blocked: tuple[str, ...], tmp_path: Path
+) -> None:
+    """Every worker image runs `scribe worker <stage>`: the CLI module must import there (a
+    module-level database import in the CLI's path broke the extract image's build)."""
+    run_isolated(CLI_CHECK.format(), blocked, tmp_path)

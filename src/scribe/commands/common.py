@@ -11,7 +11,6 @@ from typing import Annotated
 import typer
 
 from scribe.config import Settings, load_settings
-from scribe.db.engine import sqlite_path
 from scribe.errors import ScribeError
 
 DataDir = Annotated[
@@ -26,6 +25,10 @@ def settings_for(data_dir: Path | None = None, *, existing: bool = True) -> Sett
     creating an empty one in whatever folder the command ran from."""
     if data_dir is not None:
         os.environ["SCRIBE_DATA_DIR"] = str(data_dir)
+    # The database layer (SQLAlchemy) only here: the worker images carry no database
+    # packages, and their entry point is this CLI.
+    from scribe.db.engine import sqlite_path
+
     settings = load_settings()
     path = sqlite_path(settings.database_url)
     if path is not None and not path.exists():
