@@ -106,6 +106,13 @@ def merge_entities(doc: Doc, lexicon: list[Span], structured: list[Found]) -> li
 # "the bridge" is the song's section after these ("in the bridge", "into the bridge").
 _SECTION_BEFORE = frozenset({"in", "into", "to", "for", "after", "before", "through", "until"})
 _PART_AFTER = frozenset({"position", "pickup", "pickups", "saddle", "saddles", "plate", "pins"})
+# "closer to the bridge", "right by the bridge": the guitar's part, where the hand picks.
+_PLACE_BEFORE = frozenset({"closer", "close", "near", "nearer", "towards", "toward", "by"})
+# "the bridge lifts", "the bridge comes in": the section does something in time.
+_SECTION_VERBS = frozenset(
+    {"lifts", "comes", "kicks", "starts", "builds", "modulates", "changes", "ends", "drops"}
+)
+_SONG_WORDS = frozenset({"song", "tune", "track", "songs", "tunes"})
 
 
 def _song_bridge(doc: Doc, span: Span, spans: list[Span]) -> Span:
@@ -116,9 +123,15 @@ def _song_bridge(doc: Doc, span: Span, spans: list[Span]) -> Span:
         return span
     near = any(other.label_ == "form" and abs(other.start - span.start) <= 8 for other in spans)
     after = doc[span.end].lower_ if span.end < len(doc) else ""
-    before = [t.lower_ for t in doc[max(0, span.start - 2) : span.start]]
+    before = [t.lower_ for t in doc[max(0, span.start - 3) : span.start]]
+    if before[:1] and before[0] in _PLACE_BEFORE:
+        return span  # "pick closer to the bridge"
+    before = before[-2:]
     placed = before[-1:] == ["the"] and before[:1] and before[0] in _SECTION_BEFORE
-    if near or (placed and after not in _PART_AFTER):
+    following = [t.lower_ for t in doc[span.end : span.end + 3]]
+    of_song = following[:1] == ["of"] and bool(_SONG_WORDS & set(following))
+    acts = bool(_SECTION_VERBS & set(following)) and before[-1:] == ["the"]
+    if near or of_song or acts or (placed and after not in _PART_AFTER):
         return Span(doc, span.start, span.end, label="form", span_id="bridge section")
     return span
 
