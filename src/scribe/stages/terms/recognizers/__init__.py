@@ -80,7 +80,7 @@ def merge_entities(doc: Doc, lexicon: list[Span], structured: list[Found]) -> li
 
     The longest span (in tokens) wins; between spans of the same length the
     one that starts first wins ("G string bend": the string), and on the same span the lexicon's
-    entity wins.
+    entity wins, then a key over a chord name ("from G to A" near "transpose").
     A structured tuning that overlaps a lexicon tuning takes the lexicon's canonical form over
     both spans ("drop D flat tuning" → "drop C sharp"). A lexicon "open <note>" tuning followed
     by a chord or string word ("an open E chord", "the open E string") is dropped.
@@ -92,7 +92,7 @@ def merge_entities(doc: Doc, lexicon: list[Span], structured: list[Found]) -> li
         if found.label == "tuning":
             span = _merge_tuning(doc, span, kept)
         candidates.append((span, 1))
-    candidates.sort(key=lambda c: (-len(c[0]), c[0].start, c[1]))
+    candidates.sort(key=lambda c: (-len(c[0]), c[0].start, c[1], c[0].label_ != "key"))
     taken = [False] * len(doc)
     chosen: list[Span] = []
     for span, _ in candidates:
