@@ -21,6 +21,7 @@ from spacy.tokens import Doc, Span
 
 from scribe.stages.terms.recognizers._tokens import Found, Tokens
 from scribe.stages.terms.recognizers.chords import find_chords
+from scribe.stages.terms.recognizers.degree_chords import find_degree_chords
 from scribe.stages.terms.recognizers.degrees import find_degrees
 from scribe.stages.terms.recognizers.keys import find_keys
 from scribe.stages.terms.recognizers.meter import find_tempos, find_time_signatures
@@ -57,6 +58,7 @@ STRUCTURED_LABELS = (
 _RECOGNISERS: tuple[Callable[[Tokens], list[Found]], ...] = (
     find_chords,
     find_progressions,
+    find_degree_chords,
     find_frets,
     find_positions,
     find_strings,
@@ -83,13 +85,16 @@ def merge_entities(doc: Doc, lexicon: list[Span], structured: list[Found]) -> li
     entity wins, then a key over a chord name ("from G to A" near "transpose").
     A structured tuning that overlaps a lexicon tuning takes the lexicon's canonical form over
     both spans ("drop D flat tuning" → "drop C sharp"). A lexicon "open <note>" tuning followed
-    by a chord or string word ("an open E chord", "the open E string") is dropped.
+    by a chord or string word ("an open E chord", "the open E string"), or after "a"/"an"
+    without "tuning" ("an open G is easy"), is dropped.
     """
     kept = [span for span in lexicon if not _chord_or_string_not_tuning(doc, span)]
     candidates: list[tuple[Span, int]] = [(span, 0) for span in kept]
     for found in structured:
         span = Span(doc, found.start, found.end, label=found.label, span_id=found.normalized)
         if found.label == "tuning":
+            if _chord_or_string_not_tuning(doc, span):
+                continue
             span = _merge_tuning(doc, span, kept)
         candidates.append((span, 1))
     candidates.sort(key=lambda c: (-len(c[0]), c[0].start, c[1], c[0].label_ != "key"))
@@ -137,9 +142,12 @@ def _song_bridge(doc: Doc, span: Span, spans: list[Span]) -> Span:
 
 
 def _chord_or_string_not_tuning(doc: Doc, span: Span) -> bool:
-    if span.label_ != "tuning" or span[0].lower_ != "open" or span.end >= len(doc):
+    if span.label_ != "tuning" or span[0].lower_ != "open":
         return False
-    return doc[span.end].lower_ in NOT_TUNING_NEXT
+    after = doc[span.end].lower_ if span.end < len(doc) else ""
+    if span.start and doc[span.start - 1].lower_ in ("a", "an") and after != "tuning":
+        return True  # "an open G is the first chord": the chord
+    return after in NOT_TUNING_NEXT
 
 
 def _merge_tuning(doc: Doc, span: Span, lexicon: list[Span]) -> Span:
