@@ -74,11 +74,11 @@ def _after_the(tokens: Tokens, i: int) -> tuple[Found, bool] | None:
     if degree is not None:
         numeral, _, end = degree
         return (Found(i, end, LABEL, numeral), False) if _ends(tokens, end) else None
-    end = numeral_end(tokens, i)
-    if end is None or not _ends(tokens, end):
+    written_end = numeral_end(tokens, i)
+    if written_end is None or not _ends(tokens, written_end):
         return None
-    written = "".join(tokens.text[i:end])
-    return Found(i, end, LABEL, written), bool(_MULTI.fullmatch(written))
+    written = "".join(tokens.text[i:written_end])
+    return Found(i, written_end, LABEL, written), bool(_MULTI.fullmatch(written))
 
 
 def _listed(tokens: Tokens, k: int) -> list[Found]:

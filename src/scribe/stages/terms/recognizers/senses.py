@@ -80,6 +80,7 @@ NOT_AFTER: dict[str, frozenset[str]] = {
     "twang": frozenset({"southern", "texan", "slight"}),
     "setup": frozenset({"camera", "mic", "microphone", "recording", "desk", "home", "office"}),
     "shuffle": frozenset({"to", "'ll", "will"}),
+    "relief": frozenset({"a", "what", "comic", "pain", "such", "huge", "big", "sigh"}),
 }
 # Two words before: "set the tone", "take a cab", "grab a bite".
 NOT_TWO_AFTER: dict[str, frozenset[str]] = {
@@ -120,6 +121,7 @@ NOT_BEFORE: dict[str, frozenset[str]] = {
     "rock": frozenset({"the", "your", "back", "it", "bottom", "solid"}),
     "crunch": frozenset({"time"}),
     "bridge": frozenset({"between", "the", "that", "this", "over"}),
+    "relief": frozenset({"from", "when", "that", "to"}),
     "fundamental": frozenset({"thing", "things", "skill", "skills", "idea", "part", "point"}),
 }
 # The noun after "slide the", "bend your", "sweep the": everyday unless a string word.
