@@ -168,10 +168,11 @@ def test_not_degree_chords(recognizer: TermRecognizer, text: str) -> None:
     [
         ("the chords: it's A, then D, then E, then back to A", ["A", "D", "E", "A"]),
         ("if you're in C, the IV is F and the V is G", ["F", "G"]),
-        ("an open G is the first one you learn", ["G"]),
+        ("an open G is one of the first chords you learn", ["G"]),
         ("I'm playing a D with my pinky", ["D"]),
         ("play an E, then an A, and then a B7", ["E", "A", "B7"]),
         ("the C to the G is the easiest change", ["C", "G"]),
+        ("a G7, then back to C", ["G7", "C"]),  # a list across "back"
     ],
 )
 def test_bare_letter_chords_in_context(
@@ -185,6 +186,8 @@ def test_bare_letter_chords_in_context(
     [
         "bar one is C, bar two is F",  # not a degree chord before "is"
         "tune down to open G tuning",  # the tuning
+        "an open F",  # the tuning: no chord word after
+        "then an E again",  # "an E" after no verb of playing
         "standard tuning is E A D G B E",  # string names
         "the notes are A, B and C",  # notes, no "chords" before
     ],

@@ -86,7 +86,7 @@ def merge_entities(doc: Doc, lexicon: list[Span], structured: list[Found]) -> li
     A structured tuning that overlaps a lexicon tuning takes the lexicon's canonical form over
     both spans ("drop D flat tuning" → "drop C sharp"). A lexicon "open <note>" tuning followed
     by a chord or string word ("an open E chord", "the open E string"), or after "a"/"an"
-    without "tuning" ("an open G is easy"), is dropped.
+    with a chord word soon after ("an open G is one of the first chords"), is dropped.
     """
     kept = [span for span in lexicon if not _chord_or_string_not_tuning(doc, span)]
     candidates: list[tuple[Span, int]] = [(span, 0) for span in kept]
@@ -145,8 +145,10 @@ def _chord_or_string_not_tuning(doc: Doc, span: Span) -> bool:
     if span.label_ != "tuning" or span[0].lower_ != "open":
         return False
     after = doc[span.end].lower_ if span.end < len(doc) else ""
-    if span.start and doc[span.start - 1].lower_ in ("a", "an") and after != "tuning":
-        return True  # "an open G is the first chord": the chord
+    soon = {t.lower_ for t in doc[span.end : span.end + 7]}
+    chordal = bool(soon & {"chord", "chords", "shape"}) and "tuning" not in soon
+    if span.start and doc[span.start - 1].lower_ in ("a", "an") and chordal:
+        return True  # "an open G is one of the first chords": the chord
     return after in NOT_TUNING_NEXT
 
 

@@ -19,7 +19,7 @@ _DETERMINERS = frozenset({"the", "a", "an"})
 _NEXT = frozenset({"to", "and", "or", "then", "with", "for", "back", "again", "instead", "now"})
 _PLAY_VERBS = frozenset(
     {"play", "strum", "to", "into", "hit", "try", "add", "grab", "playing", "plays", "played"}
-    | {"strumming", "strums", "hold", "holding", "do", "then", "hitting", "like"}
+    | {"strumming", "strums", "hold", "holding", "do", "hitting", "like"}
 )
 _LINKS = frozenset({",", "and", "or", "to", "then", "back", "a", "an", "the"})
 _NUMERALS = frozenset({"I", "II", "III", "IV", "V", "VI", "VII", "ii", "iii", "iv", "vi", "vii"})
@@ -58,7 +58,7 @@ def with_bare_letters(tokens: Tokens, chords: list[Found]) -> list[Found]:
         listed = _after_chord(tokens, i, ends) or _before_chord(tokens, i + 1, starts)
         listed = listed or _chords_listed(tokens, i)
         before = tokens.lower_at(i - 1)
-        opened = before == "open" and tokens.lower_at(i - 2) in ("a", "an")
+        opened = before == "open" and _open_chord(tokens, i)
         if not (_ends_here(tokens, i + 1) or listed or opened):
             continue
         named = before in ("is", "'s") and _names_degree(tokens, i - 2)
@@ -86,6 +86,15 @@ def _lowercase_after_is(tokens: Tokens, taken: set[int]) -> list[Found]:
             continue
         found.append(Found(i, i + 2, LABEL, text.upper() + ("m" if mode == "minor" else "")))
     return found
+
+
+def _open_chord(tokens: Tokens, i: int) -> bool:
+    """ "an open G is one of the first chords": "a"/"an" before "open", a chord word soon
+    after and no "tuning" ("an open F" alone stays the tuning)."""
+    if tokens.lower_at(i - 2) not in ("a", "an"):
+        return False
+    after = [tokens.lower_at(k) for k in range(i + 1, min(tokens.n, i + 8))]
+    return "tuning" not in after and any(w in ("chord", "chords", "shape") for w in after)
 
 
 def _names_degree(tokens: Tokens, k: int) -> bool:
