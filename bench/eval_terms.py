@@ -1,9 +1,12 @@
 """Music-term recognition quality on the labelled sentences, overall and per category.
 
-Two labelled sets, one ``{"text", "expected": [{"text", "category"}]}`` a line:
+Three labelled sets, one ``{"text", "expected": [{"text", "category"}]}`` a line:
 
 - ``bench/data/term_sentences.jsonl``, the tuning set: short sentences the lexicon and the
   recognisers were developed against;
+- ``bench/data/term_dev.jsonl``, the development set: long spoken teacher-style sentences
+  full of everyday senses of term words ("take a break", "a panic attack", "in action",
+  "from G to A"), written for the context rules and developed against;
 - ``bench/data/term_heldout.jsonl``, the held-out set: long spoken teacher-style sentences with
   fillers and several terms each, written before the lexicon was deepened and never tuned on.
 
@@ -21,7 +24,7 @@ positive. Per category, the same multiset counts are taken over that category's 
 It exits 0 whatever the figures (it is a benchmark) unless ``--min-f1`` is given and the
 overall F1 is below it. ``--errors`` lists every missed and spurious occurrence.
 
-Usage: ``.venv/bin/python bench/eval_terms.py [--set tuning|heldout|both] [--min-f1 0.95]
+Usage: ``.venv/bin/python bench/eval_terms.py [--set tuning|dev|heldout|all] [--min-f1 0.95]
 [--errors] [--data FILE]`` (``--data`` scores one other file instead of the named sets;
 ``--min-f1`` applies to the tuning set, or to ``--data``).
 """
@@ -41,8 +44,9 @@ from scribe.lexicon import load_lexicon
 from scribe.stages.terms.recognizer import TermRecognizer
 
 DATA = Path(__file__).resolve().parent / "data" / "term_sentences.jsonl"
+DEV = Path(__file__).resolve().parent / "data" / "term_dev.jsonl"
 HELDOUT = Path(__file__).resolve().parent / "data" / "term_heldout.jsonl"
-SETS = {"tuning": DATA, "heldout": HELDOUT}
+SETS = {"tuning": DATA, "dev": DEV, "heldout": HELDOUT}
 
 
 @dataclass
@@ -127,14 +131,14 @@ def main() -> int:
     """Evaluate; 0 unless ``--min-f1`` is set and not met."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=None, help="score this file only")
-    parser.add_argument("--set", choices=["tuning", "heldout", "both"], default="both")
+    parser.add_argument("--set", choices=[*SETS, "all"], default="all")
     parser.add_argument("--min-f1", type=float, default=None)
     parser.add_argument("--errors", action="store_true", help="list missed and spurious terms")
     args = parser.parse_args()
     if args.data is not None:
         chosen = {str(args.data): args.data}
     else:
-        names = list(SETS) if args.set == "both" else [args.set]
+        names = list(SETS) if args.set == "all" else [args.set]
         chosen = {name: SETS[name] for name in names}
     recognizer = TermRecognizer(load_lexicon())
     recognizer.find_in_text("warm up")  # load lazily initialised parts before timing

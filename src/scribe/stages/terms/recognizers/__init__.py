@@ -21,6 +21,7 @@ from spacy.tokens import Doc, Span
 
 from scribe.stages.terms.recognizers._tokens import Found, Tokens
 from scribe.stages.terms.recognizers.chords import find_chords
+from scribe.stages.terms.recognizers.degree_chords import find_degree_chords
 from scribe.stages.terms.recognizers.degrees import find_degrees
 from scribe.stages.terms.recognizers.keys import find_keys
 from scribe.stages.terms.recognizers.meter import find_tempos, find_time_signatures
@@ -57,6 +58,7 @@ STRUCTURED_LABELS = (
 _RECOGNISERS: tuple[Callable[[Tokens], list[Found]], ...] = (
     find_chords,
     find_progressions,
+    find_degree_chords,
     find_frets,
     find_positions,
     find_strings,
@@ -80,19 +82,22 @@ def merge_entities(doc: Doc, lexicon: list[Span], structured: list[Found]) -> li
 
     The longest span (in tokens) wins; between spans of the same length the
     one that starts first wins ("G string bend": the string), and on the same span the lexicon's
-    entity wins.
+    entity wins, then a key over a chord name ("from G to A" near "transpose").
     A structured tuning that overlaps a lexicon tuning takes the lexicon's canonical form over
     both spans ("drop D flat tuning" → "drop C sharp"). A lexicon "open <note>" tuning followed
-    by a chord or string word ("an open E chord", "the open E string") is dropped.
+    by a chord or string word ("an open E chord", "the open E string"), or after "a"/"an"
+    with a chord word soon after ("an open G is one of the first chords"), is dropped.
     """
     kept = [span for span in lexicon if not _chord_or_string_not_tuning(doc, span)]
     candidates: list[tuple[Span, int]] = [(span, 0) for span in kept]
     for found in structured:
         span = Span(doc, found.start, found.end, label=found.label, span_id=found.normalized)
         if found.label == "tuning":
+            if _chord_or_string_not_tuning(doc, span):
+                continue
             span = _merge_tuning(doc, span, kept)
         candidates.append((span, 1))
-    candidates.sort(key=lambda c: (-len(c[0]), c[0].start, c[1]))
+    candidates.sort(key=lambda c: (-len(c[0]), c[0].start, c[1], c[0].label_ != "key"))
     taken = [False] * len(doc)
     chosen: list[Span] = []
     for span, _ in candidates:
@@ -106,6 +111,13 @@ def merge_entities(doc: Doc, lexicon: list[Span], structured: list[Found]) -> li
 # "the bridge" is the song's section after these ("in the bridge", "into the bridge").
 _SECTION_BEFORE = frozenset({"in", "into", "to", "for", "after", "before", "through", "until"})
 _PART_AFTER = frozenset({"position", "pickup", "pickups", "saddle", "saddles", "plate", "pins"})
+# "closer to the bridge", "right by the bridge": the guitar's part, where the hand picks.
+_PLACE_BEFORE = frozenset({"closer", "close", "near", "nearer", "towards", "toward", "by"})
+# "the bridge lifts", "the bridge comes in": the section does something in time.
+_SECTION_VERBS = frozenset(
+    {"lifts", "comes", "kicks", "starts", "builds", "modulates", "changes", "ends", "drops"}
+)
+_SONG_WORDS = frozenset({"song", "tune", "track", "songs", "tunes"})
 
 
 def _song_bridge(doc: Doc, span: Span, spans: list[Span]) -> Span:
@@ -116,17 +128,28 @@ def _song_bridge(doc: Doc, span: Span, spans: list[Span]) -> Span:
         return span
     near = any(other.label_ == "form" and abs(other.start - span.start) <= 8 for other in spans)
     after = doc[span.end].lower_ if span.end < len(doc) else ""
-    before = [t.lower_ for t in doc[max(0, span.start - 2) : span.start]]
+    before = [t.lower_ for t in doc[max(0, span.start - 3) : span.start]]
+    if before[:1] and before[0] in _PLACE_BEFORE:
+        return span  # "pick closer to the bridge"
+    before = before[-2:]
     placed = before[-1:] == ["the"] and before[:1] and before[0] in _SECTION_BEFORE
-    if near or (placed and after not in _PART_AFTER):
+    following = [t.lower_ for t in doc[span.end : span.end + 3]]
+    of_song = following[:1] == ["of"] and bool(_SONG_WORDS & set(following))
+    acts = bool(_SECTION_VERBS & set(following)) and before[-1:] == ["the"]
+    if near or of_song or acts or (placed and after not in _PART_AFTER):
         return Span(doc, span.start, span.end, label="form", span_id="bridge section")
     return span
 
 
 def _chord_or_string_not_tuning(doc: Doc, span: Span) -> bool:
-    if span.label_ != "tuning" or span[0].lower_ != "open" or span.end >= len(doc):
+    if span.label_ != "tuning" or span[0].lower_ != "open":
         return False
-    return doc[span.end].lower_ in NOT_TUNING_NEXT
+    after = doc[span.end].lower_ if span.end < len(doc) else ""
+    soon = {t.lower_ for t in doc[span.end : span.end + 7]}
+    chordal = bool(soon & {"chord", "chords", "shape"}) and "tuning" not in soon
+    if span.start and doc[span.start - 1].lower_ in ("a", "an") and chordal:
+        return True  # "an open G is one of the first chords": the chord
+    return after in NOT_TUNING_NEXT
 
 
 def _merge_tuning(doc: Doc, span: Span, lexicon: list[Span]) -> Span:

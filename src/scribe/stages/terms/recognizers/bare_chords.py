@@ -4,6 +4,9 @@ bare letters of a list of chords ("G, A minor, B minor, C, D") once one of its i
 A capital letter alone is too often something else (the article "A", a note, a string, a
 shape), so it counts only after "the", "a" or "an" (or next to a chord in a list) and before
 punctuation or a word such as "to", "and" or "then"; never before "string", "shape", "note".
+Also: "an open G" (said of the chord, not "open G tuning"), "the IV is F" and "the five chord
+is E" (a degree chord named), and a list of two letters or more just after "chords" ("the
+chords are A, D and E").
 """
 
 from __future__ import annotations
@@ -14,8 +17,14 @@ LABEL = "chord_name"
 
 _DETERMINERS = frozenset({"the", "a", "an"})
 _NEXT = frozenset({"to", "and", "or", "then", "with", "for", "back", "again", "instead", "now"})
-_PLAY_VERBS = frozenset({"play", "strum", "to", "into", "hit", "try", "add", "grab"})
-_LINKS = frozenset({",", "and", "or", "to", "then"})
+_PLAY_VERBS = frozenset(
+    {"play", "strum", "to", "into", "hit", "try", "add", "grab", "playing", "plays", "played"}
+    | {"strumming", "strums", "hold", "holding", "do", "hitting", "like"}
+)
+_LINKS = frozenset({",", "and", "or", "to", "then", "back", "a", "an", "the"})
+_NUMERALS = frozenset({"I", "II", "III", "IV", "V", "VI", "VII", "ii", "iii", "iv", "vi", "vii"})
+_DEGREE_WORDS = frozenset({"one", "two", "three", "four", "five", "six", "seven"})
+_LIST_WINDOW = 8
 # Any of these in the next few words makes the letter a string, shape, note or key.
 _NOT_CHORD_SOON = frozenset(
     {
@@ -44,11 +53,17 @@ def with_bare_letters(tokens: Tokens, chords: list[Found]) -> list[Found]:
     for i in range(tokens.n):
         if i in taken or tokens.text[i] not in NOTE_LETTERS or tokens.glued(i):
             continue
-        if not _ends_here(tokens, i + 1) or _not_chord_soon(tokens, i + 1):
+        if _not_chord_soon(tokens, i + 1):
             continue
-        before = tokens.lower_at(i - 1)
         listed = _after_chord(tokens, i, ends) or _before_chord(tokens, i + 1, starts)
-        if before == "the" or (before in _DETERMINERS and _played(tokens, i - 1)) or listed:
+        listed = listed or _chords_listed(tokens, i)
+        before = tokens.lower_at(i - 1)
+        opened = before == "open" and _open_chord(tokens, i)
+        if not (_ends_here(tokens, i + 1) or listed or opened):
+            continue
+        named = before in ("is", "'s") and _names_degree(tokens, i - 2)
+        played = before in _DETERMINERS and _played(tokens, i - 1)
+        if before == "the" or played or listed or named or opened:
             added.append(Found(i, i + 1, LABEL, tokens.text[i]))
             ends.add(i + 1)
             starts.add(i)
@@ -73,6 +88,46 @@ def _lowercase_after_is(tokens: Tokens, taken: set[int]) -> list[Found]:
     return found
 
 
+def _open_chord(tokens: Tokens, i: int) -> bool:
+    """ "an open G is one of the first chords": "a"/"an" before "open", a chord word soon
+    after and no "tuning" ("an open F" alone stays the tuning)."""
+    if tokens.lower_at(i - 2) not in ("a", "an"):
+        return False
+    after = [tokens.lower_at(k) for k in range(i + 1, min(tokens.n, i + 8))]
+    return "tuning" not in after and any(w in ("chord", "chords", "shape") for w in after)
+
+
+def _names_degree(tokens: Tokens, k: int) -> bool:
+    """Whether a degree chord ends at ``k``: "the IV", "the five chord", "the V7"."""
+    if k < 0:
+        return False
+    if tokens.lower_at(k) == "chord":
+        return tokens.lower_at(k - 1) in _DEGREE_WORDS or tokens.text[k - 1] in _NUMERALS
+    if tokens.text[k].rstrip("7") in _NUMERALS:
+        return True
+    return tokens.lower_at(k) in _DEGREE_WORDS and tokens.lower_at(k - 1) == "the"
+
+
+def _is_link(tokens: Tokens, j: int) -> bool:
+    """A word between two chords of a list (not a capital letter: "A" is a chord here)."""
+    return tokens.lower_at(j) in _LINKS and tokens.text[j] not in NOTE_LETTERS
+
+
+def _chords_listed(tokens: Tokens, i: int) -> bool:
+    """Whether the letter at ``i`` is in a list of two letters or more that "chords" comes
+    just before: "the chords are A, D and E", "the chords: it's A, then D, then E"."""
+    words = [tokens.lower_at(k) for k in range(max(0, i - _LIST_WINDOW), i)]
+    if not any(word in ("chords", "changes") for word in words):
+        return False
+    for step in (-1, 1):
+        j = i + step
+        while 0 <= j < tokens.n and _is_link(tokens, j):
+            j += step
+        if abs(j - i) > 1 and 0 <= j < tokens.n and tokens.text[j] in NOTE_LETTERS:
+            return True
+    return False
+
+
 def _played(tokens: Tokens, article: int) -> bool:
     """Whether "a"/"an" at ``article`` follows a verb of playing ("play an A", "go to a D"),
     not "is" ("the fifth fret is a C" names a note)."""
@@ -90,7 +145,7 @@ def _not_chord_soon(tokens: Tokens, k: int) -> bool:
 def _after_chord(tokens: Tokens, i: int, ends: set[int]) -> bool:
     """Whether a chord ends just before ``i``, across a comma, "and", "to" or "then"."""
     j = i
-    while j > 0 and tokens.lower_at(j - 1) in _LINKS:
+    while j > 0 and _is_link(tokens, j - 1):
         j -= 1
     return j < i and j in ends
 
@@ -98,6 +153,6 @@ def _after_chord(tokens: Tokens, i: int, ends: set[int]) -> bool:
 def _before_chord(tokens: Tokens, k: int, starts: set[int]) -> bool:
     """Whether a chord starts just after ``k``, across a comma, "and", "to" or "then"."""
     j = k
-    while j < tokens.n and tokens.lower_at(j) in _LINKS:
+    while j < tokens.n and _is_link(tokens, j):
         j += 1
     return j > k and j in starts

@@ -1,5 +1,10 @@
 """Keys: "the key of A" (A), "key of B flat" (Bb), "in E minor" (E minor), "an A minor key"
-(A minor), and Whisper's lowercase "in a minor" (A minor)."""
+(A minor), and Whisper's lowercase "in a minor" (A minor).
+
+Also keys named without "key" or "in" where the words say so: the rest of a list after a key
+("in G, A and D", "in C instead of G", "flat keys like F, B flat and E flat"), "from G to A"
+near "transpose", "modulate" or "key", "modulates to D", "drop it to A", "the key is G" and
+"borrowed from D minor"."""
 
 from __future__ import annotations
 
@@ -20,6 +25,20 @@ _KEY_WORDS = frozenset({"key", "keys"})
 # "it's in G, so...", "in A and E", "play it in D instead".
 _BARE_KEY_NEXT = frozenset(
     {"and", "or", "instead", "first", "now", "too", "here", "so", "then", "but", "because"}
+    | {"that", "that's", "it", "it's", "with", "for", "would", "is", "was", "uses", "not"}
+)
+# Between two keys of a list: "in G, A and D", "in G major, not G minor", "C instead of G".
+_LIST_LINKS = frozenset({",", "and", "or", "not", "then", "instead", "of", "in"})
+# Before "to <note>" these make it a key: "modulates to D", "drop it to A".
+_TO_KEY_VERBS = frozenset(
+    {"modulate", "modulates", "modulated", "modulating", "transpose", "transposes"}
+    | {"transposed", "transposing", "drop", "drops", "dropped", "raise", "raised", "shift"}
+    | {"shifts", "jumps", "jump", "moves", "capo"}
+)
+# Near "from <note> to <note>" one of these makes both keys.
+_FROM_TO_CUES = frozenset(
+    {"transpose", "transposed", "transposing", "transposes", "key", "keys", "relative"}
+    | {"modulate", "modulates", "modulating", "modulation", "parallel", "change"}
 )
 # Before "in <note>" these make the note a root, not a key: "the pentatonic scale in A".
 _ROOTED = frozenset(
@@ -61,7 +80,49 @@ _NOT_KEY_NEXT = frozenset(
 
 def find_keys(tokens: Tokens) -> list[Found]:
     """Every key named in the doc, left to right, normalised ("A", "Bb major", "E minor")."""
-    return scan(tokens, _key_at)
+    found = scan(tokens, _key_at)
+    for key in list(found):
+        if tokens.lower_at(key.start - 1) == "from" and tokens.lower_at(key.end) == "to":
+            second = _found(tokens, key.end + 1)  # "from G to A"
+            found.extend([second, *_listed_after(tokens, second.end)] if second else [])
+        else:
+            found.extend(_listed_after(tokens, key.end))
+    return sorted(found, key=lambda f: f.start)
+
+
+def _key_name(tokens: Tokens, i: int) -> tuple[str, int] | None:
+    """A capital note with its mode, if said ("B flat", "G major"), and its end."""
+    if i >= tokens.n or (tokens.text[i] not in NOTE_LETTERS and len(tokens.text[i]) != 2):
+        return None
+    note = note_at(tokens, i)
+    if note is None:
+        return None
+    name, end = note
+    mode = _mode_at(tokens, end)
+    if mode:
+        end = tokens.next_word(end) + 1
+        name = f"{name} {mode}"
+    if (
+        end < tokens.n
+        and not _bare_key_end(tokens, end)
+        and tokens.lower_at(end) not in (_LIST_LINKS | {"to", "in", "since", "mostly", "so"})
+    ):
+        return None
+    return None if tokens.lower_at(end) in _NOT_KEY_NEXT else (name, end)
+
+
+def _listed_after(tokens: Tokens, end: int) -> list[Found]:
+    """The keys that follow a key in a list: "in B flat and F and E flat"."""
+    found: list[Found] = []
+    while True:
+        k = end
+        while k < tokens.n and tokens.lower_at(k) in _LIST_LINKS and k - end < 3:
+            k += 1
+        named = _key_name(tokens, k) if k > end else None
+        if named is None or tokens.glued(k):
+            return found
+        found.append(Found(k, named[1], LABEL, named[0]))
+        end = named[1]
 
 
 def _note(tokens: Tokens, i: int, lowercase_ok: bool) -> tuple[str, int] | None:
@@ -84,6 +145,16 @@ def _key_at(tokens: Tokens, i: int) -> Found | None:
     word = tokens.lower_at(i)
     if word in _KEY_WORDS and tokens.lower_at(i + 1) == "of":
         return _key_of(tokens, i)
+    if word in _KEY_WORDS and tokens.lower_at(i + 1) == "like":
+        return _found(tokens, i + 2)  # "flat keys like F, B flat and E flat"
+    if word in ("is", "'s") and _key_asked(tokens, i):
+        return _found(tokens, i + 1)  # "the key is G", "what key is it in? it's D"
+    if word == "from" and _near_words(tokens, i, _FROM_TO_CUES, 12):
+        return _from_to(tokens, i)
+    if word == "from" and tokens.lower_at(i - 1) == "borrowed":
+        return _found(tokens, i + 1)  # "borrowed from D minor"
+    if word == "to" and _to_key(tokens, i):
+        return _found(tokens, i + 1)
     if word == "in":
         return _in_key(tokens, i)
     if i < tokens.n and tokens.text[i][:1] in NOTE_LETTERS:
@@ -128,6 +199,42 @@ def _in_key(tokens: Tokens, i: int) -> Found | None:
     if lowercase or not _bare_key_end(tokens, end) or tokens.lower_at(i - 1) in _ROOTED:
         return None  # "the minor pentatonic in A": the scale's root, said with the scale
     return Found(j, end, LABEL, name)
+
+
+def _found(tokens: Tokens, i: int) -> Found | None:
+    named = _key_name(tokens, i)
+    return None if named is None else Found(i, named[1], LABEL, named[0])
+
+
+def _from_to(tokens: Tokens, i: int) -> Found | None:
+    """ "from G to A" near "transpose" or "key": the first key (the second is listed)."""
+    named = _key_name(tokens, i + 1)
+    if (
+        named is None
+        or tokens.lower_at(named[1]) != "to"
+        or _key_name(tokens, named[1] + 1) is None
+    ):
+        return None
+    return Found(i + 1, named[1], LABEL, named[0])
+
+
+def _key_asked(tokens: Tokens, i: int) -> bool:
+    """ "the key is", "what key is it in? it's": "key" just before, or a question about it."""
+    if tokens.lower_at(i - 1) in _KEY_WORDS:
+        return True
+    window = tokens.lower[max(0, i - 6) : i]
+    return "?" in window and any(word in _KEY_WORDS for word in window)
+
+
+def _to_key(tokens: Tokens, i: int) -> bool:
+    """ "modulates to D", "drop it to A", "jumps up to G": a verb of changing key before."""
+    window = [tokens.lower_at(k) for k in range(max(0, i - 3), i)]
+    return any(word in _TO_KEY_VERBS for word in window)
+
+
+def _near_words(tokens: Tokens, i: int, words: frozenset[str], span: int) -> bool:
+    lo, hi = max(0, i - span), min(tokens.n, i + span + 1)
+    return any(tokens.lower[k] in words for k in range(lo, hi))
 
 
 def _bare_key_end(tokens: Tokens, end: int) -> bool:

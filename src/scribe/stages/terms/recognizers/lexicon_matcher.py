@@ -18,20 +18,16 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 from spacy.vocab import Vocab
 
+from scribe.stages.terms.recognizers.senses import (
+    AMBIGUOUS,
+    NEEDS_CUE,
+    everyday,
+    everyday_phrase,
+)
+
 FACTORY = "scribe_lexicon_matcher"
 HYPHENS = ("-", "–")
 _SEP = "\x1f"
-# Bare words that are terms as nouns only: "add a fill" but not "fill the gap", "a bit of
-# drive" but not "drive over", "the hook" but not "hook it up".
-NOUN_ONLY = frozenset(
-    {"fill", "fills", "drive", "drives", "hook", "hooks", "bite", "build", "gain", "hum"}
-)
-# Bare words that are not terms after these: "see it in action", "take action", "thanks for
-# the feedback", "give me some feedback".
-NOT_AFTER = {
-    "action": frozenset({"in", "take", "into", "of"}),
-    "feedback": frozenset({"your", "any", "some", "for", "me", "us", "thanks"}),
-}
 
 
 class LexiconMatcher:
@@ -57,23 +53,32 @@ class LexiconMatcher:
     def __call__(self, doc: Doc) -> Doc:
         spans = []
         for match_id, start, end in self.matcher(doc):
-            if end - start == 1 and _everyday(doc, start):
-                continue
             category, canonical = self.vocab.strings[match_id].split(_SEP, 1)
-            spans.append(Span(doc, start, end, label=category, span_id=canonical))
-        doc.ents = filter_spans(spans)
+            if not _tuning_article(doc, start, end, category):
+                spans.append(Span(doc, start, end, label=category, span_id=canonical))
+        spans = filter_spans(spans)
+        cues = {k for span in spans if len(span) > 1 for k in range(span.start, span.end)}
+        cues |= {s.start for s in spans if len(s) == 1 and s[0].lower_ not in AMBIGUOUS}
+        # terms that need no cue and keep their sense are cues for the others ("a fill and
+        # more drive")
+        cues |= {
+            s.start
+            for s in spans
+            if len(s) == 1 and s[0].lower_ not in NEEDS_CUE and not everyday(doc, s.start, cues)
+        }
+        doc.ents = [s for s in spans if not _everyday(doc, s, cues)]
         return doc
 
 
-def _everyday(doc: Doc, i: int) -> bool:
-    """Whether the one-word match at ``i`` is the everyday word, not the term."""
-    word = doc[i].lower_
-    if word in NOUN_ONLY and doc[i].pos_ == "VERB":
-        return True
-    before = doc[i - 1].lower_ if i else ""
-    if word == "feedback" and before == "the" and i > 1:
-        before = doc[i - 2].lower_  # "thanks for the feedback"
-    return before in NOT_AFTER.get(word, ())
+def _everyday(doc: Doc, span: Span, cues: set[int]) -> bool:
+    if len(span) == 1:
+        return everyday(doc, span.start, cues)
+    return everyday_phrase(doc, span.start, span.end, cues)
+
+
+def _tuning_article(doc: Doc, start: int, end: int, category: str) -> bool:
+    """ "open a new tab": the article, not the tuning "open A"."""
+    return category == "tuning" and end - start == 2 and doc[end - 1].text == "a"
 
 
 def spellings(words: list[str]) -> list[list[str]]:

@@ -223,6 +223,16 @@ def _to_run(tokens: Tokens, i: int) -> Found | None:
     return Found(i, end, LABEL, "-".join(numerals))
 
 
+def degree_at(tokens: Tokens, k: int) -> tuple[str, int, int] | None:
+    """A spoken degree at ``k`` ("four", "flat seven"): numeral, value (0 when altered), end."""
+    return _degree_at(tokens, k)
+
+
+def numeral_end(tokens: Tokens, i: int) -> int | None:
+    """The end of a written Roman numeral at ``i`` ("IV", "V7", "bVII"), or None."""
+    return _written_chunk(tokens, i, _NUMERAL_RE)
+
+
 def _single_chord(tokens: Tokens, i: int) -> Found | None:
     """ "the four chord", "the flat seven chord", "the minor four chord", "the IV chord"."""
     if tokens.lower_at(tokens.prev_word(i)) != "the":
@@ -248,6 +258,8 @@ def _single_chord(tokens: Tokens, i: int) -> Found | None:
     if numeral is None:
         return None
     chord = tokens.next_word(k)
+    if tokens.lower_at(chord) == "chords" and word in _DEGREE_WORDS:
+        return None  # "the three chords of a blues": a count
     if tokens.lower_at(chord) not in CHORD_WORDS:
         return Found(i, k, LABEL, numeral) if _bare_degree_chord(tokens, i, k) else None
     return Found(i, chord + 1, LABEL, numeral)
