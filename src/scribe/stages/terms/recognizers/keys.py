@@ -94,14 +94,10 @@ def _key_name(tokens: Tokens, i: int) -> tuple[str, int] | None:
     """A capital note with its mode, if said ("B flat", "G major"), and its end."""
     if i >= tokens.n or (tokens.text[i] not in NOTE_LETTERS and len(tokens.text[i]) != 2):
         return None
-    note = note_at(tokens, i)
-    if note is None:
+    named = _note_and_mode(tokens, i)
+    if named is None:
         return None
-    name, end = note
-    mode = _mode_at(tokens, end)
-    if mode:
-        end = tokens.next_word(end) + 1
-        name = f"{name} {mode}"
+    name, end = named
     if (
         end < tokens.n
         and not _bare_key_end(tokens, end)
@@ -164,15 +160,20 @@ def _key_at(tokens: Tokens, i: int) -> Found | None:
 
 def _key_of(tokens: Tokens, i: int) -> Found | None:
     """ "key of A", "key of B flat", "key of E minor": from "key" to the end."""
-    note = note_at(tokens, i + 2)
+    named = _note_and_mode(tokens, i + 2)
+    return None if named is None else Found(i, named[1], LABEL, named[0])
+
+
+def _note_and_mode(tokens: Tokens, i: int) -> tuple[str, int] | None:
+    """A note at ``i`` with its mode when one is said ("B flat", "E minor"), and its end."""
+    note = note_at(tokens, i)
     if note is None:
         return None
     name, end = note
     mode = _mode_at(tokens, end)
     if mode:
-        end = tokens.next_word(end) + 1
-        name = f"{name} {mode}"
-    return Found(i, end, LABEL, name)
+        return f"{name} {mode}", tokens.next_word(end) + 1
+    return name, end
 
 
 def _in_key(tokens: Tokens, i: int) -> Found | None:
