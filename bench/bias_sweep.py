@@ -26,13 +26,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from tests.helpers import (  # noqa: E402
-    LIBRIVOX_EXTRA,
-    _references,
-    librivox_references,
-    word_error_rate,
-)
-
 import eval_asr  # noqa: E402
 import lesson_audio  # noqa: E402
 from scribe.config import Settings, load_settings  # noqa: E402
@@ -73,19 +66,6 @@ def corrections(result_folder: Path) -> int:
     """Lexicon corrections in a transcript."""
     transcript = json.loads((result_folder / "transcript.json").read_text())
     return len(transcript["options"].get("corrections", []))
-
-
-def librivox(
-    pipeline: LocalPipeline, folder: Path, options: dict[str, object]
-) -> tuple[float, int]:
-    """WER over the LibriVox clips, and the corrections made in them."""
-    refs, hyps, fixed = [], [], 0
-    for clip, reference in {**librivox_references(), **_references(LIBRIVOX_EXTRA)}.items():
-        result = pipeline.run(clip, folder, options=options)
-        refs.append(reference)
-        hyps.append((result.folder / "transcript.txt").read_text())
-        fixed += corrections(result.folder)
-    return word_error_rate(" ".join(refs), " ".join(hyps)), fixed
 
 
 def main() -> None:
@@ -147,7 +127,8 @@ def main() -> None:
                 result = pipeline.run(wav, folder / f"row{n}", options=options)
                 eval_asr.score_lesson(score, lesson, sentences, wanted, result.folder, False)
                 fixed += corrections(result.folder)
-            wer, fixed_lv = librivox(pipeline, folder / f"wer{n}", options)
+            wer, clips = eval_asr.librivox_wer(pipeline, folder / f"wer{n}", options)
+            fixed_lv = sum(corrections(clip) for clip in clips)
             recall = score.found / score.expected if score.expected else 0.0
             after = score.after_heard / score.after_words if score.after_words else 0.0
             print(

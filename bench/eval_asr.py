@@ -197,17 +197,19 @@ def score_lesson(
                     print(f"    missed {key}: {text!r} → {heard!r}")
 
 
-def librivox_wer(pipeline: LocalPipeline, folder: Path, preset: str, bias: bool) -> float:
-    """WER over the five LibriVox clips through ``preset``."""
-    refs, hyps = [], []
+def librivox_wer(
+    pipeline: LocalPipeline, folder: Path, options: dict[str, object]
+) -> tuple[float, list[Path]]:
+    """WER over the five LibriVox clips with a job's ``options``, and each clip's result
+    folder (for what else a caller reads from the transcripts)."""
+    refs, hyps, results = [], [], []
     clips = {**librivox_references(), **_references(LIBRIVOX_EXTRA)}
     for clip, reference in clips.items():
-        result = pipeline.run(
-            clip, folder / f"wer-{preset}-{bias}", options={"lexicon_bias": bias, "preset": preset}
-        )
+        result = pipeline.run(clip, folder, options=options)
         refs.append(reference)
         hyps.append((result.folder / "transcript.txt").read_text())
-    return word_error_rate(" ".join(refs), " ".join(hyps))
+        results.append(result.folder)
+    return word_error_rate(" ".join(refs), " ".join(hyps)), results
 
 
 def main() -> None:
@@ -266,7 +268,11 @@ def main() -> None:
             {}
             if args.no_wer
             else {
-                (model, bias): librivox_wer(pipeline, folder, PRESETS[model], bias)
+                (model, bias): librivox_wer(
+                    pipeline,
+                    folder / f"wer-{PRESETS[model]}-{bias}",
+                    {"lexicon_bias": bias, "preset": PRESETS[model]},
+                )[0]
                 for model in models
                 for bias in biases
             }
