@@ -10,19 +10,11 @@
   picked bed under all the speech, as a teacher playing while talking.
 
 Everything is made under ``bench/out/`` at run time; nothing generated is committed.
-
-Piper's voice is not deterministic: its generator draws fresh noise on every call, so the same
-sentence comes out a little different each time (length and timbre), and benchmark figures
-moved by several terms between runs on that alone. Each spoken sentence is therefore kept in
-``bench/out/speech-cache/`` (one WAV per voice, voice file and text) and reused by later runs,
-so runs on the same machine hear the same takes and their figures can be compared;
-``SCRIBE_BENCH_FRESH_SPEECH=1`` speaks everything again.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import shutil
 import subprocess
@@ -37,7 +29,6 @@ import numpy as np
 RATE = 16_000
 BENCH = Path(__file__).resolve().parent
 PIPER_VENV = BENCH / "out" / "piper-venv"
-SPEECH_CACHE = BENCH / "out" / "speech-cache"
 # Open-string and fretted-note frequencies (Hz) of an E-standard guitar, for the chords played.
 CHORDS = {
     "E": (82.41, 123.47, 164.81, 207.65, 246.94, 329.63),
@@ -76,30 +67,7 @@ def read_16k(path: Path) -> np.ndarray:
 
 
 def speak(voice: str, text: str) -> np.ndarray:
-    """``text`` spoken by ``voice`` (``piper`` or ``espeak``), trimmed of silence at both ends;
-    the take is cached (see the module's note), so a later run gets the same samples."""
-    cached = _cache_path(voice, text)
-    if not cached.exists() or os.environ.get("SCRIBE_BENCH_FRESH_SPEECH") == "1":
-        partial = cached.with_suffix(".part")
-        write_wav(_synthesise(voice, text), partial)
-        partial.replace(cached)
-    samples = read_16k(cached)  # read back also when new, so every run sees the same samples
-    loud = np.flatnonzero(np.abs(samples) > 0.01)
-    if loud.size:
-        samples = samples[max(0, loud[0] - 800) : loud[-1] + 800]
-    return samples / (np.abs(samples).max() + 1e-9) * 0.6
-
-
-def _cache_path(voice: str, text: str) -> Path:
-    """Where the take of ``text`` by ``voice`` is kept: keyed by the voice's model file too."""
-    paths = piper_paths() if voice == "piper" else None
-    model = paths[1].name if paths else voice
-    key = hashlib.sha256(f"{voice}\0{model}\0{text}".encode()).hexdigest()[:24]
-    return SPEECH_CACHE / voice / f"{key}.wav"
-
-
-def _synthesise(voice: str, text: str) -> np.ndarray:
-    """Run the voice's program once and read its output at 16 kHz."""
+    """``text`` spoken by ``voice`` (``piper`` or ``espeak``), trimmed of silence at both ends."""
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / "speech.wav"
         if voice == "piper":
@@ -122,7 +90,11 @@ def _synthesise(voice: str, text: str) -> np.ndarray:
             )
         else:
             raise ValueError(f"unknown voice {voice!r}")
-        return read_16k(target)
+        samples = read_16k(target)
+    loud = np.flatnonzero(np.abs(samples) > 0.01)
+    if loud.size:
+        samples = samples[max(0, loud[0] - 800) : loud[-1] + 800]
+    return samples / (np.abs(samples).max() + 1e-9) * 0.6
 
 
 def pluck(frequency: float, seconds: float, rng: np.random.Generator) -> np.ndarray:
