@@ -223,7 +223,7 @@ NEEDS_CUE = frozenset(
     {"warmth", "presence", "clarity", "mud", "twang", "buzz", "crunch", "harsh", "bite"}
     | {"attack", "action", "gain", "drive", "hum", "tension", "pitch", "setup", "sustain"}
     | {"dynamics", "accent", "swing", "shuffle", "resolve", "phrase", "counting"}
-    | {"staff", "cab", "speaker", "root", "fundamental", "sag"}
+    | {"staff", "cab", "speaker", "root", "fundamental", "sag", "maintenance"}
 )
 _CUE_WINDOW = 16
 # Words that are cues for one term only: "the action is low", "a softer attack".

@@ -1,0 +1,75 @@
+"""Context rules of the term recogniser from the second held-out audit: verbs where a term is a
+noun, effects named in a chain, beats and finger numbers said like degrees, notes said like
+chords, and the lexicon's own spelling rules. Each rule has a sentence it must find and a
+counter-example it must not."""
+
+from __future__ import annotations
+
+import pytest
+
+from scribe.lexicon import load_lexicon
+from scribe.stages.terms.recognizer import TermRecognizer
+
+
+@pytest.fixture(scope="module")
+def recognizer() -> TermRecognizer:
+    return TermRecognizer(load_lexicon())
+
+
+def spans(recognizer: TermRecognizer, text: str, category: str) -> list[str]:
+    return [m.text for m in recognizer.find_in_text(text) if m.category == category]
+
+
+# --- the lexicon's matcher --------------------------------------------------------------------
+
+
+def test_a_name_needs_its_capital(recognizer: TermRecognizer) -> None:
+    assert spans(recognizer, "a dotted eighth delay, the Edge thing", "player") == ["Edge"]
+    assert spans(recognizer, "rest the edge of your hand on the bridge", "player") == []
+
+
+def test_a_name_takes_style_after_it(recognizer: TermRecognizer) -> None:
+    text = "gypsy jazz, Django Reinhardt style, and crosspicking, Tony Rice style"
+    assert spans(recognizer, text, "player") == ["Django Reinhardt style", "Tony Rice style"]
+    assert spans(recognizer, "Wes Montgomery made a whole style out of it", "player") == [
+        "Wes Montgomery"
+    ]
+
+
+def test_the_canonical_spelling_wins_a_tie(recognizer: TermRecognizer) -> None:
+    assert spans(recognizer, "when you're playing slide guitar, mute", "technique") == [
+        "slide guitar"
+    ]
+    assert spans(recognizer, "I love playing slide on this one", "technique") == ["playing slide"]
+
+
+def test_e_and_a_is_a_count_only_as_spelt(recognizer: TermRecognizer) -> None:
+    assert spans(recognizer, "count one e and a two e and a", "rhythm") == [
+        "one e and a",
+        "e and a",
+    ]
+    assert spans(recognizer, "two millimetres on the low E and a bit less", "rhythm") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "term_text", "category"),
+    [
+        ("unlock the locking nut first", "locking nut", "anatomy"),
+        ("the fine tuners are for the last bit", "fine tuners", "anatomy"),
+        ("the ball end sits under the bridge plate", "ball end", "anatomy"),
+        ("a four by twelve versus a one by twelve", "four by twelve", "anatomy"),
+        ("an ES-335, which is a semi-hollow", "semi-hollow", "gear"),
+        ("the semi-hollow body of an ES-335", "semi-hollow body", "anatomy"),
+        ("you'll see the coda sign on the chart", "coda sign", "notation"),
+        ("a microfiber cloth, that's your maintenance", "maintenance", "setup"),
+        ("chords in fourths, McCoy Tyner style", "McCoy Tyner style", "player"),
+    ],
+)
+def test_lexicon_terms_and_categories(
+    recognizer: TermRecognizer, text: str, term_text: str, category: str
+) -> None:
+    assert term_text in spans(recognizer, text, category)
+
+
+def test_maintenance_needs_a_music_cue(recognizer: TermRecognizer) -> None:
+    assert spans(recognizer, "the building's maintenance costs went up", "setup") == []
