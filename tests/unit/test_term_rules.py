@@ -73,3 +73,30 @@ def test_lexicon_terms_and_categories(
 
 def test_maintenance_needs_a_music_cue(recognizer: TermRecognizer) -> None:
     assert spans(recognizer, "the building's maintenance costs went up", "setup") == []
+
+
+# --- everyday senses: verbs, "alone", time, hardware ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("term_text", "everyday_text", "word", "category"),
+    [
+        ("right on the fret, and you get a bell", "you fret a note and tap it", "fret", "anatomy"),
+        ("the fret under your finger", "how hard you fret the note", "fret", "anatomy"),
+        ("feel the pulse of the song", "the tremolo effect pulses the volume", "puls", "rhythm"),
+        ("a bit of sparkle on top", "the add nine just sparkles on top", "sparkle", "tone"),
+        ("a big build up into the chorus", "build up slowly with the click", "build", "form"),
+        ("follow the chord changes", "when the chord changes on the offbeat", "chord", "theory"),
+        ("play the solo over the chorus", "like a little solo arrangement", "solo", "theory"),
+        ("a delay pedal, then reverb", "latency is the delay between playing", "delay", "gear"),
+        ("tension resolves to the tonic", "so the neck tension won't change", "tension", "theory"),
+        ("the nut is cut too low", "just tighten the nut on the jack", "nut", "anatomy"),
+    ],
+)
+def test_everyday_senses_of_this_round(
+    recognizer: TermRecognizer, term_text: str, everyday_text: str, word: str, category: str
+) -> None:
+    assert any(word in s.lower() for s in spans(recognizer, term_text, category)), term_text
+    assert not any(word in s.lower() for s in spans(recognizer, everyday_text, category)), (
+        everyday_text
+    )

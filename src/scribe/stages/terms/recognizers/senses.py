@@ -4,7 +4,9 @@
 Many lexicon words are terms in a lesson and everyday words elsewhere. A one-word match is
 dropped when the words around it show the everyday sense:
 
-- a verb where the term is a noun (``NOUN_ONLY``: "fill the gap", "attack the problem");
+- a verb where the term is a noun (``NOUN_ONLY``: "fill the gap", "attack the problem", "you
+  fret the note"; ``VERB_S``: "the add nine sparkles"), also in a term of several words
+  ("build up slowly", "when the chord changes on the offbeat");
 - a word before or after it that makes the everyday phrase (``NOT_AFTER``, ``NOT_BEFORE``:
   "panic attack", "traffic jam", "action movie", "counting on");
 - "<word> of/from <noun>" where the noun is not a music word ("the tone of voice", "the
@@ -23,27 +25,14 @@ from spacy.tokens import Doc, Token
 
 # Terms as nouns only: the verb is the everyday word ("fill the gap", "attack the problem").
 NOUN_ONLY = frozenset(
-    {
-        "fill",
-        "fills",
-        "drive",
-        "drives",
-        "hook",
-        "hooks",
-        "bite",
-        "build",
-        "gain",
-        "hum",
-        "attack",
-        "tone",
-        "shuffle",
-        "rock",
-        "pop",
-        "surf",
-        "pitch",
-        "progression",
-    }
+    {"fill", "fills", "drive", "drives", "hook", "hooks", "bite", "build", "gain", "hum"}
+    | {"attack", "tone", "shuffle", "rock", "pop", "surf", "pitch", "progression", "fret"}
+    | {"pulse", "pulses"}
 )
+# A sound word with a verb's "s" after no article or adjective: "the add nine sparkles".
+VERB_S = frozenset({"sparkles", "shimmers", "pulses", "growls", "chimes", "hums", "bites"})
+# The last word of a term that is also a verb: "when the chord changes on the offbeat".
+_VERB_LAST = frozenset({"changes", "change", "fills", "fill"})
 _ARTICLES = frozenset({"a", "an", "the", "this", "that", "my", "your", "his", "her", "our"})
 _POSSESSIVE = frozenset({"my", "your", "his", "her", "their", "our"})
 # The word before that makes the everyday phrase.
@@ -61,9 +50,10 @@ NOT_AFTER: dict[str, frozenset[str]] = {
     "chorus": frozenset({"in", "church", "school", "dawn", "gospel", "community", "children"}),
     "jam": frozenset({"traffic", "strawberry", "raspberry", "paper", "apricot"}),
     "tonic": frozenset({"and"}),
-    "nut": frozenset({"tough", "hard", "health", "fitness"}),
+    "nut": frozenset({"tough", "hard", "health", "fitness", "jack", "hex", "wing", "lock"}),
     "cab": frozenset({"taxi"}),
     "speaker": frozenset({"guest", "keynote", "public", "motivational", "native"}),
+    "tension": frozenset({"neck", "spring", "truss", "muscle", "hand", "wrist", "arm"}),
     "dynamics": frozenset({"group", "family", "power", "team", "social", "class", "band"}),
     "intervals": frozenset({"regular", "short", "long", "set", "fixed", "random"}),
     "interval": frozenset({"regular", "short", "long", "set", "fixed", "random", "time"}),
@@ -88,6 +78,7 @@ NOT_TWO_AFTER: dict[str, frozenset[str]] = {
     "cab": frozenset({"take", "took", "call", "get", "got", "grab", "hail", "book"}),
     "bite": frozenset({"grab", "grabbed", "quick", "have"}),
     "bridge": frozenset({"cross", "crossed", "crossing", "burn"}),
+    "nut": frozenset({"tighten", "tightening", "tightened", "loosen", "loosening", "loosened"}),
 }
 # The word after that makes the everyday phrase ("action movie", "counting on you").
 NOT_BEFORE: dict[str, frozenset[str]] = {
@@ -123,6 +114,10 @@ NOT_BEFORE: dict[str, frozenset[str]] = {
     "bridge": frozenset({"between", "the", "that", "this", "over"}),
     "relief": frozenset({"from", "when", "that", "to"}),
     "fundamental": frozenset({"thing", "things", "skill", "skills", "idea", "part", "point"}),
+    # "solo" as "alone": "a solo arrangement", "her solo career"
+    "solo": frozenset({"arrangement", "arrangements", "piece", "pieces", "album", "albums"})
+    | {"career", "artist", "artists", "act", "performance", "project", "record"},
+    "delay": frozenset({"between"}),  # "the delay between playing and hearing it"
 }
 # The noun after "slide the", "bend your", "sweep the": everyday unless a string word.
 _STRING_WORDS = frozenset({"string", "strings", "note", "notes", "chord", "chords", "pick"})
@@ -250,10 +245,18 @@ _MAINTENANCE = frozenset(
 
 def everyday_phrase(doc: Doc, start: int, end: int, cues: set[int]) -> bool:
     """Whether a match of several words ends in an everyday "of" phrase ("your tone of
-    voice")."""
-    last = doc[end - 1].lower_
+    voice"), or is a verb phrase where the term is a noun: its first word a verb after no
+    article ("build up slowly"), or its last ("when the chord changes on the offbeat")."""
+    first, final = doc[start], doc[end - 1]
+    before = doc[start - 1].lower_ if start else ""
+    if first.lower_ in NOUN_ONLY and first.pos_ == "VERB" and before not in _ARTICLES:
+        return True
+    if final.lower_ in _VERB_LAST and final.pos_ == "VERB":
+        return True
     after = doc[end].lower_ if end < len(doc) else ""
-    return last in OF_WORDS and after in ("of", "from") and not _of_music(doc, end + 1, cues)
+    return (
+        final.lower_ in OF_WORDS and after in ("of", "from") and not _of_music(doc, end + 1, cues)
+    )
 
 
 def everyday(doc: Doc, i: int, cues: set[int]) -> bool:
@@ -266,6 +269,8 @@ def everyday(doc: Doc, i: int, cues: set[int]) -> bool:
     after = doc[i + 1].lower_ if i + 1 < len(doc) else ""
     if word in NOUN_ONLY and token.pos_ in ("VERB", "AUX") and before not in _ARTICLES:
         return True
+    if word in VERB_S and before not in _NOUN_BEFORE and (not i or doc[i - 1].pos_ != "ADJ"):
+        return True  # "it sparkles on top", "the effect pulses the volume"
     if word == "feedback" and before == "the" and i > 1:
         before = doc[i - 2].lower_  # "thanks for the feedback"
     two_before = doc[i - 2].lower_ if i > 1 else ""
