@@ -100,3 +100,22 @@ def test_everyday_senses_of_this_round(
     assert not any(word in s.lower() for s in spans(recognizer, everyday_text, category)), (
         everyday_text
     )
+
+
+# --- gear named by words filed elsewhere ------------------------------------------------------
+
+
+def test_effects_in_a_chain_or_said_as_the_effect(recognizer: TermRecognizer) -> None:
+    chain = "the tuner, then wah, then overdrive, then modulation, then delay"
+    assert "modulation" in spans(recognizer, chain, "gear")
+    assert spans(recognizer, "a quick modulation in the bridge", "theory") == ["modulation"]
+    said = "and chorus, the effect, not the chorus of the song"
+    assert spans(recognizer, said, "gear") == ["chorus"]
+    assert spans(recognizer, said, "form") == ["chorus"]
+    assert spans(recognizer, "intro, verse, chorus, bridge", "gear") == []
+
+
+def test_tuners_beside_pegs_are_the_pegs(recognizer: TermRecognizer) -> None:
+    pegs = "the tuning pegs, or tuners, you wind the string around the post"
+    assert spans(recognizer, pegs, "anatomy") == ["tuning pegs", "tuners"]
+    assert spans(recognizer, "clip-on tuners are cheap, and pedal tuners too", "anatomy") == []

@@ -23,6 +23,7 @@ from scribe.stages.terms.recognizers._tokens import Found, Tokens
 from scribe.stages.terms.recognizers.chords import find_chords
 from scribe.stages.terms.recognizers.degree_chords import find_degree_chords
 from scribe.stages.terms.recognizers.degrees import find_degrees
+from scribe.stages.terms.recognizers.gear_senses import gear_sense
 from scribe.stages.terms.recognizers.keys import find_keys
 from scribe.stages.terms.recognizers.meter import find_tempos, find_time_signatures
 from scribe.stages.terms.recognizers.positions import (
@@ -87,6 +88,8 @@ def merge_entities(doc: Doc, lexicon: list[Span], structured: list[Found]) -> li
     both spans ("drop D flat tuning" → "drop C sharp"). A lexicon "open <note>" tuning followed
     by a chord or string word ("an open E chord", "the open E string"), or after "a"/"an"
     with a chord word soon after ("an open G is one of the first chords"), is dropped.
+    "bridge" may become the song's section, and "chorus", "modulation", "tuners" gear or a
+    part (:func:`~scribe.stages.terms.recognizers.gear_senses.gear_sense`).
     """
     kept = [span for span in lexicon if not _chord_or_string_not_tuning(doc, span)]
     candidates: list[tuple[Span, int]] = [(span, 0) for span in kept]
@@ -105,7 +108,8 @@ def merge_entities(doc: Doc, lexicon: list[Span], structured: list[Found]) -> li
             continue
         taken[span.start : span.end] = [True] * len(span)
         chosen.append(span)
-    return [_song_bridge(doc, span, chosen) for span in sorted(chosen, key=lambda s: s.start)]
+    chosen.sort(key=lambda s: s.start)
+    return [gear_sense(doc, _song_bridge(doc, span, chosen), chosen) for span in chosen]
 
 
 # "the bridge" is the song's section after these ("in the bridge", "into the bridge").
