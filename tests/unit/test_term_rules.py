@@ -119,3 +119,38 @@ def test_tuners_beside_pegs_are_the_pegs(recognizer: TermRecognizer) -> None:
     pegs = "the tuning pegs, or tuners, you wind the string around the post"
     assert spans(recognizer, pegs, "anatomy") == ["tuning pegs", "tuners"]
     assert spans(recognizer, "clip-on tuners are cheap, and pedal tuners too", "anatomy") == []
+
+
+# --- degree words: beats, fingers, and chords --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "accents on the two and the four, lean on those with the pick",
+        "the backbeat is the two and the four, where the snare hits",
+        "this finger exercise, one two three four, then one three two four",
+    ],
+)
+def test_beats_and_fingers_are_not_degree_chords(recognizer: TermRecognizer, text: str) -> None:
+    assert spans(recognizer, text, "progression") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "chords"),
+    [
+        ("the one, the four and the five, that's the blues", ["one", "four", "five"]),
+        ("accents on the two and the four, then the five chord", ["two", "four", "five chord"]),
+        ("the five, which is dominant, and then the one, the home", ["five", "one"]),
+        ("the I, IV and V are A, D and E", ["I", "IV", "V"]),
+        ("playing F minor in C major, that iv chord sound", ["iv chord"]),
+    ],
+)
+def test_degree_chords_of_this_round(
+    recognizer: TermRecognizer, text: str, chords: list[str]
+) -> None:
+    assert spans(recognizer, text, "progression") == chords
+
+
+def test_a_spoken_degree_needs_the(recognizer: TermRecognizer) -> None:
+    assert spans(recognizer, "it's a five chord voicing", "progression") == []

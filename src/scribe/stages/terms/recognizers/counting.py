@@ -1,0 +1,35 @@
+"""Number words said for beats or fingers, not scale degrees: "accents on the two and the
+four", "the backbeat is the two and the four", "a finger exercise, one two three four, then one
+three two four".
+
+Degree words said alone ("the four", "one three two four") are chords only where nothing
+says they count something else: a beat or finger word within a few words, with no word of
+harmony near, makes them counts.
+"""
+
+from __future__ import annotations
+
+from scribe.stages.terms.recognizers._tokens import Tokens
+
+_BEAT_WORDS = frozenset(
+    {"beat", "beats", "backbeat", "backbeats", "downbeat", "downbeats", "offbeat", "offbeats"}
+    | {"snare", "kick", "accent", "accents", "accented", "count", "counting", "clap", "claps"}
+    | {"metronome", "click"}
+)
+_FINGER_WORDS = frozenset(
+    {"finger", "fingers", "fingering", "exercise", "exercises", "spider", "permutation"}
+    | {"permutations", "independence"}
+)
+_HARMONY_WORDS = frozenset(
+    {"chord", "chords", "progression", "progressions", "key", "dominant", "tonic", "minor"}
+    | {"major", "resolve", "resolves", "cadence", "numeral", "numerals", "turnaround", "degree"}
+)
+_WINDOW = 10
+
+
+def counted(tokens: Tokens, start: int, end: int) -> bool:
+    """Whether the degree words at ``[start, end)`` count beats or fingers: a beat or finger
+    word within a few words either side, and no word of harmony there."""
+    lo, hi = max(0, start - _WINDOW), min(tokens.n, end + _WINDOW)
+    near = {tokens.lower[k] for k in range(lo, hi) if not start <= k < end}
+    return bool(near & (_BEAT_WORDS | _FINGER_WORDS)) and not near & _HARMONY_WORDS
