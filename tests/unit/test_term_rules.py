@@ -154,3 +154,30 @@ def test_degree_chords_of_this_round(
 
 def test_a_spoken_degree_needs_the(recognizer: TermRecognizer) -> None:
     assert spans(recognizer, "it's a five chord voicing", "progression") == []
+
+
+# --- scale degrees ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "degrees"),
+    [
+        ("add the nine, so it becomes a C add nine", ["nine"]),
+        ("the raised seventh of harmonic minor", ["seventh"]),
+        ("the third and fifth notes of the chord", ["third"]),
+    ],
+)
+def test_degrees_of_this_round(recognizer: TermRecognizer, text: str, degrees: list[str]) -> None:
+    assert spans(recognizer, text, "degree") == degrees
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "add the two chords together",  # a count of chords
+        "the inlays are at the third, fifth, seventh, ninth and twelfth frets",  # frets
+        "it builds the stretch between the third and fourth fingers",  # fingers
+    ],
+)
+def test_not_degrees(recognizer: TermRecognizer, text: str) -> None:
+    assert spans(recognizer, text, "degree") == []
