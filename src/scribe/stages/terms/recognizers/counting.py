@@ -2,9 +2,9 @@
 four", "the backbeat is the two and the four", "a finger exercise, one two three four, then one
 three two four".
 
-Degree words said alone ("the four", "one three two four") are chords only where nothing
-says they count something else: a beat or finger word within a few words, with no word of
-harmony near, makes them counts.
+Degree words said alone ("the four") are chords only where nothing says they count something
+else: a beat or finger word within a few words, with no word of harmony near, makes them
+counts; a run of them ("one three two four") only a finger word.
 """
 
 from __future__ import annotations
@@ -27,9 +27,11 @@ _HARMONY_WORDS = frozenset(
 _WINDOW = 10
 
 
-def counted(tokens: Tokens, start: int, end: int) -> bool:
-    """Whether the degree words at ``[start, end)`` count beats or fingers: a beat or finger
-    word within a few words either side, and no word of harmony there."""
+def counted(tokens: Tokens, start: int, end: int, *, beats: bool = True) -> bool:
+    """Whether the degree words at ``[start, end)`` count beats (unless ``beats`` is false:
+    a run such as "one six four five" is no beat, even "at ninety beats per minute") or
+    fingers: such a word within a few words either side, and no word of harmony there."""
     lo, hi = max(0, start - _WINDOW), min(tokens.n, end + _WINDOW)
     near = {tokens.lower[k] for k in range(lo, hi) if not start <= k < end}
-    return bool(near & (_BEAT_WORDS | _FINGER_WORDS)) and not near & _HARMONY_WORDS
+    cues = _BEAT_WORDS | _FINGER_WORDS if beats else _FINGER_WORDS
+    return bool(near & cues) and not near & _HARMONY_WORDS

@@ -190,7 +190,7 @@ def _spoken_run(tokens: Tokens, i: int) -> Found | None:
         return None
     if len(numerals) == 2 and after not in _CONTEXT_AFTER:
         return None
-    if not _plausible(values) or counted(tokens, i, end):
+    if not _plausible(values) or counted(tokens, i, end, beats=False):
         return None  # "a finger exercise, one three two four"
     return Found(i, end, LABEL, "-".join(numerals))
 
