@@ -181,3 +181,46 @@ def test_degrees_of_this_round(recognizer: TermRecognizer, text: str, degrees: l
 )
 def test_not_degrees(recognizer: TermRecognizer, text: str) -> None:
     assert spans(recognizer, text, "degree") == []
+
+
+# --- letters: chords, notes and strings -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "chords"),
+    [
+        ("play the G triad in first inversion", ["G"]),
+        ("to play the F barre chord at the first fret", ["F"]),
+        ("you play a lot of F shapes without the full barre", ["F"]),
+        ("like E minor instead of C, they share two notes", ["E minor", "C"]),
+        ("then the change to the C is easier", ["C"]),
+        ("the I, IV and V are A, D and E", ["A", "D", "E"]),
+        ("the tritone in the G7 pulls toward C", ["G7", "C"]),
+        ("sweep the arpeggios in A minor, G, and F", ["A minor", "G", "F"]),
+    ],
+)
+def test_chord_letters_of_this_round(
+    recognizer: TermRecognizer, text: str, chords: list[str]
+) -> None:
+    assert spans(recognizer, text, "chord_name") == chords
+
+
+@pytest.mark.parametrize(
+    ("text", "chords"),
+    [
+        ("the tritone in the G7 is between the B and the F", ["G7"]),  # notes
+        ("two names for the same note, like C sharp and D flat", []),  # notes
+        ("from the D string to the B string, skipping the G", []),  # a string
+        ("the C shape of the CAGED system", []),  # the lexicon's shape
+        ("the change is hard to get", []),  # no letter
+        ("it moves toward A, the tonic", []),  # no verb of resolving
+    ],
+)
+def test_letters_that_are_not_chords(
+    recognizer: TermRecognizer, text: str, chords: list[str]
+) -> None:
+    assert spans(recognizer, text, "chord_name") == chords
+
+
+def test_arpeggios_in_a_key_without_a_list(recognizer: TermRecognizer) -> None:
+    assert spans(recognizer, "the arpeggios in A minor sound dark", "key") == ["A minor"]

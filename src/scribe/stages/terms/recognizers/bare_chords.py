@@ -25,6 +25,10 @@ _LINKS = frozenset({",", "and", "or", "to", "then", "back", "a", "an", "the"})
 _NUMERALS = frozenset({"I", "II", "III", "IV", "V", "VI", "VII", "ii", "iii", "iv", "vi", "vii"})
 _DEGREE_WORDS = frozenset({"one", "two", "three", "four", "five", "six", "seven"})
 _LIST_WINDOW = 8
+_CHANGE_WORDS = frozenset({"change", "changes", "changing", "switch", "switching", "move"})
+_RESOLVING = frozenset(
+    {"resolve", "resolves", "resolving", "resolved", "pull", "pulls", "pulling", "lead", "leads"}
+)
 # Any of these in the next few words makes the letter a string, shape, note or key.
 _NOT_CHORD_SOON = frozenset(
     {
@@ -59,11 +63,11 @@ def with_bare_letters(tokens: Tokens, chords: list[Found]) -> list[Found]:
         listed = listed or _chords_listed(tokens, i)
         before = tokens.lower_at(i - 1)
         opened = before == "open" and _open_chord(tokens, i)
-        if not (_ends_here(tokens, i + 1) or listed or opened):
+        if not (_ends_here(tokens, i + 1) or listed or opened or _changed_to(tokens, i)):
             continue
-        named = before in ("is", "'s") and _names_degree(tokens, i - 2)
+        named = before in ("is", "'s", "are") and _names_degree(tokens, i - 2)
         played = before in _DETERMINERS and _played(tokens, i - 1)
-        if before == "the" or played or listed or named or opened:
+        if before == "the" or played or listed or named or opened or _resolved(tokens, i):
             added.append(Found(i, i + 1, LABEL, tokens.text[i]))
             ends.add(i + 1)
             starts.add(i)
@@ -109,8 +113,29 @@ def _names_degree(tokens: Tokens, k: int) -> bool:
 
 
 def _is_link(tokens: Tokens, j: int) -> bool:
-    """A word between two chords of a list (not a capital letter: "A" is a chord here)."""
-    return tokens.lower_at(j) in _LINKS and tokens.text[j] not in NOTE_LETTERS
+    """A word between two chords of a list (not a capital letter: "A" is a chord here), or
+    "instead of" ("E minor instead of C")."""
+    word = tokens.lower_at(j)
+    if word == "instead" and tokens.lower_at(j + 1) == "of":
+        return True
+    if word == "of" and tokens.lower_at(j - 1) == "instead":
+        return True
+    return word in _LINKS and tokens.text[j] not in NOTE_LETTERS
+
+
+def _changed_to(tokens: Tokens, i: int) -> bool:
+    """ "the change to the C is easier": a chord change's goal, whatever follows it."""
+    return tokens.lower_at(i - 1) == "the" and (
+        tokens.lower_at(i - 2) in ("to", "from") and tokens.lower_at(i - 3) in _CHANGE_WORDS
+    )
+
+
+def _resolved(tokens: Tokens, i: int) -> bool:
+    """ "that's what pulls toward C", "it resolves to F.": a letter a resolution goes to."""
+    before = tokens.lower_at(i - 1)
+    if before not in ("to", "toward", "towards", "into"):
+        return False
+    return tokens.lower_at(i - 2) in _RESOLVING and _ends_here(tokens, i + 1)
 
 
 def _chords_listed(tokens: Tokens, i: int) -> bool:

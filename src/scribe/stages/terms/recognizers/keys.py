@@ -44,6 +44,7 @@ _FROM_TO_CUES = frozenset(
 _ROOTED = frozenset(
     {"scale", "scales", "pentatonic", "mode", "modes", "arpeggio", "arpeggios", "shape", "box"}
 )
+_CHORDAL = frozenset({"arpeggio", "arpeggios", "triad", "triads", "voicings"})
 # After "<note> major|minor" these make it a chord or scale, not a key.
 _NOT_KEY_NEXT = frozenset(
     {
@@ -183,7 +184,7 @@ def _in_key(tokens: Tokens, i: int) -> Found | None:
     if tokens.lower_at(j) == "the":
         return None  # "in the A string", "in the key of" (found at "key")
     note = _note(tokens, j, lowercase_ok=True)
-    if note is None:
+    if note is None or arpeggios_listed(tokens, j):
         return None
     name, end = note
     mode = _mode_at(tokens, end)
@@ -200,6 +201,18 @@ def _in_key(tokens: Tokens, i: int) -> Found | None:
     if lowercase or not _bare_key_end(tokens, end) or tokens.lower_at(i - 1) in _ROOTED:
         return None  # "the minor pentatonic in A": the scale's root, said with the scale
     return Found(j, end, LABEL, name)
+
+
+def arpeggios_listed(tokens: Tokens, j: int) -> bool:
+    """ "the arpeggios in A minor, G, and F": after "arpeggios in" (or "triads in") a list of
+    chords, not a key; ``j`` is the first name."""
+    if tokens.lower_at(j - 1) != "in" or tokens.lower_at(j - 2) not in _CHORDAL:
+        return False
+    named = _note_and_mode(tokens, j)
+    k = named[1] if named else j + 1
+    while tokens.lower_at(k) in _LIST_LINKS and tokens.lower_at(k) != "in":
+        k += 1
+    return k > (named[1] if named else j + 1) and note_at(tokens, k) is not None
 
 
 def _found(tokens: Tokens, i: int) -> Found | None:
