@@ -224,3 +224,27 @@ def test_letters_that_are_not_chords(
 
 def test_arpeggios_in_a_key_without_a_list(recognizer: TermRecognizer) -> None:
     assert spans(recognizer, "the arpeggios in A minor sound dark", "key") == ["A minor"]
+
+
+# --- keys -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "keys"),
+    [
+        (
+            "when you transpose the song, you just move every chord by the same interval, "
+            "so from G to A everything goes up two frets",
+            ["G", "A"],
+        ),
+        ("so G mixolydian has the same notes as C major", ["C major"]),
+        ("a flat seven borrowed from D minor, the key's parallel", ["D minor"]),
+    ],
+)
+def test_keys_of_this_round(recognizer: TermRecognizer, text: str, keys: list[str]) -> None:
+    assert spans(recognizer, text, "key") == keys
+
+
+def test_from_to_without_a_cue_stays_chords(recognizer: TermRecognizer) -> None:
+    assert spans(recognizer, "go from G to A everything else", "key") == []
+    assert spans(recognizer, "the same notes as the C chord", "key") == []
