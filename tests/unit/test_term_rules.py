@@ -248,3 +248,22 @@ def test_keys_of_this_round(recognizer: TermRecognizer, text: str, keys: list[st
 def test_from_to_without_a_cue_stays_chords(recognizer: TermRecognizer) -> None:
     assert spans(recognizer, "go from G to A everything else", "key") == []
     assert spans(recognizer, "the same notes as the C chord", "key") == []
+
+
+# --- strings and tunings ----------------------------------------------------------------------
+
+
+def test_strings_of_this_round(recognizer: TermRecognizer) -> None:
+    listed = "two notes at once on the B string and the high E, with a slide"
+    assert spans(recognizer, listed, "string") == ["B string", "high E"]
+    assert spans(recognizer, "the open A string rings under it", "string") == ["open A string"]
+    assert spans(recognizer, "string one is the high E and string six is the low E", "string") == [
+        "string one",
+        "string six",
+    ]
+
+
+def test_the_open_note_is_no_tuning(recognizer: TermRecognizer) -> None:
+    assert spans(recognizer, "keep one note going, usually the open A", "tuning") == []
+    assert spans(recognizer, "tune to the open G tuning first", "tuning") == ["open G tuning"]
+    assert spans(recognizer, "this song is in open G", "tuning") == ["open G"]

@@ -86,8 +86,9 @@ def merge_entities(doc: Doc, lexicon: list[Span], structured: list[Found]) -> li
     entity wins, then a key over a chord name ("from G to A" near "transpose").
     A structured tuning that overlaps a lexicon tuning takes the lexicon's canonical form over
     both spans ("drop D flat tuning" → "drop C sharp"). A lexicon "open <note>" tuning followed
-    by a chord or string word ("an open E chord", "the open E string"), or after "a"/"an"
-    with a chord word soon after ("an open G is one of the first chords"), is dropped.
+    by a chord or string word ("an open E chord", "the open E string"), after "a"/"an"
+    with a chord word soon after ("an open G is one of the first chords"), or after "the"
+    without "tuning" ("usually the open A"), is dropped.
     "bridge" may become the song's section, and "chorus", "modulation", "tuners" gear or a
     part (:func:`~scribe.stages.terms.recognizers.gear_senses.gear_sense`).
     """
@@ -153,6 +154,8 @@ def _chord_or_string_not_tuning(doc: Doc, span: Span) -> bool:
     chordal = bool(soon & {"chord", "chords", "shape"}) and "tuning" not in soon
     if span.start and doc[span.start - 1].lower_ in ("a", "an") and chordal:
         return True  # "an open G is one of the first chords": the chord
+    if span.start and doc[span.start - 1].lower_ == "the" and "tuning" not in soon:
+        return span[-1].lower_ != "tuning"  # "the open A, the open A string": not a tuning
     return after in NOT_TUNING_NEXT
 
 
