@@ -111,8 +111,8 @@ def _determined(tokens: Tokens, i: int) -> bool:
 
 def find_strings(tokens: Tokens) -> list[Found]:
     """String names: "low E string", "the B string", "high e string", "third string",
-    "string six", "the open A string"; and "the high E" without "string" beside another
-    string ("on the B string and the high E")."""
+    "string six"; and "the high E" without "string" after another string ("on the B string
+    and the high E")."""
     found = scan(tokens, _string_at)
     for i in range(1, tokens.n - 1):
         if tokens.lower_at(i - 1) == "the" and _listed_string(tokens, i, found):
@@ -138,9 +138,6 @@ def _string_at(tokens: Tokens, i: int) -> Found | None:
     numbered = _position_at(tokens, i, STRING, _MAX_STRING)
     if numbered is not None or parse_ordinal(tokens.lower, i) is not None:
         return numbered
-    if tokens.lower_at(i) == "open" and tokens.lower_at(i - 1) == "the":
-        named = _string_at(tokens, i + 1)  # "the open A string"
-        return Found(i, named.end, STRING, named.normalized) if named else None
     register = _REGISTERS.get(tokens.lower_at(i), "")
     j = tokens.next_word(i + 1) if register else i
     letter = tokens.text[j] if j < tokens.n else ""
