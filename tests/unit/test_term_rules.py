@@ -266,3 +266,20 @@ def test_the_open_note_is_no_tuning(recognizer: TermRecognizer) -> None:
     assert spans(recognizer, "keep one note going, usually the open A", "tuning") == []
     assert spans(recognizer, "tune to the open G tuning first", "tuning") == ["open G tuning"]
     assert spans(recognizer, "this song is in open G", "tuning") == ["open G"]
+
+
+# --- chord qualities and meters ---------------------------------------------------------------
+
+
+def test_chord_qualities_without_a_root(recognizer: TermRecognizer) -> None:
+    assert spans(recognizer, "if you hang on it over a major chord", "chord") == ["major chord"]
+    assert spans(recognizer, "the minor triads on the top strings", "chord") == ["minor triads"]
+    # with a root, the chord name wins and the lexicon keeps "triad"
+    assert spans(recognizer, "a G major triad on the high e string", "chord") == ["triad"]
+    assert spans(recognizer, "go from an E minor chord to C major", "chord") == []
+
+
+def test_a_meter_named_just_before(recognizer: TermRecognizer) -> None:
+    text = "so the time signature is 4.4, um, I mean four four, and the tempo is slow"
+    assert spans(recognizer, text, "time_signature") == ["4.4", "four four"]
+    assert spans(recognizer, "I mean four four people came", "time_signature") == []

@@ -1,6 +1,6 @@
-"""Structured music-term recognisers: chord names, degree progressions, frets, strings,
-tunings, time signatures, tempos, keys, scale degrees and numbered positions, found from spaCy
-tokens and normalised.
+"""Structured music-term recognisers: chord names, chord qualities without a root ("a major
+chord"), degree progressions, frets, strings, tunings, time signatures, tempos, keys, scale
+degrees and numbered positions, found from spaCy tokens and normalised.
 
 Each recogniser reads the tokens and returns :class:`Found` spans whose ``normalized`` form
 ("C#m7", "I-IV-V", "fret 5", "low E string", "drop D", "6/8", "90 bpm") becomes the entity's
@@ -20,6 +20,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from scribe.stages.terms.recognizers._tokens import Found, Tokens
+from scribe.stages.terms.recognizers.chord_types import find_chord_types
 from scribe.stages.terms.recognizers.chords import find_chords
 from scribe.stages.terms.recognizers.degree_chords import find_degree_chords
 from scribe.stages.terms.recognizers.degrees import find_degrees
@@ -46,6 +47,7 @@ __all__ = [
 COMPONENT = "scribe_music_structures"
 STRUCTURED_LABELS = (
     "chord_name",
+    "chord",
     "progression",
     "fret",
     "string",
@@ -58,6 +60,7 @@ STRUCTURED_LABELS = (
 )
 _RECOGNISERS: tuple[Callable[[Tokens], list[Found]], ...] = (
     find_chords,
+    find_chord_types,
     find_progressions,
     find_degree_chords,
     find_frets,
