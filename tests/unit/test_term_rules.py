@@ -283,3 +283,26 @@ def test_a_meter_named_just_before(recognizer: TermRecognizer) -> None:
     text = "so the time signature is 4.4, um, I mean four four, and the tempo is slow"
     assert spans(recognizer, text, "time_signature") == ["4.4", "four four"]
     assert spans(recognizer, "I mean four four people came", "time_signature") == []
+
+
+def test_a_list_that_ends_in_its_full_chord(recognizer: TermRecognizer) -> None:
+    text = "E, A and B7 are the three chords of a blues"
+    assert spans(recognizer, text, "chord_name") == ["E", "A", "B7"]
+    assert spans(recognizer, "E, A and B are the notes here", "chord_name") == []
+
+
+def test_letter_terms_are_not_the_article(recognizer: TermRecognizer) -> None:
+    assert spans(recognizer, "the A section repeats before the B section", "form") == [
+        "A section",
+        "B section",
+    ]
+    assert spans(recognizer, "a section of the song repeats", "form") == []
+    assert spans(recognizer, "use a standard pick", "tuning") == []
+
+
+def test_boost_is_gear_as_a_noun(recognizer: TermRecognizer) -> None:
+    assert spans(recognizer, "so the boost goes before the overdrive", "gear") == [
+        "boost",
+        "overdrive",
+    ]
+    assert "boost" not in spans(recognizer, "boost the mids on the amp a little", "gear")

@@ -5,8 +5,10 @@ A capital letter alone is too often something else (the article "A", a note, a s
 shape), so it counts only after "the", "a" or "an" (or next to a chord in a list) and before
 punctuation or a word such as "to", "and" or "then"; never before "string", "shape", "note".
 Also: "an open G" (said of the chord, not "open G tuning"), "the IV is F" and "the five chord
-is E" (a degree chord named), and a list of two letters or more just after "chords" ("the
-chords are A, D and E").
+is E", "the I, IV and V are A, D and E" (degree chords named), a list of two letters or more
+just after "chords" ("the chords are A, D and E"), "E minor instead of C", "the change to the
+C is easier" and "pulls toward C" (where a resolution goes). A list is read twice, so one that
+ends in its full chord counts too ("E, A and B7").
 """
 
 from __future__ import annotations
@@ -54,25 +56,32 @@ def with_bare_letters(tokens: Tokens, chords: list[Found]) -> list[Found]:
     starts = {found.start for found in chords}
     ends = {found.end for found in chords}
     added: list[Found] = []
-    for i in range(tokens.n):
-        if i in taken or tokens.text[i] not in NOTE_LETTERS or tokens.glued(i):
-            continue
-        if _not_chord_soon(tokens, i + 1):
-            continue
-        listed = _after_chord(tokens, i, ends) or _before_chord(tokens, i + 1, starts)
-        listed = listed or _chords_listed(tokens, i)
-        before = tokens.lower_at(i - 1)
-        opened = before == "open" and _open_chord(tokens, i)
-        if not (_ends_here(tokens, i + 1) or listed or opened or _changed_to(tokens, i)):
-            continue
-        named = before in ("is", "'s", "are") and _names_degree(tokens, i - 2)
-        played = before in _DETERMINERS and _played(tokens, i - 1)
-        if before == "the" or played or listed or named or opened or _resolved(tokens, i):
-            added.append(Found(i, i + 1, LABEL, tokens.text[i]))
-            ends.add(i + 1)
-            starts.add(i)
+    for _ in range(2):  # twice: a list read left to right may end in its full chord
+        before_pass = len(added)  # ("E, A and B7 are the three chords")
+        for i in range(tokens.n):
+            if i not in taken and i not in starts and _bare_chord(tokens, i, starts, ends):
+                added.append(Found(i, i + 1, LABEL, tokens.text[i]))
+                ends.add(i + 1)
+                starts.add(i)
+        if len(added) == before_pass:
+            break
     added.extend(_lowercase_after_is(tokens, taken))
     return sorted([*chords, *added], key=lambda found: found.start)
+
+
+def _bare_chord(tokens: Tokens, i: int, starts: set[int], ends: set[int]) -> bool:
+    """Whether the letter at ``i`` is a chord, given the chords that start and end where."""
+    if tokens.text[i] not in NOTE_LETTERS or tokens.glued(i) or _not_chord_soon(tokens, i + 1):
+        return False
+    listed = _after_chord(tokens, i, ends) or _before_chord(tokens, i + 1, starts)
+    listed = listed or _chords_listed(tokens, i)
+    before = tokens.lower_at(i - 1)
+    opened = before == "open" and _open_chord(tokens, i)
+    if not (_ends_here(tokens, i + 1) or listed or opened or _changed_to(tokens, i)):
+        return False
+    named = before in ("is", "'s", "are") and _names_degree(tokens, i - 2)
+    played = before in _DETERMINERS and _played(tokens, i - 1)
+    return before == "the" or played or listed or named or opened or _resolved(tokens, i)
 
 
 def _lowercase_after_is(tokens: Tokens, taken: set[int]) -> list[Found]:

@@ -56,9 +56,7 @@ class LexiconMatcher:
         spans = []
         for match_id, start, end in self.matcher(doc):
             category, canonical = self.vocab.strings[match_id].split(_SEP, 1)
-            if not (
-                _tuning_article(doc, start, end, category) or _not_as_spelt(doc, start, category)
-            ):
+            if not (_article(doc, start, end, canonical) or _not_as_spelt(doc, start, category)):
                 spans.append(Span(doc, start, end, label=category, span_id=canonical))
         spans = _longest(spans)
         spans = [_named(doc, span, {s.start for s in spans}) for span in spans]
@@ -81,9 +79,10 @@ def _everyday(doc: Doc, span: Span, cues: set[int]) -> bool:
     return everyday_phrase(doc, span.start, span.end, cues)
 
 
-def _tuning_article(doc: Doc, start: int, end: int, category: str) -> bool:
-    """ "open a new tab": the article, not the tuning "open A"."""
-    return category == "tuning" and end - start == 2 and doc[end - 1].text == "a"
+def _article(doc: Doc, start: int, end: int, canonical: str) -> bool:
+    """ "open a new tab", "a section of the song", "a standard pick": the article "a", not
+    the note A of "open A", "A section" or "A standard"."""
+    return "A" in canonical.split() and any(t.text == "a" for t in doc[start:end])
 
 
 def _not_as_spelt(doc: Doc, start: int, category: str) -> bool:

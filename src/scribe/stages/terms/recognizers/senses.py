@@ -27,7 +27,7 @@ from spacy.tokens import Doc, Token
 NOUN_ONLY = frozenset(
     {"fill", "fills", "drive", "drives", "hook", "hooks", "bite", "build", "gain", "hum"}
     | {"attack", "tone", "shuffle", "rock", "pop", "surf", "pitch", "progression", "fret"}
-    | {"pulse", "pulses"}
+    | {"pulse", "pulses", "boost"}
 )
 # A sound word with a verb's "s" after no article or adjective: "the add nine sparkles".
 VERB_S = frozenset({"sparkles", "shimmers", "pulses", "growls", "chimes", "hums", "bites"})
@@ -218,7 +218,7 @@ NEEDS_CUE = frozenset(
     {"warmth", "presence", "clarity", "mud", "twang", "buzz", "crunch", "harsh", "bite"}
     | {"attack", "action", "gain", "drive", "hum", "tension", "pitch", "setup", "sustain"}
     | {"dynamics", "accent", "swing", "shuffle", "resolve", "phrase", "counting"}
-    | {"staff", "cab", "speaker", "root", "fundamental", "sag", "maintenance"}
+    | {"staff", "cab", "speaker", "root", "fundamental", "sag", "maintenance", "boost"}
 )
 _CUE_WINDOW = 16
 # Words that are cues for one term only: "the action is low", "a softer attack".
