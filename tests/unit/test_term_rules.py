@@ -209,6 +209,7 @@ def test_chord_letters_of_this_round(
     ("text", "chords"),
     [
         ("the tritone in the G7 is between the B and the F", ["G7"]),  # notes
+        ("the notes in a C major chord are C, E and G", ["C major"]),  # a chord with a quality
         ("two names for the same note, like C sharp and D flat", []),  # notes
         ("from the D string to the B string, skipping the G", []),  # a string
         ("the C shape of the CAGED system", []),  # the lexicon's shape

@@ -11,11 +11,8 @@ minor instead of C") keeps all its letters.
 
 from __future__ import annotations
 
-import re
+from scribe.stages.terms.recognizers._tokens import Found, Tokens, note_at
 
-from scribe.stages.terms.recognizers._tokens import Found, Tokens
-
-_BARE = re.compile(r"[A-G][#b]?")
 _LINKS = frozenset({",", "and", "or", "the", "to", "then", "instead", "of", "a", "an"})
 _NOTE_WORDS = frozenset({"note", "notes", "pitch", "pitches", "enharmonic", "enharmonically"})
 _CHORD_WORDS = frozenset({"chord", "chords", "triad", "triads", "progression", "changes"})
@@ -28,11 +25,15 @@ def without_notes(tokens: Tokens, chords: list[Found]) -> list[Found]:
     """``chords`` less the bare letters that name notes or strings (see the module)."""
     kept: list[Found] = []
     for group in _lists(tokens, chords):
-        if any(not _BARE.fullmatch(f.normalized) for f in group) or not _said_as_notes(
-            tokens, group[0].start
-        ):
+        if any(not _bare(tokens, f) for f in group) or not _said_as_notes(tokens, group[0].start):
             kept.extend(group)
     return kept
+
+
+def _bare(tokens: Tokens, found: Found) -> bool:
+    """Whether ``found`` is a note name and nothing more ("C sharp", not "C major")."""
+    note = note_at(tokens, found.start)
+    return note is not None and note[1] == found.end
 
 
 def _lists(tokens: Tokens, chords: list[Found]) -> list[list[Found]]:
