@@ -307,3 +307,28 @@ def test_boost_is_gear_as_a_noun(recognizer: TermRecognizer) -> None:
         "overdrive",
     ]
     assert "boost" not in spans(recognizer, "boost the mids on the amp a little", "gear")
+
+
+def test_counts_before_a_run(recognizer: TermRecognizer) -> None:
+    exercise = "one two three four, then one three two four, slowly"
+    assert spans(recognizer, exercise, "progression") == []
+    assert spans(recognizer, "play one four five, then one six four five", "progression") == [
+        "one four five",
+        "one six four five",
+    ]
+
+
+def test_notes_named_after_the_letters(recognizer: TermRecognizer) -> None:
+    assert spans(recognizer, "F sharp and G flat are the same note", "chord_name") == []
+    assert spans(recognizer, "F sharp and G are the chords here", "chord_name") == [
+        "F sharp",
+        "G",
+    ]
+
+
+def test_more_gear_senses(recognizer: TermRecognizer) -> None:
+    assert spans(recognizer, "the chorus on this pedal is subtle", "gear") == ["chorus", "pedal"]
+    assert spans(recognizer, "the chorus on this song is huge", "gear") == []
+    text = "the tuners on this headstock are locking tuners"
+    assert spans(recognizer, text, "anatomy") == ["tuners", "headstock", "locking tuners"]
+    assert spans(recognizer, "a solo acoustic arrangement", "theory") == []

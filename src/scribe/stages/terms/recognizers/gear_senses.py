@@ -13,10 +13,12 @@ from spacy.tokens import Doc, Span
 
 _EFFECTS = {"chorus": "chorus pedal", "modulation": "modulation effects"}
 _EFFECT_WORDS = frozenset({"effect", "effects", "pedal", "pedals", "stompbox", "unit"})
+_TO_EFFECT = frozenset({",", "the", "a", "an", "on", "this", "that", "my", "your", "from"})
 # Between two items of a chain: "the tuner, then compressor, then wah".
 _CHAIN_LINKS = frozenset({",", "then", "and", "or", "into", "the", "a", "some", "&"})
 _PEG_WORDS = frozenset(
     {"peg", "pegs", "post", "posts", "wind", "winding", "wraps", "machine", "machines"}
+    | {"locking"}
 )
 _PEG_WINDOW = 8
 
@@ -34,9 +36,10 @@ def gear_sense(doc: Doc, span: Span, spans: list[Span]) -> Span:
 
 
 def _said_as_effect(doc: Doc, span: Span) -> bool:
-    """ "chorus, the effect": an effect word right after, across a comma and an article."""
+    """ "chorus, the effect", "the chorus on this pedal": an effect word right after, across
+    a comma, "on" and a determiner."""
     k = span.end
-    while k < len(doc) and doc[k].lower_ in (",", "the", "a", "an"):
+    while k < len(doc) and doc[k].lower_ in _TO_EFFECT and k - span.end < 3:
         k += 1
     return k < len(doc) and k > span.end and doc[k].lower_ in _EFFECT_WORDS
 

@@ -4,9 +4,9 @@ same note, like C sharp and D flat", "skipping the G" after "from the D string t
 A letter (with its accidental) and nothing else is a chord only where nothing says it is a
 note or a string. Chord names found alone or in a list of such letters are dropped when:
 "between" comes just before; a note word ("note", "notes", "pitch", "enharmonic") comes
-shortly before with no "chord" there; or a string was named shortly before and no verb of
-playing is said ("skipping the G"). A list that holds one chord with more to it ("like E
-minor instead of C") keeps all its letters.
+shortly before or just after, with no "chord" there; or a string was named shortly before
+and no verb of playing is said ("skipping the G"). A list that holds one chord with more to
+it ("like E minor instead of C") keeps all its letters.
 """
 
 from __future__ import annotations
@@ -25,9 +25,16 @@ def without_notes(tokens: Tokens, chords: list[Found]) -> list[Found]:
     """``chords`` less the bare letters that name notes or strings (see the module)."""
     kept: list[Found] = []
     for group in _lists(tokens, chords):
-        if any(not _bare(tokens, f) for f in group) or not _said_as_notes(tokens, group[0].start):
+        notes = _said_as_notes(tokens, group[0].start) or _notes_after(tokens, group[-1].end)
+        if any(not _bare(tokens, f) for f in group) or not notes:
             kept.extend(group)
     return kept
+
+
+def _notes_after(tokens: Tokens, end: int) -> bool:
+    """ "F sharp and G flat are the same note": a note word just after, no chord word."""
+    after = set(tokens.lower[end : end + 5])
+    return bool(_NOTE_WORDS & after) and not _CHORD_WORDS & after
 
 
 def _bare(tokens: Tokens, found: Found) -> bool:

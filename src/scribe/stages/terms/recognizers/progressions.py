@@ -11,7 +11,7 @@ import re
 from itertools import pairwise
 
 from scribe.stages.terms.recognizers._tokens import CHORD_WORDS, Found, Tokens, scan
-from scribe.stages.terms.recognizers.counting import counted
+from scribe.stages.terms.recognizers.counting import after_a_count, counted
 from scribe.stages.terms.recognizers.numbers import is_number_word
 
 LABEL = "progression"
@@ -190,7 +190,7 @@ def _spoken_run(tokens: Tokens, i: int) -> Found | None:
         return None
     if len(numerals) == 2 and after not in _CONTEXT_AFTER:
         return None
-    if not _plausible(values) or counted(tokens, i, end, beats=False):
+    if not _plausible(values) or counted(tokens, i, end, beats=False) or after_a_count(tokens, i):
         return None  # "a finger exercise, one three two four"
     return Found(i, end, LABEL, "-".join(numerals))
 

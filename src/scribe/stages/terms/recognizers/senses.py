@@ -116,7 +116,8 @@ NOT_BEFORE: dict[str, frozenset[str]] = {
     "fundamental": frozenset({"thing", "things", "skill", "skills", "idea", "part", "point"}),
     # "solo" as "alone": "a solo arrangement", "her solo career"
     "solo": frozenset({"arrangement", "arrangements", "piece", "pieces", "album", "albums"})
-    | {"career", "artist", "artists", "act", "performance", "project", "record"},
+    | {"career", "artist", "artists", "act", "performance", "project", "record", "acoustic"}
+    | {"guitarist", "guitarists", "version", "versions"},
     "delay": frozenset({"between"}),  # "the delay between playing and hearing it"
 }
 # The noun after "slide the", "bend your", "sweep the": everyday unless a string word.
