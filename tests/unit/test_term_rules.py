@@ -332,3 +332,23 @@ def test_more_gear_senses(recognizer: TermRecognizer) -> None:
     text = "the tuners on this headstock are locking tuners"
     assert spans(recognizer, text, "anatomy") == ["tuners", "headstock", "locking tuners"]
     assert spans(recognizer, "a solo acoustic arrangement", "theory") == []
+
+
+def test_the_dominant_as_a_function(recognizer: TermRecognizer) -> None:
+    assert spans(recognizer, "the tonic is home and the dominant wants to go home", "theory") == [
+        "tonic",
+        "dominant",
+    ]
+    assert spans(recognizer, "then the five, which is dominant, and the one", "theory") == []
+    assert spans(recognizer, "hold the pick in your dominant hand", "theory") == []
+
+
+def test_more_keys_and_sections(recognizer: TermRecognizer) -> None:
+    text = "the key of E minor has one sharp, F sharp, and the relative major is G"
+    assert spans(recognizer, text, "key") == ["key of E minor", "G"]
+    assert spans(recognizer, text, "chord_name") == []
+    text = "then the bridge goes to the relative minor, F sharp minor"
+    assert spans(recognizer, text, "key") == ["F sharp minor"]
+    assert spans(recognizer, text, "form") == ["bridge"]
+    assert spans(recognizer, "keep your foot tapping along", "technique") == []
+    assert spans(recognizer, "if it buzzes on the first few frets", "tone") == []

@@ -124,6 +124,7 @@ _PLACE_BEFORE = frozenset({"closer", "close", "near", "nearer", "towards", "towa
 # "the bridge lifts", "the bridge comes in": the section does something in time.
 _SECTION_VERBS = frozenset(
     {"lifts", "comes", "kicks", "starts", "builds", "modulates", "changes", "ends", "drops"}
+    | {"goes", "repeats", "moves"}
 )
 _SONG_WORDS = frozenset({"song", "tune", "track", "songs", "tunes"})
 

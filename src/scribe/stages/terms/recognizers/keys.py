@@ -243,6 +243,8 @@ def _key_asked(tokens: Tokens, i: int) -> bool:
     """ "the key is", "what key is it in? it's": "key" just before, or a question about it."""
     if tokens.lower_at(i - 1) in _KEY_WORDS:
         return True
+    if tokens.lower_at(i - 1) in _MODES and tokens.lower_at(i - 2) in ("relative", "parallel"):
+        return True  # "the relative major is G"
     window = tokens.lower[max(0, i - 6) : i]
     return "?" in window and any(word in _KEY_WORDS for word in window)
 
@@ -283,6 +285,8 @@ def relative(tokens: Tokens, i: int) -> bool:
     """ "the relative minor of C major", "the parallel minor is A minor": keys named as
     each other's relative or parallel."""
     before = tokens.lower_at(i - 1)
+    if before == ",":  # "goes to the relative minor, F sharp minor"
+        return tokens.lower_at(i - 3) in ("relative", "parallel")
     if before not in ("of", "is", "'s"):
         return False
     return any(tokens.lower_at(k) in ("relative", "parallel") for k in range(max(0, i - 7), i))

@@ -3,18 +3,23 @@ same note, like C sharp and D flat", "skipping the G" after "from the D string t
 
 A letter (with its accidental) and nothing else is a chord only where nothing says it is a
 note or a string. Chord names found alone or in a list of such letters are dropped when:
-"between" comes just before; a note word ("note", "notes", "pitch", "enharmonic") comes
-shortly before or just after, with no "chord" there; or a string was named shortly before
-and no verb of playing is said ("skipping the G"). A list that holds one chord with more to
-it ("like E minor instead of C") keeps all its letters.
+"between" comes just before; a note word ("note", "notes", "pitch", "enharmonic", "sharps",
+"one sharp") comes shortly before or just after, with no "chord" there; or a string was
+named shortly before and no verb of playing is said ("skipping the G"). A list that holds one
+chord with more to it ("like E minor instead of C") keeps all its letters.
 """
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from scribe.stages.terms.recognizers._tokens import Found, Tokens, note_at
 
 _LINKS = frozenset({",", "and", "or", "the", "to", "then", "instead", "of", "a", "an"})
-_NOTE_WORDS = frozenset({"note", "notes", "pitch", "pitches", "enharmonic", "enharmonically"})
+_NOTE_WORDS = frozenset(
+    {"note", "notes", "pitch", "pitches", "enharmonic", "enharmonically", "sharps", "flats"}
+)
+_ONE = frozenset({"one", "a", "single"})  # "the key of E minor has one sharp, F sharp"
 _CHORD_WORDS = frozenset({"chord", "chords", "triad", "triads", "progression", "changes"})
 _STRING_WORDS = frozenset({"string", "strings"})
 _PLAYING = frozenset({"play", "playing", "plays", "played", "strum", "strumming", "hit", "fret"})
@@ -61,7 +66,8 @@ def _said_as_notes(tokens: Tokens, start: int) -> bool:
     before = tokens.lower[max(0, start - _WINDOW) : start]
     if "between" in before[-3:]:
         return True  # "between the B and the F", "between C and E"
-    if _NOTE_WORDS & set(before) and not _CHORD_WORDS & set(before):
+    signature = any(w in ("sharp", "flat") and p in _ONE for p, w in pairwise(before))
+    if (signature or _NOTE_WORDS & set(before)) and not _CHORD_WORDS & set(before):
         return True  # "two names for the same note, like C sharp and D flat"
     article = start - 1 if tokens.lower_at(start - 1) == "the" else -1
     if article < 0 or tokens.lower_at(article - 1) in _PLAYING:

@@ -30,7 +30,9 @@ NOUN_ONLY = frozenset(
     | {"pulse", "pulses", "boost"}
 )
 # A sound word with a verb's "s" after no article or adjective: "the add nine sparkles".
-VERB_S = frozenset({"sparkles", "shimmers", "pulses", "growls", "chimes", "hums", "bites"})
+VERB_S = frozenset(
+    {"sparkles", "shimmers", "pulses", "growls", "chimes", "hums", "bites", "buzzes"}
+)
 # The last word of a term that is also a verb: "when the chord changes on the offbeat".
 _VERB_LAST = frozenset({"changes", "change", "fills", "fill"})
 _ARTICLES = frozenset({"a", "an", "the", "this", "that", "my", "your", "his", "her", "our"})
@@ -53,7 +55,10 @@ NOT_AFTER: dict[str, frozenset[str]] = {
     "nut": frozenset({"tough", "hard", "health", "fitness", "jack", "hex", "wing", "lock"}),
     "cab": frozenset({"taxi"}),
     "speaker": frozenset({"guest", "keynote", "public", "motivational", "native"}),
+    # "which is dominant", "more dominant": the adjective, not the fifth degree's function
+    "dominant": frozenset({"is", "'s", "are", "was", "more", "most", "very", "less", "quite"}),
     "tension": frozenset({"neck", "spring", "truss", "muscle", "hand", "wrist", "arm"}),
+    "tapping": frozenset({"foot", "feet", "toe", "toes"}),
     "dynamics": frozenset({"group", "family", "power", "team", "social", "class", "band"}),
     "intervals": frozenset({"regular", "short", "long", "set", "fixed", "random"}),
     "interval": frozenset({"regular", "short", "long", "set", "fixed", "random", "time"}),
@@ -104,6 +109,7 @@ NOT_BEFORE: dict[str, frozenset[str]] = {
         | {"object", "thing", "things", "detector", "slide", "piece", "pieces", "strings"}
     ),
     "tapping": frozenset({"your", "my", "his", "her", "the", "along", "on"}),
+    "dominant": frozenset({"hand", "side", "eye", "foot", "player", "force"}),
     "slide": frozenset({"the", "your", "it", "over", "in", "down"}),
     "bend": frozenset({"your", "the", "over", "down"}),
     "sweep": frozenset({"the", "up"}),
@@ -220,8 +226,11 @@ NEEDS_CUE = frozenset(
     | {"attack", "action", "gain", "drive", "hum", "tension", "pitch", "setup", "sustain"}
     | {"dynamics", "accent", "swing", "shuffle", "resolve", "phrase", "counting"}
     | {"staff", "cab", "speaker", "root", "fundamental", "sag", "maintenance", "boost"}
+    | {"dominant"}
 )
 _CUE_WINDOW = 16
+# Adjectives too: before a noun they are the everyday word ("the fundamental thing").
+_ADJ_TOO = frozenset({"fundamental", "dominant"})
 # Words that are cues for one term only: "the action is low", "a softer attack".
 _OWN_CUES: dict[str, frozenset[str]] = {
     "action": frozenset({"low", "high", "lower", "raise", "higher", "adjust", "height"}),
@@ -288,8 +297,8 @@ def everyday(doc: Doc, i: int, cues: set[int]) -> bool:
         return True  # "an Irish accent"
     if word == "phrase" and _near_after(doc, i, _SAYING, 6):
         return True  # "a phrase my teacher used to say"
-    if word == "fundamental" and token.pos_ == "ADJ" and doc[i + 1 : i + 2].text.isalpha():
-        return doc[i + 1].pos_ == "NOUN"  # "the fundamental thing"
+    if word in _ADJ_TOO and token.pos_ == "ADJ" and doc[i + 1 : i + 2].text.isalpha():
+        return doc[i + 1].pos_ == "NOUN"  # "the fundamental thing", "your dominant hand"
     if word in OF_WORDS and after in ("of", "from") and not _of_music(doc, i + 2, cues):
         return True
     if word in ("neck", "tension") and _near(doc, i, _BODY, 4):
