@@ -352,3 +352,27 @@ def test_more_keys_and_sections(recognizer: TermRecognizer) -> None:
     assert spans(recognizer, text, "form") == ["bridge"]
     assert spans(recognizer, "keep your foot tapping along", "technique") == []
     assert spans(recognizer, "if it buzzes on the first few frets", "tone") == []
+
+
+@pytest.mark.parametrize(
+    ("term_text", "everyday_text", "word", "category"),
+    [
+        ("a drum fill into the chorus", "we had a fill-in teacher last week", "fill", "form"),
+        ("the verse of the song is quiet", "the verse of the poem was lovely", "verse", "form"),
+        ("the chorus of this song", "the chorus of birds this morning", "chorus", "form"),
+        ("the feedback from the amp", "the feedback from you guys was great", "feedback", "tone"),
+        ("the hook of this song is that riff", "a great hook for the thumbnail", "hook", "form"),
+    ],
+)
+def test_everyday_senses_of_sections(
+    recognizer: TermRecognizer, term_text: str, everyday_text: str, word: str, category: str
+) -> None:
+    assert any(word in s.lower() for s in spans(recognizer, term_text, category)), term_text
+    assert not any(word in s.lower() for s in spans(recognizer, everyday_text, category)), (
+        everyday_text
+    )
+
+
+def test_the_bridge_in_the_song(recognizer: TermRecognizer) -> None:
+    assert spans(recognizer, "the bridge in the song is where it opens up", "form") == ["bridge"]
+    assert spans(recognizer, "the bridge in this guitar is a tune-o-matic", "form") == []

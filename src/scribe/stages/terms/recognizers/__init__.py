@@ -131,8 +131,8 @@ _SONG_WORDS = frozenset({"song", "tune", "track", "songs", "tunes"})
 
 def _song_bridge(doc: Doc, span: Span, spans: list[Span]) -> Span:
     """The lexicon's "bridge" (anatomy) as the song section (form) where the words say so:
-    another section named within eight tokens ("verse, chorus, bridge"), or "in the bridge"
-    not followed by "position" or "pickup"."""
+    another section named within eight tokens ("verse, chorus, bridge"), "the bridge of/in
+    the song", or "in the bridge" not followed by "position" or "pickup"."""
     if span.label_ != "anatomy" or span.text.lower() not in ("bridge", "bridges"):
         return span
     near = any(other.label_ == "form" and abs(other.start - span.start) <= 8 for other in spans)
@@ -143,7 +143,7 @@ def _song_bridge(doc: Doc, span: Span, spans: list[Span]) -> Span:
     before = before[-2:]
     placed = before[-1:] == ["the"] and before[:1] and before[0] in _SECTION_BEFORE
     following = [t.lower_ for t in doc[span.end : span.end + 3]]
-    of_song = following[:1] == ["of"] and bool(_SONG_WORDS & set(following))
+    of_song = following[:1] in (["of"], ["in"]) and bool(_SONG_WORDS & set(following))
     acts = bool(_SECTION_VERBS & set(following)) and before[-1:] == ["the"]
     if near or of_song or acts or (placed and after not in _PART_AFTER):
         return Span(doc, span.start, span.end, label="form", span_id="bridge section")

@@ -135,6 +135,7 @@ _DEGREE_WORDS = frozenset(
 OF_WORDS = frozenset(
     {"tone", "attack", "bridge", "presence", "crunch", "warmth", "root", "timing", "buzz"}
     | {"hum", "mud", "twang", "clarity", "bite", "tension", "pitch", "action", "sustain"}
+    | {"verse", "chorus", "feedback"}
 )
 MUSIC_WORDS = frozenset(
     {
@@ -226,7 +227,7 @@ NEEDS_CUE = frozenset(
     | {"attack", "action", "gain", "drive", "hum", "tension", "pitch", "setup", "sustain"}
     | {"dynamics", "accent", "swing", "shuffle", "resolve", "phrase", "counting"}
     | {"staff", "cab", "speaker", "root", "fundamental", "sag", "maintenance", "boost"}
-    | {"dominant"}
+    | {"dominant", "hook", "hooks"}
 )
 _CUE_WINDOW = 16
 # Adjectives too: before a noun they are the everyday word ("the fundamental thing").
@@ -276,7 +277,8 @@ def everyday(doc: Doc, i: int, cues: set[int]) -> bool:
     word = token.lower_
     stem = word[:-1] if word.endswith("s") and word[:-1] in NOT_AFTER else word
     before = doc[i - 1].lower_ if i else ""
-    after = doc[i + 1].lower_ if i + 1 < len(doc) else ""
+    k = i + 2 if doc[i + 1 : i + 2].text in ("-", "–") else i + 1  # "a fill-in teacher"
+    after = doc[k].lower_ if k < len(doc) else ""
     if word in NOUN_ONLY and token.pos_ in ("VERB", "AUX") and before not in _ARTICLES:
         return True
     if word in VERB_S and before not in _NOUN_BEFORE and (not i or doc[i - 1].pos_ != "ADJ"):
@@ -286,7 +288,7 @@ def everyday(doc: Doc, i: int, cues: set[int]) -> bool:
     two_before = doc[i - 2].lower_ if i > 1 else ""
     if two_before in NOT_TWO_AFTER.get(word, ()) and before in _ARTICLES:
         return True
-    noun = word in NOUN_ONLY and before in _NOUN_BEFORE  # "a fill in every gap"
+    noun = word in NOUN_ONLY and before in _NOUN_BEFORE and k == i + 1  # "a fill in every gap"
     if before in NOT_AFTER.get(stem, ()) or (after in NOT_BEFORE.get(word, ()) and not noun):
         return not _object_is_musical(doc, i, word)
     if word in _IN_WORDS and after == "in" and not _of_music(doc, i + 2, cues):
