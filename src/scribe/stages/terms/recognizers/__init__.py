@@ -1,6 +1,6 @@
-"""Structured music-term recognisers: chord names, degree progressions, frets, strings,
-tunings, time signatures, tempos, keys, scale degrees and numbered positions, found from spaCy
-tokens and normalised.
+"""Structured music-term recognisers: chord names, chord qualities without a root ("a major
+chord"), degree progressions, frets, strings, tunings, time signatures, tempos, keys, scale
+degrees and numbered positions, found from spaCy tokens and normalised.
 
 Each recogniser reads the tokens and returns :class:`Found` spans whose ``normalized`` form
 ("C#m7", "I-IV-V", "fret 5", "low E string", "drop D", "6/8", "90 bpm") becomes the entity's
@@ -20,9 +20,11 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from scribe.stages.terms.recognizers._tokens import Found, Tokens
+from scribe.stages.terms.recognizers.chord_types import find_chord_types
 from scribe.stages.terms.recognizers.chords import find_chords
 from scribe.stages.terms.recognizers.degree_chords import find_degree_chords
 from scribe.stages.terms.recognizers.degrees import find_degrees
+from scribe.stages.terms.recognizers.gear_senses import gear_sense
 from scribe.stages.terms.recognizers.keys import find_keys
 from scribe.stages.terms.recognizers.meter import find_tempos, find_time_signatures
 from scribe.stages.terms.recognizers.positions import (
@@ -45,6 +47,7 @@ __all__ = [
 COMPONENT = "scribe_music_structures"
 STRUCTURED_LABELS = (
     "chord_name",
+    "chord",
     "progression",
     "fret",
     "string",
@@ -57,6 +60,7 @@ STRUCTURED_LABELS = (
 )
 _RECOGNISERS: tuple[Callable[[Tokens], list[Found]], ...] = (
     find_chords,
+    find_chord_types,
     find_progressions,
     find_degree_chords,
     find_frets,
@@ -85,8 +89,11 @@ def merge_entities(doc: Doc, lexicon: list[Span], structured: list[Found]) -> li
     entity wins, then a key over a chord name ("from G to A" near "transpose").
     A structured tuning that overlaps a lexicon tuning takes the lexicon's canonical form over
     both spans ("drop D flat tuning" → "drop C sharp"). A lexicon "open <note>" tuning followed
-    by a chord or string word ("an open E chord", "the open E string"), or after "a"/"an"
-    with a chord word soon after ("an open G is one of the first chords"), is dropped.
+    by a chord or string word ("an open E chord", "the open E string"), after "a"/"an"
+    with a chord word soon after ("an open G is one of the first chords"), or after "the"
+    without "tuning" ("usually the open A"), is dropped.
+    "bridge" may become the song's section, and "chorus", "modulation", "tuners" gear or a
+    part (:func:`~scribe.stages.terms.recognizers.gear_senses.gear_sense`).
     """
     kept = [span for span in lexicon if not _chord_or_string_not_tuning(doc, span)]
     candidates: list[tuple[Span, int]] = [(span, 0) for span in kept]
@@ -105,7 +112,8 @@ def merge_entities(doc: Doc, lexicon: list[Span], structured: list[Found]) -> li
             continue
         taken[span.start : span.end] = [True] * len(span)
         chosen.append(span)
-    return [_song_bridge(doc, span, chosen) for span in sorted(chosen, key=lambda s: s.start)]
+    chosen.sort(key=lambda s: s.start)
+    return [gear_sense(doc, _song_bridge(doc, span, chosen), chosen) for span in chosen]
 
 
 # "the bridge" is the song's section after these ("in the bridge", "into the bridge").
@@ -116,14 +124,15 @@ _PLACE_BEFORE = frozenset({"closer", "close", "near", "nearer", "towards", "towa
 # "the bridge lifts", "the bridge comes in": the section does something in time.
 _SECTION_VERBS = frozenset(
     {"lifts", "comes", "kicks", "starts", "builds", "modulates", "changes", "ends", "drops"}
+    | {"goes", "repeats", "moves"}
 )
 _SONG_WORDS = frozenset({"song", "tune", "track", "songs", "tunes"})
 
 
 def _song_bridge(doc: Doc, span: Span, spans: list[Span]) -> Span:
     """The lexicon's "bridge" (anatomy) as the song section (form) where the words say so:
-    another section named within eight tokens ("verse, chorus, bridge"), or "in the bridge"
-    not followed by "position" or "pickup"."""
+    another section named within eight tokens ("verse, chorus, bridge"), "the bridge of/in
+    the song", or "in the bridge" not followed by "position" or "pickup"."""
     if span.label_ != "anatomy" or span.text.lower() not in ("bridge", "bridges"):
         return span
     near = any(other.label_ == "form" and abs(other.start - span.start) <= 8 for other in spans)
@@ -134,7 +143,7 @@ def _song_bridge(doc: Doc, span: Span, spans: list[Span]) -> Span:
     before = before[-2:]
     placed = before[-1:] == ["the"] and before[:1] and before[0] in _SECTION_BEFORE
     following = [t.lower_ for t in doc[span.end : span.end + 3]]
-    of_song = following[:1] == ["of"] and bool(_SONG_WORDS & set(following))
+    of_song = following[:1] in (["of"], ["in"]) and bool(_SONG_WORDS & set(following))
     acts = bool(_SECTION_VERBS & set(following)) and before[-1:] == ["the"]
     if near or of_song or acts or (placed and after not in _PART_AFTER):
         return Span(doc, span.start, span.end, label="form", span_id="bridge section")
@@ -149,6 +158,8 @@ def _chord_or_string_not_tuning(doc: Doc, span: Span) -> bool:
     chordal = bool(soon & {"chord", "chords", "shape"}) and "tuning" not in soon
     if span.start and doc[span.start - 1].lower_ in ("a", "an") and chordal:
         return True  # "an open G is one of the first chords": the chord
+    if span.start and doc[span.start - 1].lower_ == "the" and "tuning" not in soon:
+        return span[-1].lower_ != "tuning"  # "the open A, the open A string": not a tuning
     return after in NOT_TUNING_NEXT
 
 

@@ -5,8 +5,10 @@ A capital letter alone is too often something else (the article "A", a note, a s
 shape), so it counts only after "the", "a" or "an" (or next to a chord in a list) and before
 punctuation or a word such as "to", "and" or "then"; never before "string", "shape", "note".
 Also: "an open G" (said of the chord, not "open G tuning"), "the IV is F" and "the five chord
-is E" (a degree chord named), and a list of two letters or more just after "chords" ("the
-chords are A, D and E").
+is E", "the I, IV and V are A, D and E" (degree chords named), a list of two letters or more
+just after "chords" ("the chords are A, D and E"), "E minor instead of C", "the change to the
+C is easier" and "pulls toward C" (where a resolution goes). A list is read twice, so one that
+ends in its full chord counts too ("E, A and B7").
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ _LINKS = frozenset({",", "and", "or", "to", "then", "back", "a", "an", "the"})
 _NUMERALS = frozenset({"I", "II", "III", "IV", "V", "VI", "VII", "ii", "iii", "iv", "vi", "vii"})
 _DEGREE_WORDS = frozenset({"one", "two", "three", "four", "five", "six", "seven"})
 _LIST_WINDOW = 8
+_CHANGE_WORDS = frozenset({"change", "changes", "changing", "switch", "switching", "move"})
+_RESOLVING = frozenset(
+    {"resolve", "resolves", "resolving", "resolved", "pull", "pulls", "pulling", "lead", "leads"}
+)
 # Any of these in the next few words makes the letter a string, shape, note or key.
 _NOT_CHORD_SOON = frozenset(
     {
@@ -50,25 +56,32 @@ def with_bare_letters(tokens: Tokens, chords: list[Found]) -> list[Found]:
     starts = {found.start for found in chords}
     ends = {found.end for found in chords}
     added: list[Found] = []
-    for i in range(tokens.n):
-        if i in taken or tokens.text[i] not in NOTE_LETTERS or tokens.glued(i):
-            continue
-        if _not_chord_soon(tokens, i + 1):
-            continue
-        listed = _after_chord(tokens, i, ends) or _before_chord(tokens, i + 1, starts)
-        listed = listed or _chords_listed(tokens, i)
-        before = tokens.lower_at(i - 1)
-        opened = before == "open" and _open_chord(tokens, i)
-        if not (_ends_here(tokens, i + 1) or listed or opened):
-            continue
-        named = before in ("is", "'s") and _names_degree(tokens, i - 2)
-        played = before in _DETERMINERS and _played(tokens, i - 1)
-        if before == "the" or played or listed or named or opened:
-            added.append(Found(i, i + 1, LABEL, tokens.text[i]))
-            ends.add(i + 1)
-            starts.add(i)
+    for _ in range(2):  # twice: a list read left to right may end in its full chord
+        before_pass = len(added)  # ("E, A and B7 are the three chords")
+        for i in range(tokens.n):
+            if i not in taken and i not in starts and _bare_chord(tokens, i, starts, ends):
+                added.append(Found(i, i + 1, LABEL, tokens.text[i]))
+                ends.add(i + 1)
+                starts.add(i)
+        if len(added) == before_pass:
+            break
     added.extend(_lowercase_after_is(tokens, taken))
     return sorted([*chords, *added], key=lambda found: found.start)
+
+
+def _bare_chord(tokens: Tokens, i: int, starts: set[int], ends: set[int]) -> bool:
+    """Whether the letter at ``i`` is a chord, given the chords that start and end where."""
+    if tokens.text[i] not in NOTE_LETTERS or tokens.glued(i) or _not_chord_soon(tokens, i + 1):
+        return False
+    listed = _after_chord(tokens, i, ends) or _before_chord(tokens, i + 1, starts)
+    listed = listed or _chords_listed(tokens, i)
+    before = tokens.lower_at(i - 1)
+    opened = before == "open" and _open_chord(tokens, i)
+    if not (_ends_here(tokens, i + 1) or listed or opened or _changed_to(tokens, i)):
+        return False
+    named = before in ("is", "'s", "are") and _names_degree(tokens, i - 2)
+    played = before in _DETERMINERS and _played(tokens, i - 1)
+    return before == "the" or played or listed or named or opened or _resolved(tokens, i)
 
 
 def _lowercase_after_is(tokens: Tokens, taken: set[int]) -> list[Found]:
@@ -109,8 +122,29 @@ def _names_degree(tokens: Tokens, k: int) -> bool:
 
 
 def _is_link(tokens: Tokens, j: int) -> bool:
-    """A word between two chords of a list (not a capital letter: "A" is a chord here)."""
-    return tokens.lower_at(j) in _LINKS and tokens.text[j] not in NOTE_LETTERS
+    """A word between two chords of a list (not a capital letter: "A" is a chord here), or
+    "instead of" ("E minor instead of C")."""
+    word = tokens.lower_at(j)
+    if word == "instead" and tokens.lower_at(j + 1) == "of":
+        return True
+    if word == "of" and tokens.lower_at(j - 1) == "instead":
+        return True
+    return word in _LINKS and tokens.text[j] not in NOTE_LETTERS
+
+
+def _changed_to(tokens: Tokens, i: int) -> bool:
+    """ "the change to the C is easier": a chord change's goal, whatever follows it."""
+    return tokens.lower_at(i - 1) == "the" and (
+        tokens.lower_at(i - 2) in ("to", "from") and tokens.lower_at(i - 3) in _CHANGE_WORDS
+    )
+
+
+def _resolved(tokens: Tokens, i: int) -> bool:
+    """ "that's what pulls toward C", "it resolves to F.": a letter a resolution goes to."""
+    before = tokens.lower_at(i - 1)
+    if before not in ("to", "toward", "towards", "into"):
+        return False
+    return tokens.lower_at(i - 2) in _RESOLVING and _ends_here(tokens, i + 1)
 
 
 def _chords_listed(tokens: Tokens, i: int) -> bool:

@@ -17,7 +17,8 @@ from scribe.stages.terms.recognizers._tokens import (
     scan,
 )
 from scribe.stages.terms.recognizers.bare_chords import with_bare_letters
-from scribe.stages.terms.recognizers.keys import relative
+from scribe.stages.terms.recognizers.keys import arpeggios_listed, relative
+from scribe.stages.terms.recognizers.note_names import without_notes
 
 LABEL = "chord_name"
 
@@ -139,6 +140,9 @@ _NOT_CHORD_NEXT = frozenset(
 )
 
 
+_CHORD_NOUNS = frozenset({"triad", "triads", "shape", "shapes"})
+
+
 @dataclass
 class _Chord:
     root: str
@@ -177,7 +181,7 @@ class _Chord:
 def find_chords(tokens: Tokens) -> list[Found]:
     """Every chord name in the doc, left to right, normalised, with the bare letters the
     context shows are chords ("play the E")."""
-    return with_bare_letters(tokens, scan(tokens, _chord_at))
+    return without_notes(tokens, with_bare_letters(tokens, scan(tokens, _chord_at)))
 
 
 def _written(tokens: Tokens, i: int) -> tuple[_Chord, int] | None:
@@ -226,7 +230,7 @@ def _chord_at(tokens: Tokens, i: int) -> Found | None:
     end = _tail(tokens, j, chord)
     after = tokens.lower_at(tokens.next_word(end))
     with_accidental = len(chord.root) == 2
-    if not (written or with_accidental or end > j or after in CHORD_WORDS):
+    if not (written or with_accidental or end > j or _chord_word(tokens, tokens.next_word(end))):
         return None
     if after in _NOT_CHORD_NEXT or _names_a_key(tokens, i):
         return None
@@ -237,12 +241,23 @@ def _chord_at(tokens: Tokens, i: int) -> Found | None:
     return Found(i, end, LABEL, chord.render())
 
 
+def _chord_word(tokens: Tokens, k: int) -> bool:
+    """ "chord", "triad", "barre chord", "shapes" at ``k``: what makes a letter a chord ("the G
+    triad", "the F barre chord", "a lot of F shapes"; the CAGED "E shape" is the lexicon's)."""
+    word = tokens.lower_at(k)
+    if word in ("barre", "bar"):
+        return tokens.lower_at(k + 1) in CHORD_WORDS
+    return word in CHORD_WORDS or word in _CHORD_NOUNS
+
+
 def _names_a_key(tokens: Tokens, i: int) -> bool:
     """ "in the key of G major", "a song in A minor", "the relative minor of C major": a key,
     not a chord."""
     prev = tokens.prev_word(i)
     before = tokens.lower_at(prev)
     keyed = before == "of" and tokens.lower_at(prev - 1) == "key"
+    if before == "in" and arpeggios_listed(tokens, i):
+        return False  # "the arpeggios in A minor, G and F": chords
     return before == "in" or keyed or relative(tokens, i)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from scribe.stages.terms.recognizers._tokens import CHORD_WORDS, Found, Tokens
+from scribe.stages.terms.recognizers.counting import counted
 from scribe.stages.terms.recognizers.progressions import (
     LABEL,
     degree_at,
@@ -24,7 +25,9 @@ _LOWER = {1: "i", 2: "ii", 3: "iii", 4: "iv", 5: "v", 6: "vi", 7: "vii"}
 _UPPER = {n: numeral.upper() for n, numeral in _LOWER.items()}
 _VALUES = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
 # After a bare degree one of these (or punctuation, or the end) lets it be a chord.
-_NEXT = frozenset({"and", "or", "to", "then", "is", "for", "again", "really", "there", "'s", "in"})
+_NEXT = frozenset(
+    {"and", "or", "to", "then", "is", "are", "for", "again", "really", "there", "'s", "in"}
+)
 _LINKS = frozenset({",", "and", "or", "then", "to"})
 _PAIR_WINDOW = 8
 _MULTI = re.compile(r"[b#♭♯]?(?:VII|VI|IV|III|II|vii|vi|iv|iii|ii)|.*\d.*")
@@ -48,6 +51,8 @@ def find_degree_chords(tokens: Tokens) -> list[Found]:
         for listed in _listed(tokens, i):
             candidates.append((listed, True))
             i = listed.end
+    # "the backbeat is the two and the four": beats, not chords
+    candidates = [(c, s) for c, s in candidates if s or not counted(tokens, c.start, c.end)]
     found = [
         c
         for c, strong in candidates

@@ -1,5 +1,7 @@
 """Scale degrees and chord tones said by name: "flat seven" (b7), "the sharp four" (#4),
-"natural six" (6), "b3" as written, and "the third", "the fifth" of a chord (3, 5).
+"natural six" (6), "b3" as written, "the third", "the fifth" of a chord (3, 5), "the raised
+seventh" and "add the nine" (9). An ordinal in a list that a noun ends is not a degree ("the
+third, fifth and seventh frets", "the third and fourth fingers").
 
 "the five" and "the one" said for chords are progressions (see
 :mod:`scribe.stages.terms.recognizers.progressions`); a numbered degree followed by "chord" is
@@ -11,6 +13,7 @@ from __future__ import annotations
 import re
 
 from scribe.stages.terms.recognizers._tokens import NOTE_LETTERS, Found, Tokens, scan
+from scribe.stages.terms.recognizers.numbers import parse_ordinal
 
 LABEL = "degree"
 
@@ -32,12 +35,16 @@ _WRITTEN = re.compile(r"[b#♭♯](?:13|11|9|7|6|5|4|3|2)")
 _STRONG = {"third": "3", "fifth": "5", "seventh": "7", "ninth": "9", "eleventh": "11"}
 _WEAK = {"second": "2", "fourth": "4", "sixth": "6", "thirteenth": "13"}
 _DETERMINERS = frozenset({"the", "its", "your"})
+_ALTERED = frozenset({"raised", "lowered", "flattened", "sharpened", "flatted", "added"})
 # Near these the ordinal is a fret, string or position: "from the fifth fret to the seventh".
 _PLACES = frozenset({"fret", "frets", "string", "strings", "position", "positions"})
 # After a sign and number these mean something else: "flat five times", "sharp two frets".
 _NOT_DEGREE_NEXT = frozenset(
     {"times", "bars", "beats", "frets", "fret", "strings", "string", "minutes", "of", "more"}
 )
+_ADD_VERBS = frozenset({"add", "adds", "adding", "added"})
+_PHRASE_END = frozenset({"and", "so", "on", "to", "then", "too", "for", "in"})
+_NOTE_NOUNS = frozenset({"note", "notes", "degree", "degrees", "tone", "tones", "interval"})
 # After "the third" (and the others) words that make the ordinal count something.
 _COUNTED_NEXT = frozenset({"time", "times", "one", "ones", "way", "day", "week", "thing"})
 
@@ -59,7 +66,18 @@ def _degree_at(tokens: Tokens, i: int) -> Found | None:
         return Found(i, i + 1, LABEL, sign + tokens.text[i][1:])
     if word in _STRONG:
         return _ordinal(tokens, i, _STRONG)
+    if word in _NUMBERED and _added(tokens, i):
+        return Found(i, i + 1, LABEL, _NUMBERED[word])
     return None
+
+
+def _added(tokens: Tokens, i: int) -> bool:
+    """ "add the nine, so...": a number after "add the" that ends the phrase (not "add the
+    two chords")."""
+    the = tokens.prev_word(i)
+    if tokens.lower_at(the) != "the" or tokens.lower_at(the - 1) not in _ADD_VERBS:
+        return False
+    return i + 1 >= tokens.n or tokens.is_punct(i + 1) or tokens.lower_at(i + 1) in _PHRASE_END
 
 
 def _weak_at(tokens: Tokens, i: int) -> Found | None:
@@ -80,12 +98,34 @@ def _signed(tokens: Tokens, i: int) -> Found | None:
     return Found(i, j + 1, LABEL, _SIGNS[tokens.lower_at(i)] + number)
 
 
+def _listed_before_noun(tokens: Tokens, i: int) -> bool:
+    """ "the third, fifth and seventh frets", "the third and fourth fingers": the ordinal
+    is one of a list that a noun ends (not one of the note words: "the third and fifth
+    notes")."""
+    k, others = i + 1, 0
+    while k < tokens.n and (tokens.lower_at(k) in (",", "and", "or") or _is_ordinal(tokens, k)):
+        others += _is_ordinal(tokens, k)
+        k += 1
+    if not others or k >= tokens.n or tokens.lower_at(k) in _NOTE_NOUNS:
+        return False
+    return bool(tokens.doc[k].pos_ in ("NOUN", "PROPN"))
+
+
+def _is_ordinal(tokens: Tokens, k: int) -> bool:
+    return parse_ordinal(tokens.lower, k) is not None
+
+
 def _ordinal(tokens: Tokens, i: int, names: dict[str, str]) -> Found | None:
     """ "the third", "the fifth of the chord", "its seventh": a chord tone, unless a noun
     follows ("the third string", "the fifth fret", "the seventh time")."""
-    if tokens.lower_at(tokens.prev_word(i)) not in _DETERMINERS:
+    before = tokens.prev_word(i)
+    if tokens.lower_at(before) in _ALTERED:
+        before = tokens.prev_word(before)  # "the raised seventh", "its flattened fifth"
+    if tokens.lower_at(before) not in _DETERMINERS:
         return None
     if any(tokens.lower_at(k) in _PLACES for k in range(max(0, i - 5), min(tokens.n, i + 7))):
+        return None
+    if _listed_before_noun(tokens, i):
         return None
     nxt = i + 1
     if nxt < tokens.n and not tokens.is_punct(nxt):

@@ -3,8 +3,8 @@
 
 Also keys named without "key" or "in" where the words say so: the rest of a list after a key
 ("in G, A and D", "in C instead of G", "flat keys like F, B flat and E flat"), "from G to A"
-near "transpose", "modulate" or "key", "modulates to D", "drop it to A", "the key is G" and
-"borrowed from D minor"."""
+near "transpose", "modulate" or "key", "modulates to D", "drop it to A", "the key is G",
+"borrowed from D minor" and "the same notes as C major"."""
 
 from __future__ import annotations
 
@@ -44,6 +44,7 @@ _FROM_TO_CUES = frozenset(
 _ROOTED = frozenset(
     {"scale", "scales", "pentatonic", "mode", "modes", "arpeggio", "arpeggios", "shape", "box"}
 )
+_CHORDAL = frozenset({"arpeggio", "arpeggios", "triad", "triads", "voicings"})
 # After "<note> major|minor" these make it a chord or scale, not a key.
 _NOT_KEY_NEXT = frozenset(
     {
@@ -83,7 +84,7 @@ def find_keys(tokens: Tokens) -> list[Found]:
     found = scan(tokens, _key_at)
     for key in list(found):
         if tokens.lower_at(key.start - 1) == "from" and tokens.lower_at(key.end) == "to":
-            second = _found(tokens, key.end + 1)  # "from G to A"
+            second = _second_key(tokens, key.end)  # "from G to A"
             found.extend([second, *_listed_after(tokens, second.end)] if second else [])
         else:
             found.extend(_listed_after(tokens, key.end))
@@ -145,10 +146,12 @@ def _key_at(tokens: Tokens, i: int) -> Found | None:
         return _found(tokens, i + 2)  # "flat keys like F, B flat and E flat"
     if word in ("is", "'s") and _key_asked(tokens, i):
         return _found(tokens, i + 1)  # "the key is G", "what key is it in? it's D"
-    if word == "from" and _near_words(tokens, i, _FROM_TO_CUES, 12):
-        return _from_to(tokens, i)
     if word == "from" and tokens.lower_at(i - 1) == "borrowed":
         return _found(tokens, i + 1)  # "borrowed from D minor"
+    if word == "from" and _near_words(tokens, i, _FROM_TO_CUES, 20):
+        return _from_to(tokens, i)
+    if word in ("as", "of") and "notes" in tokens.lower[max(0, i - 3) : i]:
+        return _found(tokens, i + 1)  # "the same notes as C major", "the notes of G"
     if word == "to" and _to_key(tokens, i):
         return _found(tokens, i + 1)
     if word == "in":
@@ -183,7 +186,7 @@ def _in_key(tokens: Tokens, i: int) -> Found | None:
     if tokens.lower_at(j) == "the":
         return None  # "in the A string", "in the key of" (found at "key")
     note = _note(tokens, j, lowercase_ok=True)
-    if note is None:
+    if note is None or arpeggios_listed(tokens, j):
         return None
     name, end = note
     mode = _mode_at(tokens, end)
@@ -202,6 +205,18 @@ def _in_key(tokens: Tokens, i: int) -> Found | None:
     return Found(j, end, LABEL, name)
 
 
+def arpeggios_listed(tokens: Tokens, j: int) -> bool:
+    """ "the arpeggios in A minor, G, and F": after "arpeggios in" (or "triads in") a list of
+    chords, not a key; ``j`` is the first name."""
+    if tokens.lower_at(j - 1) != "in" or tokens.lower_at(j - 2) not in _CHORDAL:
+        return False
+    named = _note_and_mode(tokens, j)
+    k = named[1] if named else j + 1
+    while tokens.lower_at(k) in _LIST_LINKS and tokens.lower_at(k) != "in":
+        k += 1
+    return k > (named[1] if named else j + 1) and note_at(tokens, k) is not None
+
+
 def _found(tokens: Tokens, i: int) -> Found | None:
     named = _key_name(tokens, i)
     return None if named is None else Found(i, named[1], LABEL, named[0])
@@ -210,19 +225,26 @@ def _found(tokens: Tokens, i: int) -> Found | None:
 def _from_to(tokens: Tokens, i: int) -> Found | None:
     """ "from G to A" near "transpose" or "key": the first key (the second is listed)."""
     named = _key_name(tokens, i + 1)
-    if (
-        named is None
-        or tokens.lower_at(named[1]) != "to"
-        or _key_name(tokens, named[1] + 1) is None
-    ):
+    if named is None or tokens.lower_at(named[1]) != "to" or _second_key(tokens, named[1]) is None:
         return None
     return Found(i + 1, named[1], LABEL, named[0])
+
+
+def _second_key(tokens: Tokens, to: int) -> Found | None:
+    """The key after "from G to" at ``to``: a note (with its mode) that no chord or scale
+    word follows, whatever else does ("from G to A everything goes up")."""
+    named = _note_and_mode(tokens, to + 1)
+    if named is None or tokens.glued(to + 1) or tokens.lower_at(named[1]) in _NOT_KEY_NEXT:
+        return None
+    return Found(to + 1, named[1], LABEL, named[0])
 
 
 def _key_asked(tokens: Tokens, i: int) -> bool:
     """ "the key is", "what key is it in? it's": "key" just before, or a question about it."""
     if tokens.lower_at(i - 1) in _KEY_WORDS:
         return True
+    if tokens.lower_at(i - 1) in _MODES and tokens.lower_at(i - 2) in ("relative", "parallel"):
+        return True  # "the relative major is G"
     window = tokens.lower[max(0, i - 6) : i]
     return "?" in window and any(word in _KEY_WORDS for word in window)
 
@@ -263,6 +285,8 @@ def relative(tokens: Tokens, i: int) -> bool:
     """ "the relative minor of C major", "the parallel minor is A minor": keys named as
     each other's relative or parallel."""
     before = tokens.lower_at(i - 1)
+    if before == ",":  # "goes to the relative minor, F sharp minor"
+        return tokens.lower_at(i - 3) in ("relative", "parallel")
     if before not in ("of", "is", "'s"):
         return False
     return any(tokens.lower_at(k) in ("relative", "parallel") for k in range(max(0, i - 7), i))

@@ -1,5 +1,7 @@
 """The lexicon's matcher: a spaCy component that finds every form of every lexicon term with
-one phrase matcher on lowercased tokens, then keeps the longest matches without overlaps.
+one phrase matcher on lowercased tokens, then keeps the longest matches without overlaps
+(the canonical spelling of a term where two of its spellings tie). Players' names must be
+written with a capital, and take the article off and a following "style" on.
 
 Each form is added in every spelling Whisper writes it with: a space, a hyphen or an en dash
 between its words, and ``s``/``es`` on an alphabetic last word longer than two letters that
@@ -54,9 +56,10 @@ class LexiconMatcher:
         spans = []
         for match_id, start, end in self.matcher(doc):
             category, canonical = self.vocab.strings[match_id].split(_SEP, 1)
-            if not _tuning_article(doc, start, end, category):
+            if not (_article(doc, start, end, canonical) or _not_as_spelt(doc, start, category)):
                 spans.append(Span(doc, start, end, label=category, span_id=canonical))
-        spans = filter_spans(spans)
+        spans = _longest(spans)
+        spans = [_named(doc, span, {s.start for s in spans}) for span in spans]
         cues = {k for span in spans if len(span) > 1 for k in range(span.start, span.end)}
         cues |= {s.start for s in spans if len(s) == 1 and s[0].lower_ not in AMBIGUOUS}
         # terms that need no cue and keep their sense are cues for the others ("a fill and
@@ -76,9 +79,59 @@ def _everyday(doc: Doc, span: Span, cues: set[int]) -> bool:
     return everyday_phrase(doc, span.start, span.end, cues)
 
 
-def _tuning_article(doc: Doc, start: int, end: int, category: str) -> bool:
-    """ "open a new tab": the article, not the tuning "open A"."""
-    return category == "tuning" and end - start == 2 and doc[end - 1].text == "a"
+def _article(doc: Doc, start: int, end: int, canonical: str) -> bool:
+    """ "open a new tab", "a section of the song", "a standard pick": the article "a", not
+    the note A of "open A", "A section" or "A standard"."""
+    return "A" in canonical.split() and any(t.text == "a" for t in doc[start:end])
+
+
+def _not_as_spelt(doc: Doc, start: int, category: str) -> bool:
+    """A name written without a capital ("rest the edge of your hand": not The Edge), and
+    "E and a" with a capital E after no count ("the low E and a bit less"): the count's
+    syllable is a lowercase "e" or follows a number ("one e and a")."""
+    if category == "player":
+        return not any(t.text[:1].isupper() for t in doc[start : start + 3] if t.lower_ != "the")
+    if doc[start].text != "E" or doc[start + 1 : start + 3].text.lower() != "and a":
+        return False
+    return not (start and (doc[start - 1].like_num or doc[start - 1].lower_ in _COUNTS))
+
+
+_COUNTS = frozenset({"one", "two", "three", "four", "five", "six", "seven", "eight"})
+
+
+def _longest(spans: list[Span]) -> list[Span]:
+    """The longest matches without overlaps (then the first); where two spellings of one term
+    tie, the canonical one wins ("playing slide guitar": "slide guitar", not "playing
+    slide")."""
+    chosen = filter_spans(spans)
+    for k, span in enumerate(chosen):
+        for other in spans:
+            rival = other.id_ == span.id_ and len(other) == len(span) and other != span
+            if not rival or not _canonical(other) or _canonical(span):
+                continue
+            if all(c is span or c.end <= other.start or other.end <= c.start for c in chosen):
+                chosen[k] = other
+                break
+    return sorted(chosen, key=lambda s: s.start)
+
+
+def _canonical(span: Span) -> bool:
+    words = [t.lower_ for t in span if t.text not in HYPHENS]
+    return " ".join(words) == " ".join(span.id_.lower().replace("-", " ").split())
+
+
+def _named(doc: Doc, span: Span, starts: set[int]) -> Span:
+    """A player's name without the article before it ("the Edge" → "Edge") and with the
+    "style" after it ("Tony Rice style", "Hendrix-style"), as the lexicon's forms say it."""
+    if span.label_ != "player":
+        return span
+    start, end = span.start, span.end
+    if doc[start].text == "the" and end - start > 1:
+        start += 1
+    k = end + 1 if end < len(doc) and doc[end].text in HYPHENS else end
+    if k < len(doc) and doc[k].lower_ == "style" and k not in starts and end not in starts:
+        end = k + 1
+    return Span(doc, start, end, label=span.label_, span_id=span.id_)
 
 
 def spellings(words: list[str]) -> list[list[str]]:

@@ -74,6 +74,11 @@ def find_time_signatures(tokens: Tokens) -> list[Found]:
     return found
 
 
+def _meter_named_before(tokens: Tokens, i: int) -> bool:
+    """Whether "time signature", "meter" or "metre" was said in the ten words before ``i``."""
+    return any(w in ("signature", "meter", "metre") for w in tokens.lower[max(0, i - 10) : i])
+
+
 def _meter_context(tokens: Tokens, i: int, end: int) -> bool:
     """A meter word after (``time``, ``feel``) or a meter's verb or preposition before."""
     before = tokens.lower_at(tokens.prev_word(i))
@@ -114,8 +119,9 @@ def _spoken_meter(tokens: Tokens, i: int) -> Found | None:
     if tokens.is_hyphen_link(k):
         return None  # "four four-bar phrases"
     if after not in _METER_WORDS:
-        if tokens.lower_at(before) not in _METER_BEFORE and not tokens.sentence_start(i):
-            return None
+        placed = tokens.lower_at(before) in _METER_BEFORE or tokens.sentence_start(i)
+        if not placed and not _meter_named_before(tokens, i):
+            return None  # "the time signature is 4.4, I mean four four" is one
         if k < tokens.n and tokens.doc[k].pos_ in ("NOUN", "PROPN", "NUM", "ADJ"):
             return None  # "two four bar phrases"
     return Found(i, j + 1, TIME_SIGNATURE, f"{top}/{bottom}")

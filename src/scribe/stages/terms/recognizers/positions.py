@@ -52,6 +52,10 @@ def find_frets(tokens: Tokens) -> list[Found]:
     return scan(tokens, lambda t, i: _position_at(t, i, FRET, _MAX_FRET))
 
 
+def _start(found: Found) -> int:
+    return found.start
+
+
 def _position_at(tokens: Tokens, i: int, noun: str, most: int) -> Found | None:
     """An ordinal then ``noun`` or ``noun`` then a cardinal, normalised to "<noun> <n>"."""
     number = parse_ordinal(tokens.lower, i)
@@ -107,8 +111,27 @@ def _determined(tokens: Tokens, i: int) -> bool:
 
 def find_strings(tokens: Tokens) -> list[Found]:
     """String names: "low E string", "the B string", "high e string", "third string",
-    "string six"."""
-    return scan(tokens, _string_at)
+    "string six"; and "the high E" without "string" after another string ("on the B string
+    and the high E")."""
+    found = scan(tokens, _string_at)
+    for i in range(1, tokens.n - 1):
+        if tokens.lower_at(i - 1) == "the" and _listed_string(tokens, i, found):
+            found.append(Found(i, i + 2, STRING, f"{_REGISTERS[tokens.lower[i]]} E string"))
+    return sorted(found, key=_start)
+
+
+def _listed_string(tokens: Tokens, i: int, strings: list[Found]) -> bool:
+    """ "high E" or "low E" at ``i``, not followed by "string", after a string name across
+    "and", "or" or a comma ("string one is the high E and string six..." is no list)."""
+    if tokens.lower_at(i) not in ("high", "low") or tokens.text[i + 1] not in ("E", "e"):
+        return False
+    if tokens.lower_at(i + 2) in (STRING, "strings"):
+        return False
+    for other in strings:
+        gap = tokens.lower[other.end : i - 1] if other.end < i else ["-"]
+        if len(gap) <= 2 and all(w in (",", "and", "or") for w in gap):
+            return True
+    return False
 
 
 def _string_at(tokens: Tokens, i: int) -> Found | None:

@@ -11,6 +11,7 @@ import re
 from itertools import pairwise
 
 from scribe.stages.terms.recognizers._tokens import CHORD_WORDS, Found, Tokens, scan
+from scribe.stages.terms.recognizers.counting import after_a_count, counted
 from scribe.stages.terms.recognizers.numbers import is_number_word
 
 LABEL = "progression"
@@ -189,8 +190,8 @@ def _spoken_run(tokens: Tokens, i: int) -> Found | None:
         return None
     if len(numerals) == 2 and after not in _CONTEXT_AFTER:
         return None
-    if not _plausible(values):
-        return None
+    if not _plausible(values) or counted(tokens, i, end, beats=False) or after_a_count(tokens, i):
+        return None  # "a finger exercise, one three two four"
     return Found(i, end, LABEL, "-".join(numerals))
 
 
@@ -234,8 +235,10 @@ def numeral_end(tokens: Tokens, i: int) -> int | None:
 
 
 def _single_chord(tokens: Tokens, i: int) -> Found | None:
-    """ "the four chord", "the flat seven chord", "the minor four chord", "the IV chord"."""
-    if tokens.lower_at(tokens.prev_word(i)) != "the":
+    """ "the four chord", "the flat seven chord", "the minor four chord", "the IV chord" (a
+    written numeral also after "that", "this", "a": "that iv chord sound")."""
+    determiner = tokens.lower_at(tokens.prev_word(i))
+    if determiner != "the" and not (determiner in _POINTING and _written_chord(tokens, i)):
         return None
     word = tokens.lower_at(i)
     numeral: str | None = None
@@ -265,6 +268,15 @@ def _single_chord(tokens: Tokens, i: int) -> Found | None:
     return Found(i, chord + 1, LABEL, numeral)
 
 
+_POINTING = frozenset({"that", "this", "a", "an"})
+
+
+def _written_chord(tokens: Tokens, i: int) -> bool:
+    """A written numeral at ``i`` with "chord" after it ("iv chord", "bVII chord")."""
+    end = _written_chunk(tokens, i, _NUMERAL_RE)
+    return end is not None and tokens.lower_at(tokens.next_word(end)) in CHORD_WORDS
+
+
 # After "the five" (no "chord" said) one of these, or punctuation, makes it a chord:
 # "resolve to the five.", "the four and the five", "the five, which is dominant".
 _BARE_NEXT = frozenset({"and", "or", "then", "which", "instead", "again"})
@@ -279,8 +291,8 @@ def _bare_degree_chord(tokens: Tokens, i: int, k: int) -> bool:
     # "from the five to the one": "to the" after the degree is fine too
     to_the = tokens.lower_at(k) == "to" and tokens.lower_at(k + 1) == "the"
     ends = k >= tokens.n or tokens.is_punct(k) or tokens.lower_at(k) in _BARE_NEXT or to_the
-    if not ends:
-        return False
+    if not ends or counted(tokens, i, k):
+        return False  # "accents on the two and the four": beats
     if word == "one":
-        return tokens.lower_at(tokens.prev_word(i) - 1) in ("to", "and")
+        return tokens.lower_at(tokens.prev_word(i) - 1) in ("to", "and", "then")
     return True

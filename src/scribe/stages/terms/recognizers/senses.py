@@ -4,7 +4,9 @@
 Many lexicon words are terms in a lesson and everyday words elsewhere. A one-word match is
 dropped when the words around it show the everyday sense:
 
-- a verb where the term is a noun (``NOUN_ONLY``: "fill the gap", "attack the problem");
+- a verb where the term is a noun (``NOUN_ONLY``: "fill the gap", "attack the problem", "you
+  fret the note"; ``VERB_S``: "the add nine sparkles"), also in a term of several words
+  ("build up slowly", "when the chord changes on the offbeat");
 - a word before or after it that makes the everyday phrase (``NOT_AFTER``, ``NOT_BEFORE``:
   "panic attack", "traffic jam", "action movie", "counting on");
 - "<word> of/from <noun>" where the noun is not a music word ("the tone of voice", "the
@@ -23,27 +25,16 @@ from spacy.tokens import Doc, Token
 
 # Terms as nouns only: the verb is the everyday word ("fill the gap", "attack the problem").
 NOUN_ONLY = frozenset(
-    {
-        "fill",
-        "fills",
-        "drive",
-        "drives",
-        "hook",
-        "hooks",
-        "bite",
-        "build",
-        "gain",
-        "hum",
-        "attack",
-        "tone",
-        "shuffle",
-        "rock",
-        "pop",
-        "surf",
-        "pitch",
-        "progression",
-    }
+    {"fill", "fills", "drive", "drives", "hook", "hooks", "bite", "build", "gain", "hum"}
+    | {"attack", "tone", "shuffle", "rock", "pop", "surf", "pitch", "progression", "fret"}
+    | {"pulse", "pulses", "boost"}
 )
+# A sound word with a verb's "s" after no article or adjective: "the add nine sparkles".
+VERB_S = frozenset(
+    {"sparkles", "shimmers", "pulses", "growls", "chimes", "hums", "bites", "buzzes"}
+)
+# The last word of a term that is also a verb: "when the chord changes on the offbeat".
+_VERB_LAST = frozenset({"changes", "change", "fills", "fill"})
 _ARTICLES = frozenset({"a", "an", "the", "this", "that", "my", "your", "his", "her", "our"})
 _POSSESSIVE = frozenset({"my", "your", "his", "her", "their", "our"})
 # The word before that makes the everyday phrase.
@@ -61,9 +52,13 @@ NOT_AFTER: dict[str, frozenset[str]] = {
     "chorus": frozenset({"in", "church", "school", "dawn", "gospel", "community", "children"}),
     "jam": frozenset({"traffic", "strawberry", "raspberry", "paper", "apricot"}),
     "tonic": frozenset({"and"}),
-    "nut": frozenset({"tough", "hard", "health", "fitness"}),
+    "nut": frozenset({"tough", "hard", "health", "fitness", "jack", "hex", "wing", "lock"}),
     "cab": frozenset({"taxi"}),
     "speaker": frozenset({"guest", "keynote", "public", "motivational", "native"}),
+    # "which is dominant", "more dominant": the adjective, not the fifth degree's function
+    "dominant": frozenset({"is", "'s", "are", "was", "more", "most", "very", "less", "quite"}),
+    "tension": frozenset({"neck", "spring", "truss", "muscle", "hand", "wrist", "arm"}),
+    "tapping": frozenset({"foot", "feet", "toe", "toes"}),
     "dynamics": frozenset({"group", "family", "power", "team", "social", "class", "band"}),
     "intervals": frozenset({"regular", "short", "long", "set", "fixed", "random"}),
     "interval": frozenset({"regular", "short", "long", "set", "fixed", "random", "time"}),
@@ -88,6 +83,7 @@ NOT_TWO_AFTER: dict[str, frozenset[str]] = {
     "cab": frozenset({"take", "took", "call", "get", "got", "grab", "hail", "book"}),
     "bite": frozenset({"grab", "grabbed", "quick", "have"}),
     "bridge": frozenset({"cross", "crossed", "crossing", "burn"}),
+    "nut": frozenset({"tighten", "tightening", "tightened", "loosen", "loosening", "loosened"}),
 }
 # The word after that makes the everyday phrase ("action movie", "counting on you").
 NOT_BEFORE: dict[str, frozenset[str]] = {
@@ -113,6 +109,7 @@ NOT_BEFORE: dict[str, frozenset[str]] = {
         | {"object", "thing", "things", "detector", "slide", "piece", "pieces", "strings"}
     ),
     "tapping": frozenset({"your", "my", "his", "her", "the", "along", "on"}),
+    "dominant": frozenset({"hand", "side", "eye", "foot", "player", "force"}),
     "slide": frozenset({"the", "your", "it", "over", "in", "down"}),
     "bend": frozenset({"your", "the", "over", "down"}),
     "sweep": frozenset({"the", "up"}),
@@ -123,6 +120,11 @@ NOT_BEFORE: dict[str, frozenset[str]] = {
     "bridge": frozenset({"between", "the", "that", "this", "over"}),
     "relief": frozenset({"from", "when", "that", "to"}),
     "fundamental": frozenset({"thing", "things", "skill", "skills", "idea", "part", "point"}),
+    # "solo" as "alone": "a solo arrangement", "her solo career"
+    "solo": frozenset({"arrangement", "arrangements", "piece", "pieces", "album", "albums"})
+    | {"career", "artist", "artists", "act", "performance", "project", "record", "acoustic"}
+    | {"guitarist", "guitarists", "version", "versions"},
+    "delay": frozenset({"between"}),  # "the delay between playing and hearing it"
 }
 # The noun after "slide the", "bend your", "sweep the": everyday unless a string word.
 _STRING_WORDS = frozenset({"string", "strings", "note", "notes", "chord", "chords", "pick"})
@@ -133,6 +135,7 @@ _DEGREE_WORDS = frozenset(
 OF_WORDS = frozenset(
     {"tone", "attack", "bridge", "presence", "crunch", "warmth", "root", "timing", "buzz"}
     | {"hum", "mud", "twang", "clarity", "bite", "tension", "pitch", "action", "sustain"}
+    | {"verse", "chorus", "feedback"}
 )
 MUSIC_WORDS = frozenset(
     {
@@ -223,9 +226,12 @@ NEEDS_CUE = frozenset(
     {"warmth", "presence", "clarity", "mud", "twang", "buzz", "crunch", "harsh", "bite"}
     | {"attack", "action", "gain", "drive", "hum", "tension", "pitch", "setup", "sustain"}
     | {"dynamics", "accent", "swing", "shuffle", "resolve", "phrase", "counting"}
-    | {"staff", "cab", "speaker", "root", "fundamental", "sag"}
+    | {"staff", "cab", "speaker", "root", "fundamental", "sag", "maintenance", "boost"}
+    | {"dominant", "hook", "hooks"}
 )
 _CUE_WINDOW = 16
+# Adjectives too: before a noun they are the everyday word ("the fundamental thing").
+_ADJ_TOO = frozenset({"fundamental", "dominant"})
 # Words that are cues for one term only: "the action is low", "a softer attack".
 _OWN_CUES: dict[str, frozenset[str]] = {
     "action": frozenset({"low", "high", "lower", "raise", "higher", "adjust", "height"}),
@@ -250,10 +256,18 @@ _MAINTENANCE = frozenset(
 
 def everyday_phrase(doc: Doc, start: int, end: int, cues: set[int]) -> bool:
     """Whether a match of several words ends in an everyday "of" phrase ("your tone of
-    voice")."""
-    last = doc[end - 1].lower_
+    voice"), or is a verb phrase where the term is a noun: its first word a verb after no
+    article ("build up slowly"), or its last ("when the chord changes on the offbeat")."""
+    first, final = doc[start], doc[end - 1]
+    before = doc[start - 1].lower_ if start else ""
+    if first.lower_ in NOUN_ONLY and first.pos_ == "VERB" and before not in _ARTICLES:
+        return True
+    if final.lower_ in _VERB_LAST and final.pos_ == "VERB":
+        return True
     after = doc[end].lower_ if end < len(doc) else ""
-    return last in OF_WORDS and after in ("of", "from") and not _of_music(doc, end + 1, cues)
+    return (
+        final.lower_ in OF_WORDS and after in ("of", "from") and not _of_music(doc, end + 1, cues)
+    )
 
 
 def everyday(doc: Doc, i: int, cues: set[int]) -> bool:
@@ -263,15 +277,18 @@ def everyday(doc: Doc, i: int, cues: set[int]) -> bool:
     word = token.lower_
     stem = word[:-1] if word.endswith("s") and word[:-1] in NOT_AFTER else word
     before = doc[i - 1].lower_ if i else ""
-    after = doc[i + 1].lower_ if i + 1 < len(doc) else ""
+    k = i + 2 if doc[i + 1 : i + 2].text in ("-", "–") else i + 1  # "a fill-in teacher"
+    after = doc[k].lower_ if k < len(doc) else ""
     if word in NOUN_ONLY and token.pos_ in ("VERB", "AUX") and before not in _ARTICLES:
         return True
+    if word in VERB_S and before not in _NOUN_BEFORE and (not i or doc[i - 1].pos_ != "ADJ"):
+        return True  # "it sparkles on top", "the effect pulses the volume"
     if word == "feedback" and before == "the" and i > 1:
         before = doc[i - 2].lower_  # "thanks for the feedback"
     two_before = doc[i - 2].lower_ if i > 1 else ""
     if two_before in NOT_TWO_AFTER.get(word, ()) and before in _ARTICLES:
         return True
-    noun = word in NOUN_ONLY and before in _NOUN_BEFORE  # "a fill in every gap"
+    noun = word in NOUN_ONLY and before in _NOUN_BEFORE and k == i + 1  # "a fill in every gap"
     if before in NOT_AFTER.get(stem, ()) or (after in NOT_BEFORE.get(word, ()) and not noun):
         return not _object_is_musical(doc, i, word)
     if word in _IN_WORDS and after == "in" and not _of_music(doc, i + 2, cues):
@@ -282,8 +299,8 @@ def everyday(doc: Doc, i: int, cues: set[int]) -> bool:
         return True  # "an Irish accent"
     if word == "phrase" and _near_after(doc, i, _SAYING, 6):
         return True  # "a phrase my teacher used to say"
-    if word == "fundamental" and token.pos_ == "ADJ" and doc[i + 1 : i + 2].text.isalpha():
-        return doc[i + 1].pos_ == "NOUN"  # "the fundamental thing"
+    if word in _ADJ_TOO and token.pos_ == "ADJ" and doc[i + 1 : i + 2].text.isalpha():
+        return doc[i + 1].pos_ == "NOUN"  # "the fundamental thing", "your dominant hand"
     if word in OF_WORDS and after in ("of", "from") and not _of_music(doc, i + 2, cues):
         return True
     if word in ("neck", "tension") and _near(doc, i, _BODY, 4):

@@ -1,0 +1,57 @@
+"""Number words said for beats or fingers, not scale degrees: "accents on the two and the
+four", "the backbeat is the two and the four", "a finger exercise, one two three four, then one
+three two four".
+
+Degree words said alone ("the four") are chords only where nothing says they count something
+else: a beat or finger word within a few words, with no word of harmony near, makes them
+counts; a run of them ("one three two four") only a finger word.
+"""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+from scribe.stages.terms.recognizers._tokens import Tokens
+
+_BEAT_WORDS = frozenset(
+    {"beat", "beats", "backbeat", "backbeats", "downbeat", "downbeats", "offbeat", "offbeats"}
+    | {"snare", "kick", "accent", "accents", "accented", "count", "counting", "clap", "claps"}
+    | {"metronome", "click"}
+)
+_FINGER_WORDS = frozenset(
+    {"finger", "fingers", "fingering", "exercise", "exercises", "spider", "permutation"}
+    | {"permutations", "independence"}
+)
+_HARMONY_WORDS = frozenset(
+    {"chord", "chords", "progression", "progressions", "key", "dominant", "tonic", "minor"}
+    | {"major", "resolve", "resolves", "cadence", "numeral", "numerals", "turnaround", "degree"}
+)
+_WINDOW = 10
+
+
+def counted(tokens: Tokens, start: int, end: int, *, beats: bool = True) -> bool:
+    """Whether the degree words at ``[start, end)`` count beats (unless ``beats`` is false:
+    a run such as "one six four five" is no beat, even "at ninety beats per minute") or
+    fingers: such a word within a few words either side, and no word of harmony there."""
+    lo, hi = max(0, start - _WINDOW), min(tokens.n, end + _WINDOW)
+    near = {tokens.lower[k] for k in range(lo, hi) if not start <= k < end}
+    cues = _BEAT_WORDS | _FINGER_WORDS if beats else _FINGER_WORDS
+    return bool(near & cues) and not near & _HARMONY_WORDS
+
+
+_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
+
+
+def after_a_count(tokens: Tokens, i: int) -> bool:
+    """Whether a count of three numbers or more ("one two three four", "four three two one")
+    ends just before ``i``, across "then", "and" or a comma: "one two three four, then one three
+    two four" is an exercise, not a progression ("one four five, then one six four five" is)."""
+    k = i - 1
+    while k >= 0 and tokens.lower[k] in (",", "then", "and") and i - k <= 3:
+        k -= 1
+    values: list[int] = []
+    while k >= 0 and tokens.lower[k] in _NUMBERS:
+        values.insert(0, _NUMBERS[tokens.lower[k]])
+        k -= 1
+    steps = {b - a for a, b in pairwise(values)}
+    return len(values) >= 3 and steps in ({1}, {-1})
