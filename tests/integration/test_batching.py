@@ -44,6 +44,9 @@ from tests.helpers import (
 )
 
 WORD_LOSS_SHARE = 0.02
+# A group's WER may be this much worse batched than sequential, or one word of its reference,
+# whichever is more: on the 34-word lesson group one word is 2.9 points, so a bare 2-point
+# margin would fail on any single different word (as int8 kernels of another CPU give).
 WER_MARGIN = 0.02
 
 
@@ -96,7 +99,7 @@ def words(text: str) -> int:
 
 def assert_no_words_lost(samples: list[Sample], seq: dict[str, str], got: dict[str, str]) -> None:
     """Per file: no more than the margin of words lost; per group: WER within the margin of
-    sequential's and under the sequential tests' bound."""
+    sequential's (at least one word of the group) and under the sequential tests' bound."""
     for sample in samples:
         expected, found = words(seq[sample.name]), words(got[sample.name])
         assert found >= expected * (1 - WORD_LOSS_SHARE) - 1, (sample.name, got[sample.name])
@@ -105,7 +108,8 @@ def assert_no_words_lost(samples: list[Sample], seq: dict[str, str], got: dict[s
         reference = " ".join(s.reference for s in members)
         seq_wer = word_error_rate(reference, " ".join(seq[s.name] for s in members))
         got_wer = word_error_rate(reference, " ".join(got[s.name] for s in members))
-        assert got_wer <= seq_wer + WER_MARGIN, (group, seq_wer, got_wer, got)
+        margin = max(WER_MARGIN, 1 / len(normalise(reference).split()))
+        assert got_wer <= seq_wer + margin + 1e-9, (group, seq_wer, got_wer, got)
         assert got_wer < MAX_WER[group], (group, got_wer, got)
     total_expected = sum(words(t) for t in seq.values())
     total_found = sum(words(t) for t in got.values())
