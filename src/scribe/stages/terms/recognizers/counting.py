@@ -12,6 +12,7 @@ from __future__ import annotations
 from itertools import pairwise
 
 from scribe.stages.terms.recognizers._tokens import Tokens
+from scribe.stages.terms.recognizers.numbers import UNITS
 
 _BEAT_WORDS = frozenset(
     {"beat", "beats", "backbeat", "backbeats", "downbeat", "downbeats", "offbeat", "offbeats"}
@@ -39,7 +40,8 @@ def counted(tokens: Tokens, start: int, end: int, *, beats: bool = True) -> bool
     return bool(near & cues) and not near & _HARMONY_WORDS
 
 
-_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
+# The number words a count of beats or fingers is said in ("one" to "eight").
+COUNT_WORDS = {word: n for word, n in UNITS.items() if 1 <= n <= 8}
 
 
 def after_a_count(tokens: Tokens, i: int) -> bool:
@@ -50,8 +52,8 @@ def after_a_count(tokens: Tokens, i: int) -> bool:
     while k >= 0 and tokens.lower[k] in (",", "then", "and") and i - k <= 3:
         k -= 1
     values: list[int] = []
-    while k >= 0 and tokens.lower[k] in _NUMBERS:
-        values.insert(0, _NUMBERS[tokens.lower[k]])
+    while k >= 0 and tokens.lower[k] in COUNT_WORDS:
+        values.insert(0, COUNT_WORDS[tokens.lower[k]])
         k -= 1
     steps = {b - a for a, b in pairwise(values)}
     return len(values) >= 3 and steps in ({1}, {-1})

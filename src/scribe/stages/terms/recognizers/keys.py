@@ -211,10 +211,11 @@ def arpeggios_listed(tokens: Tokens, j: int) -> bool:
     if tokens.lower_at(j - 1) != "in" or tokens.lower_at(j - 2) not in _CHORDAL:
         return False
     named = _note_and_mode(tokens, j)
-    k = named[1] if named else j + 1
+    first_end = named[1] if named else j + 1
+    k = first_end
     while tokens.lower_at(k) in _LIST_LINKS and tokens.lower_at(k) != "in":
         k += 1
-    return k > (named[1] if named else j + 1) and note_at(tokens, k) is not None
+    return k > first_end and note_at(tokens, k) is not None
 
 
 def _found(tokens: Tokens, i: int) -> Found | None:

@@ -12,6 +12,7 @@ built from words directly, without running the tokenizer over each spelling.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from itertools import product
 
 from spacy.language import Language
@@ -20,6 +21,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 from spacy.vocab import Vocab
 
+from scribe.stages.terms.recognizers.counting import COUNT_WORDS
 from scribe.stages.terms.recognizers.senses import (
     AMBIGUOUS,
     NEEDS_CUE,
@@ -93,10 +95,7 @@ def _not_as_spelt(doc: Doc, start: int, category: str) -> bool:
         return not any(t.text[:1].isupper() for t in doc[start : start + 3] if t.lower_ != "the")
     if doc[start].text != "E" or doc[start + 1 : start + 3].text.lower() != "and a":
         return False
-    return not (start and (doc[start - 1].like_num or doc[start - 1].lower_ in _COUNTS))
-
-
-_COUNTS = frozenset({"one", "two", "three", "four", "five", "six", "seven", "eight"})
+    return not (start and (doc[start - 1].like_num or doc[start - 1].lower_ in COUNT_WORDS))
 
 
 def _longest(spans: list[Span]) -> list[Span]:
@@ -104,10 +103,14 @@ def _longest(spans: list[Span]) -> list[Span]:
     tie, the canonical one wins ("playing slide guitar": "slide guitar", not "playing
     slide")."""
     chosen = filter_spans(spans)
+    by_term: dict[str, list[Span]] = defaultdict(list)
+    for span in spans:
+        by_term[span.id_].append(span)
     for k, span in enumerate(chosen):
-        for other in spans:
-            rival = other.id_ == span.id_ and len(other) == len(span) and other != span
-            if not rival or not _canonical(other) or _canonical(span):
+        if _canonical(span):
+            continue
+        for other in by_term[span.id_]:
+            if len(other) != len(span) or other == span or not _canonical(other):
                 continue
             if all(c is span or c.end <= other.start or other.end <= c.start for c in chosen):
                 chosen[k] = other
