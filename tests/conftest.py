@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from scribe.config import Settings, load_settings
 from scribe.queues.sqlite import SqliteQueueBroker
+
+if TYPE_CHECKING:
+    from scribe.stages.terms.recognizer import TermRecognizer
 
 
 @pytest.fixture
@@ -92,3 +96,13 @@ def fresh_postgres_url() -> Iterator[str]:
     """An empty database of this test's own."""
     with temporary_postgres_database() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def recognizer() -> TermRecognizer:
+    """The term recogniser over the bundled lexicon, built once for the whole run (it is only
+    read: building it takes seconds, so the term test files share it)."""
+    from scribe.lexicon import load_lexicon
+    from scribe.stages.terms.recognizer import TermRecognizer
+
+    return TermRecognizer(load_lexicon())

@@ -10,9 +10,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import jiwer
+
+if TYPE_CHECKING:
+    from scribe.stages.terms.recognizer import TermRecognizer
 
 DATA = Path(__file__).resolve().parent / "data"
 LIBRIVOX = DATA / "librivox"
@@ -21,6 +25,11 @@ LIBRIVOX_EXTRA = DATA / "librivox_extra"
 LESSON_MP4 = DATA / "lesson.mp4"
 LESSON_TEXT = (DATA / "lesson.txt").read_text().strip()
 SILENT_VIDEO = DATA / "silent_video.mp4"
+
+
+def term_spans(recognizer: TermRecognizer, text: str, category: str) -> list[str]:
+    """The span texts of ``text``'s terms in ``category``, in order."""
+    return [m.text for m in recognizer.find_in_text(text) if m.category == category]
 
 
 def librivox_references() -> dict[Path, str]:

@@ -9,14 +9,8 @@ from itertools import pairwise
 import pytest
 
 from scribe.domain.transcript import Segment, Transcript, Word
-from scribe.lexicon import load_lexicon
 from scribe.stages.terms.recognizer import TermRecognizer, TextMatch
 from scribe.stages.terms.recognizers.numbers import parse_cardinal, parse_ordinal
-
-
-@pytest.fixture(scope="module")
-def recognizer() -> TermRecognizer:
-    return TermRecognizer(load_lexicon())
 
 
 def found(recognizer: TermRecognizer, text: str) -> list[tuple[str, str, str]]:

@@ -7,48 +7,40 @@ from __future__ import annotations
 
 import pytest
 
-from scribe.lexicon import load_lexicon
 from scribe.stages.terms.recognizer import TermRecognizer
-
-
-@pytest.fixture(scope="module")
-def recognizer() -> TermRecognizer:
-    return TermRecognizer(load_lexicon())
-
-
-def spans(recognizer: TermRecognizer, text: str, category: str) -> list[str]:
-    return [m.text for m in recognizer.find_in_text(text) if m.category == category]
-
+from tests.helpers import term_spans
 
 # --- the lexicon's matcher --------------------------------------------------------------------
 
 
 def test_a_name_needs_its_capital(recognizer: TermRecognizer) -> None:
-    assert spans(recognizer, "a dotted eighth delay, the Edge thing", "player") == ["Edge"]
-    assert spans(recognizer, "rest the edge of your hand on the bridge", "player") == []
+    assert term_spans(recognizer, "a dotted eighth delay, the Edge thing", "player") == ["Edge"]
+    assert term_spans(recognizer, "rest the edge of your hand on the bridge", "player") == []
 
 
 def test_a_name_takes_style_after_it(recognizer: TermRecognizer) -> None:
     text = "gypsy jazz, Django Reinhardt style, and crosspicking, Tony Rice style"
-    assert spans(recognizer, text, "player") == ["Django Reinhardt style", "Tony Rice style"]
-    assert spans(recognizer, "Wes Montgomery made a whole style out of it", "player") == [
+    assert term_spans(recognizer, text, "player") == ["Django Reinhardt style", "Tony Rice style"]
+    assert term_spans(recognizer, "Wes Montgomery made a whole style out of it", "player") == [
         "Wes Montgomery"
     ]
 
 
 def test_the_canonical_spelling_wins_a_tie(recognizer: TermRecognizer) -> None:
-    assert spans(recognizer, "when you're playing slide guitar, mute", "technique") == [
+    assert term_spans(recognizer, "when you're playing slide guitar, mute", "technique") == [
         "slide guitar"
     ]
-    assert spans(recognizer, "I love playing slide on this one", "technique") == ["playing slide"]
+    assert term_spans(recognizer, "I love playing slide on this one", "technique") == [
+        "playing slide"
+    ]
 
 
 def test_e_and_a_is_a_count_only_as_spelt(recognizer: TermRecognizer) -> None:
-    assert spans(recognizer, "count one e and a two e and a", "rhythm") == [
+    assert term_spans(recognizer, "count one e and a two e and a", "rhythm") == [
         "one e and a",
         "e and a",
     ]
-    assert spans(recognizer, "two millimetres on the low E and a bit less", "rhythm") == []
+    assert term_spans(recognizer, "two millimetres on the low E and a bit less", "rhythm") == []
 
 
 @pytest.mark.parametrize(
@@ -68,11 +60,11 @@ def test_e_and_a_is_a_count_only_as_spelt(recognizer: TermRecognizer) -> None:
 def test_lexicon_terms_and_categories(
     recognizer: TermRecognizer, text: str, term_text: str, category: str
 ) -> None:
-    assert term_text in spans(recognizer, text, category)
+    assert term_text in term_spans(recognizer, text, category)
 
 
 def test_maintenance_needs_a_music_cue(recognizer: TermRecognizer) -> None:
-    assert spans(recognizer, "the building's maintenance costs went up", "setup") == []
+    assert term_spans(recognizer, "the building's maintenance costs went up", "setup") == []
 
 
 # --- everyday senses: verbs, "alone", time, hardware ------------------------------------------
@@ -96,8 +88,8 @@ def test_maintenance_needs_a_music_cue(recognizer: TermRecognizer) -> None:
 def test_everyday_senses_of_this_round(
     recognizer: TermRecognizer, term_text: str, everyday_text: str, word: str, category: str
 ) -> None:
-    assert any(word in s.lower() for s in spans(recognizer, term_text, category)), term_text
-    assert not any(word in s.lower() for s in spans(recognizer, everyday_text, category)), (
+    assert any(word in s.lower() for s in term_spans(recognizer, term_text, category)), term_text
+    assert not any(word in s.lower() for s in term_spans(recognizer, everyday_text, category)), (
         everyday_text
     )
 
@@ -107,18 +99,18 @@ def test_everyday_senses_of_this_round(
 
 def test_effects_in_a_chain_or_said_as_the_effect(recognizer: TermRecognizer) -> None:
     chain = "the tuner, then wah, then overdrive, then modulation, then delay"
-    assert "modulation" in spans(recognizer, chain, "gear")
-    assert spans(recognizer, "a quick modulation in the bridge", "theory") == ["modulation"]
+    assert "modulation" in term_spans(recognizer, chain, "gear")
+    assert term_spans(recognizer, "a quick modulation in the bridge", "theory") == ["modulation"]
     said = "and chorus, the effect, not the chorus of the song"
-    assert spans(recognizer, said, "gear") == ["chorus"]
-    assert spans(recognizer, said, "form") == ["chorus"]
-    assert spans(recognizer, "intro, verse, chorus, bridge", "gear") == []
+    assert term_spans(recognizer, said, "gear") == ["chorus"]
+    assert term_spans(recognizer, said, "form") == ["chorus"]
+    assert term_spans(recognizer, "intro, verse, chorus, bridge", "gear") == []
 
 
 def test_tuners_beside_pegs_are_the_pegs(recognizer: TermRecognizer) -> None:
     pegs = "the tuning pegs, or tuners, you wind the string around the post"
-    assert spans(recognizer, pegs, "anatomy") == ["tuning pegs", "tuners"]
-    assert spans(recognizer, "clip-on tuners are cheap, and pedal tuners too", "anatomy") == []
+    assert term_spans(recognizer, pegs, "anatomy") == ["tuning pegs", "tuners"]
+    assert term_spans(recognizer, "clip-on tuners are cheap, and pedal tuners too", "anatomy") == []
 
 
 # --- degree words: beats, fingers, and chords --------------------------------------------------
@@ -133,7 +125,7 @@ def test_tuners_beside_pegs_are_the_pegs(recognizer: TermRecognizer) -> None:
     ],
 )
 def test_beats_and_fingers_are_not_degree_chords(recognizer: TermRecognizer, text: str) -> None:
-    assert spans(recognizer, text, "progression") == []
+    assert term_spans(recognizer, text, "progression") == []
 
 
 @pytest.mark.parametrize(
@@ -149,11 +141,11 @@ def test_beats_and_fingers_are_not_degree_chords(recognizer: TermRecognizer, tex
 def test_degree_chords_of_this_round(
     recognizer: TermRecognizer, text: str, chords: list[str]
 ) -> None:
-    assert spans(recognizer, text, "progression") == chords
+    assert term_spans(recognizer, text, "progression") == chords
 
 
 def test_a_spoken_degree_needs_the(recognizer: TermRecognizer) -> None:
-    assert spans(recognizer, "it's a five chord voicing", "progression") == []
+    assert term_spans(recognizer, "it's a five chord voicing", "progression") == []
 
 
 # --- scale degrees ----------------------------------------------------------------------------
@@ -168,7 +160,7 @@ def test_a_spoken_degree_needs_the(recognizer: TermRecognizer) -> None:
     ],
 )
 def test_degrees_of_this_round(recognizer: TermRecognizer, text: str, degrees: list[str]) -> None:
-    assert spans(recognizer, text, "degree") == degrees
+    assert term_spans(recognizer, text, "degree") == degrees
 
 
 @pytest.mark.parametrize(
@@ -180,7 +172,7 @@ def test_degrees_of_this_round(recognizer: TermRecognizer, text: str, degrees: l
     ],
 )
 def test_not_degrees(recognizer: TermRecognizer, text: str) -> None:
-    assert spans(recognizer, text, "degree") == []
+    assert term_spans(recognizer, text, "degree") == []
 
 
 # --- letters: chords, notes and strings -------------------------------------------------------
@@ -202,7 +194,7 @@ def test_not_degrees(recognizer: TermRecognizer, text: str) -> None:
 def test_chord_letters_of_this_round(
     recognizer: TermRecognizer, text: str, chords: list[str]
 ) -> None:
-    assert spans(recognizer, text, "chord_name") == chords
+    assert term_spans(recognizer, text, "chord_name") == chords
 
 
 @pytest.mark.parametrize(
@@ -220,11 +212,11 @@ def test_chord_letters_of_this_round(
 def test_letters_that_are_not_chords(
     recognizer: TermRecognizer, text: str, chords: list[str]
 ) -> None:
-    assert spans(recognizer, text, "chord_name") == chords
+    assert term_spans(recognizer, text, "chord_name") == chords
 
 
 def test_arpeggios_in_a_key_without_a_list(recognizer: TermRecognizer) -> None:
-    assert spans(recognizer, "the arpeggios in A minor sound dark", "key") == ["A minor"]
+    assert term_spans(recognizer, "the arpeggios in A minor sound dark", "key") == ["A minor"]
 
 
 # --- keys -------------------------------------------------------------------------------------
@@ -243,12 +235,12 @@ def test_arpeggios_in_a_key_without_a_list(recognizer: TermRecognizer) -> None:
     ],
 )
 def test_keys_of_this_round(recognizer: TermRecognizer, text: str, keys: list[str]) -> None:
-    assert spans(recognizer, text, "key") == keys
+    assert term_spans(recognizer, text, "key") == keys
 
 
 def test_from_to_without_a_cue_stays_chords(recognizer: TermRecognizer) -> None:
-    assert spans(recognizer, "go from G to A everything else", "key") == []
-    assert spans(recognizer, "the same notes as the C chord", "key") == []
+    assert term_spans(recognizer, "go from G to A everything else", "key") == []
+    assert term_spans(recognizer, "the same notes as the C chord", "key") == []
 
 
 # --- strings and tunings ----------------------------------------------------------------------
@@ -256,102 +248,113 @@ def test_from_to_without_a_cue_stays_chords(recognizer: TermRecognizer) -> None:
 
 def test_strings_of_this_round(recognizer: TermRecognizer) -> None:
     listed = "two notes at once on the B string and the high E, with a slide"
-    assert spans(recognizer, listed, "string") == ["B string", "high E"]
-    assert spans(recognizer, "string one is the high E and string six is the low E", "string") == [
+    assert term_spans(recognizer, listed, "string") == ["B string", "high E"]
+    assert term_spans(
+        recognizer, "string one is the high E and string six is the low E", "string"
+    ) == [
         "string one",
         "string six",
     ]
 
 
 def test_the_open_note_is_no_tuning(recognizer: TermRecognizer) -> None:
-    assert spans(recognizer, "keep one note going, usually the open A", "tuning") == []
-    assert spans(recognizer, "tune to the open G tuning first", "tuning") == ["open G tuning"]
-    assert spans(recognizer, "this song is in open G", "tuning") == ["open G"]
+    assert term_spans(recognizer, "keep one note going, usually the open A", "tuning") == []
+    assert term_spans(recognizer, "tune to the open G tuning first", "tuning") == ["open G tuning"]
+    assert term_spans(recognizer, "this song is in open G", "tuning") == ["open G"]
 
 
 # --- chord qualities and meters ---------------------------------------------------------------
 
 
 def test_chord_qualities_without_a_root(recognizer: TermRecognizer) -> None:
-    assert spans(recognizer, "if you hang on it over a major chord", "chord") == ["major chord"]
-    assert spans(recognizer, "the minor triads on the top strings", "chord") == ["minor triads"]
+    assert term_spans(recognizer, "if you hang on it over a major chord", "chord") == [
+        "major chord"
+    ]
+    assert term_spans(recognizer, "the minor triads on the top strings", "chord") == [
+        "minor triads"
+    ]
     # with a root, the chord name wins and the lexicon keeps "triad"
-    assert spans(recognizer, "a G major triad on the high e string", "chord") == ["triad"]
-    assert spans(recognizer, "go from an E minor chord to C major", "chord") == []
+    assert term_spans(recognizer, "a G major triad on the high e string", "chord") == ["triad"]
+    assert term_spans(recognizer, "go from an E minor chord to C major", "chord") == []
 
 
 def test_a_meter_named_just_before(recognizer: TermRecognizer) -> None:
     text = "so the time signature is 4.4, um, I mean four four, and the tempo is slow"
-    assert spans(recognizer, text, "time_signature") == ["4.4", "four four"]
-    assert spans(recognizer, "I mean four four people came", "time_signature") == []
+    assert term_spans(recognizer, text, "time_signature") == ["4.4", "four four"]
+    assert term_spans(recognizer, "I mean four four people came", "time_signature") == []
 
 
 def test_a_list_that_ends_in_its_full_chord(recognizer: TermRecognizer) -> None:
     text = "E, A and B7 are the three chords of a blues"
-    assert spans(recognizer, text, "chord_name") == ["E", "A", "B7"]
-    assert spans(recognizer, "E, A and B are the notes here", "chord_name") == []
+    assert term_spans(recognizer, text, "chord_name") == ["E", "A", "B7"]
+    assert term_spans(recognizer, "E, A and B are the notes here", "chord_name") == []
 
 
 def test_letter_terms_are_not_the_article(recognizer: TermRecognizer) -> None:
-    assert spans(recognizer, "the A section repeats before the B section", "form") == [
+    assert term_spans(recognizer, "the A section repeats before the B section", "form") == [
         "A section",
         "B section",
     ]
-    assert spans(recognizer, "a section of the song repeats", "form") == []
-    assert spans(recognizer, "use a standard pick", "tuning") == []
+    assert term_spans(recognizer, "a section of the song repeats", "form") == []
+    assert term_spans(recognizer, "use a standard pick", "tuning") == []
 
 
 def test_boost_is_gear_as_a_noun(recognizer: TermRecognizer) -> None:
-    assert spans(recognizer, "so the boost goes before the overdrive", "gear") == [
+    assert term_spans(recognizer, "so the boost goes before the overdrive", "gear") == [
         "boost",
         "overdrive",
     ]
-    assert "boost" not in spans(recognizer, "boost the mids on the amp a little", "gear")
+    assert "boost" not in term_spans(recognizer, "boost the mids on the amp a little", "gear")
 
 
 def test_counts_before_a_run(recognizer: TermRecognizer) -> None:
     exercise = "one two three four, then one three two four, slowly"
-    assert spans(recognizer, exercise, "progression") == []
-    assert spans(recognizer, "play one four five, then one six four five", "progression") == [
+    assert term_spans(recognizer, exercise, "progression") == []
+    assert term_spans(recognizer, "play one four five, then one six four five", "progression") == [
         "one four five",
         "one six four five",
     ]
 
 
 def test_notes_named_after_the_letters(recognizer: TermRecognizer) -> None:
-    assert spans(recognizer, "F sharp and G flat are the same note", "chord_name") == []
-    assert spans(recognizer, "F sharp and G are the chords here", "chord_name") == [
+    assert term_spans(recognizer, "F sharp and G flat are the same note", "chord_name") == []
+    assert term_spans(recognizer, "F sharp and G are the chords here", "chord_name") == [
         "F sharp",
         "G",
     ]
 
 
 def test_more_gear_senses(recognizer: TermRecognizer) -> None:
-    assert spans(recognizer, "the chorus on this pedal is subtle", "gear") == ["chorus", "pedal"]
-    assert spans(recognizer, "the chorus on this song is huge", "gear") == []
+    assert term_spans(recognizer, "the chorus on this pedal is subtle", "gear") == [
+        "chorus",
+        "pedal",
+    ]
+    assert term_spans(recognizer, "the chorus on this song is huge", "gear") == []
     text = "the tuners on this headstock are locking tuners"
-    assert spans(recognizer, text, "anatomy") == ["tuners", "headstock", "locking tuners"]
-    assert spans(recognizer, "a solo acoustic arrangement", "theory") == []
+    assert term_spans(recognizer, text, "anatomy") == ["tuners", "headstock", "locking tuners"]
+    assert term_spans(recognizer, "a solo acoustic arrangement", "theory") == []
 
 
 def test_the_dominant_as_a_function(recognizer: TermRecognizer) -> None:
-    assert spans(recognizer, "the tonic is home and the dominant wants to go home", "theory") == [
+    assert term_spans(
+        recognizer, "the tonic is home and the dominant wants to go home", "theory"
+    ) == [
         "tonic",
         "dominant",
     ]
-    assert spans(recognizer, "then the five, which is dominant, and the one", "theory") == []
-    assert spans(recognizer, "hold the pick in your dominant hand", "theory") == []
+    assert term_spans(recognizer, "then the five, which is dominant, and the one", "theory") == []
+    assert term_spans(recognizer, "hold the pick in your dominant hand", "theory") == []
 
 
 def test_more_keys_and_sections(recognizer: TermRecognizer) -> None:
     text = "the key of E minor has one sharp, F sharp, and the relative major is G"
-    assert spans(recognizer, text, "key") == ["key of E minor", "G"]
-    assert spans(recognizer, text, "chord_name") == []
+    assert term_spans(recognizer, text, "key") == ["key of E minor", "G"]
+    assert term_spans(recognizer, text, "chord_name") == []
     text = "then the bridge goes to the relative minor, F sharp minor"
-    assert spans(recognizer, text, "key") == ["F sharp minor"]
-    assert spans(recognizer, text, "form") == ["bridge"]
-    assert spans(recognizer, "keep your foot tapping along", "technique") == []
-    assert spans(recognizer, "if it buzzes on the first few frets", "tone") == []
+    assert term_spans(recognizer, text, "key") == ["F sharp minor"]
+    assert term_spans(recognizer, text, "form") == ["bridge"]
+    assert term_spans(recognizer, "keep your foot tapping along", "technique") == []
+    assert term_spans(recognizer, "if it buzzes on the first few frets", "tone") == []
 
 
 @pytest.mark.parametrize(
@@ -367,12 +370,14 @@ def test_more_keys_and_sections(recognizer: TermRecognizer) -> None:
 def test_everyday_senses_of_sections(
     recognizer: TermRecognizer, term_text: str, everyday_text: str, word: str, category: str
 ) -> None:
-    assert any(word in s.lower() for s in spans(recognizer, term_text, category)), term_text
-    assert not any(word in s.lower() for s in spans(recognizer, everyday_text, category)), (
+    assert any(word in s.lower() for s in term_spans(recognizer, term_text, category)), term_text
+    assert not any(word in s.lower() for s in term_spans(recognizer, everyday_text, category)), (
         everyday_text
     )
 
 
 def test_the_bridge_in_the_song(recognizer: TermRecognizer) -> None:
-    assert spans(recognizer, "the bridge in the song is where it opens up", "form") == ["bridge"]
-    assert spans(recognizer, "the bridge in this guitar is a tune-o-matic", "form") == []
+    assert term_spans(recognizer, "the bridge in the song is where it opens up", "form") == [
+        "bridge"
+    ]
+    assert term_spans(recognizer, "the bridge in this guitar is a tune-o-matic", "form") == []

@@ -6,18 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from scribe.lexicon import load_lexicon
 from scribe.stages.terms.recognizer import TermRecognizer
-
-
-@pytest.fixture(scope="module")
-def recognizer() -> TermRecognizer:
-    return TermRecognizer(load_lexicon())
-
-
-def spans(recognizer: TermRecognizer, text: str, category: str) -> list[str]:
-    return [m.text for m in recognizer.find_in_text(text) if m.category == category]
-
+from tests.helpers import term_spans
 
 # --- everyday senses of one-word lexicon terms ------------------------------------------------
 
@@ -70,20 +60,20 @@ def spans(recognizer: TermRecognizer, text: str, category: str) -> list[str]:
 def test_everyday_senses_are_not_terms(
     recognizer: TermRecognizer, term_text: str, everyday_text: str, word: str, category: str
 ) -> None:
-    assert any(word in s.lower() for s in spans(recognizer, term_text, category)), term_text
-    assert not any(word in s.lower() for s in spans(recognizer, everyday_text, category)), (
+    assert any(word in s.lower() for s in term_spans(recognizer, term_text, category)), term_text
+    assert not any(word in s.lower() for s in term_spans(recognizer, everyday_text, category)), (
         everyday_text
     )
 
 
 def test_tone_of_voice_is_not_your_tone(recognizer: TermRecognizer) -> None:
-    assert spans(recognizer, "watch your tone of voice", "tone") == []
-    assert spans(recognizer, "your tone of the guitar", "tone") == ["tone"]
+    assert term_spans(recognizer, "watch your tone of voice", "tone") == []
+    assert term_spans(recognizer, "your tone of the guitar", "tone") == ["tone"]
 
 
 def test_open_a_is_the_article(recognizer: TermRecognizer) -> None:
-    assert spans(recognizer, "open a new tab in the browser", "tuning") == []
-    assert spans(recognizer, "tune down to open A tuning", "tuning") == ["open A tuning"]
+    assert term_spans(recognizer, "open a new tab in the browser", "tuning") == []
+    assert term_spans(recognizer, "tune down to open A tuning", "tuning") == ["open A tuning"]
 
 
 def test_bridge_by_the_hand_and_bridge_of_the_song(recognizer: TermRecognizer) -> None:
@@ -114,7 +104,7 @@ def test_bridge_by_the_hand_and_bridge_of_the_song(recognizer: TermRecognizer) -
     ],
 )
 def test_keys_named_without_key_of(recognizer: TermRecognizer, text: str, keys: list[str]) -> None:
-    assert spans(recognizer, text, "key") == keys
+    assert term_spans(recognizer, text, "key") == keys
 
 
 @pytest.mark.parametrize(
@@ -126,7 +116,7 @@ def test_keys_named_without_key_of(recognizer: TermRecognizer, text: str, keys: 
     ],
 )
 def test_not_keys_without_a_cue(recognizer: TermRecognizer, text: str) -> None:
-    assert spans(recognizer, text, "key") in ([], ["key of C major"])
+    assert term_spans(recognizer, text, "key") in ([], ["key of C major"])
 
 
 # --- degree chords said one by one ------------------------------------------------------------
@@ -144,7 +134,7 @@ def test_not_keys_without_a_cue(recognizer: TermRecognizer, text: str) -> None:
     ],
 )
 def test_degree_chords_one_by_one(recognizer: TermRecognizer, text: str, chords: list[str]) -> None:
-    assert spans(recognizer, text, "progression") == chords
+    assert term_spans(recognizer, text, "progression") == chords
 
 
 @pytest.mark.parametrize(
@@ -157,7 +147,7 @@ def test_degree_chords_one_by_one(recognizer: TermRecognizer, text: str, chords:
     ],
 )
 def test_not_degree_chords(recognizer: TermRecognizer, text: str) -> None:
-    assert spans(recognizer, text, "progression") == []
+    assert term_spans(recognizer, text, "progression") == []
 
 
 # --- bare-letter chords ----------------------------------------------------------------------
@@ -178,7 +168,7 @@ def test_not_degree_chords(recognizer: TermRecognizer, text: str) -> None:
 def test_bare_letter_chords_in_context(
     recognizer: TermRecognizer, text: str, chords: list[str]
 ) -> None:
-    assert spans(recognizer, text, "chord_name") == chords
+    assert term_spans(recognizer, text, "chord_name") == chords
 
 
 @pytest.mark.parametrize(
@@ -193,4 +183,4 @@ def test_bare_letter_chords_in_context(
     ],
 )
 def test_bare_letters_still_need_their_context(recognizer: TermRecognizer, text: str) -> None:
-    assert spans(recognizer, text, "chord_name") == []
+    assert term_spans(recognizer, text, "chord_name") == []

@@ -14,11 +14,6 @@ from scribe.lexicon import load_lexicon
 from scribe.stages.terms.recognizer import TermRecognizer
 
 
-@pytest.fixture(scope="module")
-def recognizer() -> TermRecognizer:
-    return TermRecognizer(load_lexicon())
-
-
 def test_bundled_lexicon_is_large_and_unambiguous() -> None:
     lexicon = load_lexicon()
     by_category = lexicon.by_category()
