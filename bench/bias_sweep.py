@@ -1,6 +1,6 @@
-"""Lexicon biasing side by side: CTranslate2 with the prompt (as shipped) against the torch
-engine with the prompt alone, the prompt plus the decoder bias at each λ, and the decoder
-bias alone; biasing off as the floor. One run, one set of lessons (``bench/eval_asr.py``'s:
+"""Lexicon biasing side by side: CTranslate2 with the prompt alone and with the prompt plus
+its n-best rescoring at each λ, against the torch engine with the prompt alone, the prompt plus
+the decoder bias at each λ, and the decoder bias alone; biasing off as the floor. One run, one set of lessons (``bench/eval_asr.py``'s:
 Piper-voiced lesson sentences over guitar), through extract → transcribe → terms.
 
 Per setting: term recall, invented words in music, words kept after music, the lexicon
@@ -47,8 +47,9 @@ class Setting:
         """How the row reads."""
         if not self.bias:
             return f"{self.engine}, biasing off"
+        where = "n-best" if self.engine == "ctranslate2" else "decoder"
         parts = (["prompt"] if self.prompt else []) + (
-            [f"decoder λ={self.weight:g}"] if self.weight else []
+            [f"{where} λ={self.weight:g}"] if self.weight else []
         )
         return f"{self.engine}, {' + '.join(parts)}"
 
@@ -84,12 +85,14 @@ def main() -> None:
     if args.voice == "piper" and lesson_audio.piper_paths() is None:
         sys.exit("piper is not set up: run bench/setup_piper.sh (or --voice espeak)")
     engines = args.engines.split(",")
+    weights = [w for w in args.weights.split(",") if w]
     rows: list[Setting] = []
     if "ctranslate2" in engines:
         rows += [Setting("ctranslate2", False), Setting("ctranslate2", True)]
+        rows += [Setting("ctranslate2", True, True, float(w)) for w in weights]
     if "torch" in engines:
         rows += [Setting("torch", False), Setting("torch", True)]
-        rows += [Setting("torch", True, True, float(w)) for w in args.weights.split(",") if w]
+        rows += [Setting("torch", True, True, float(w)) for w in weights]
         rows += [Setting("torch", True, False, float(w)) for w in args.alone.split(",") if w]
     sentences = eval_asr.pick(args.sentences, args.seed)
     preset = eval_asr.PRESETS[args.model]

@@ -102,12 +102,13 @@ class WhisperSettings(BaseModel):
         default=1.0,
         ge=0,
         le=10,
-        description="Torch engine only: the bonus (λ, in log-probability) the decoder adds to a "
-        "token that continues a lexicon term, for jobs with lexicon biasing on; 0 turns the "
-        "decoder bias off. Measured (tiny.en, Piper lessons): 1 gave +0.011 term recall over "
-        "the prompt at the same LibriVox WER, 2 and 3 gave +0.064 and +0.107 but 2 more "
-        "LibriVox errors (71 words); see docs/quality.md, 'Lexicon biasing inside the "
-        "decoder'.",
+        description="The lexicon bonus (λ, in log-probability per token of a whole lexicon "
+        "term) for jobs with lexicon biasing on; 0 turns it off. The torch engine adds it while "
+        "it decodes (shallow fusion): measured (tiny.en, Piper lessons) 1 gave +0.011 term recall "
+        "over the prompt at the same LibriVox WER, 2 and 3 gave +0.064 and +0.107 but 2 more "
+        "LibriVox errors (71 words). CTranslate2 (batched decoding only) rescores the beam's "
+        "hypotheses with it: 1 gave +0.032 (tiny.en) and +0.011 (base) at the same WER, and "
+        "more gave no more. See docs/quality.md, 'Lexicon biasing inside the decoder'.",
     )
     bias_prompt: bool = Field(
         default=True,

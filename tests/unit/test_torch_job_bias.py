@@ -38,4 +38,4 @@ def test_a_bias_is_built_once_per_lexicon_version_terms_and_weight() -> None:
     assert biases.get(model, lexicon, chosen=None, weight=3.0) is not first
     assert len(model.built) == 3 and model.built[0][1]["min_tokens"] == MIN_TOKENS
     assert biases.get(model, lexicon, chosen=None, weight=0.0) is None
-    assert biases.get(object(), lexicon, chosen=None, weight=2.0) is None  # CTranslate2
+    assert biases.get(object(), lexicon, chosen=None, weight=2.0) is None  # no decoder bias

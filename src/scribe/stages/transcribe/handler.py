@@ -79,10 +79,11 @@ class TranscribeHandler:
         )
 
     def decoder_bias(self, task: StageTask, transcriber: Transcriber) -> Any:
-        """The lexicon bias the decoder applies to a task: with the torch engine, biasing on
-        and ``whisper.bias_weight`` above 0, a trie over the job's lexicon terms (built once
-        per model, lexicon version, chosen terms and weight); else None."""
-        if not task.options.lexicon_bias or transcriber.engine != "torch":
+        """The lexicon bias the decoder applies to a task, with biasing on and
+        ``whisper.bias_weight`` above 0: a trie over the job's lexicon terms (built once per
+        model, lexicon version, chosen terms and weight), for the torch engine's shallow fusion
+        or CTranslate2's n-best rescoring (batched decoding only); else None."""
+        if not task.options.lexicon_bias:
             return None
         return self._biases.get(
             transcriber,
@@ -96,7 +97,7 @@ class TranscribeHandler:
         bias = self.decoder_bias(task, transcriber)
         if bias is None:
             return nullcontext()
-        context: AbstractContextManager[Any] = transcriber.biased(bias)  # type: ignore[attr-defined]
+        context: AbstractContextManager[Any] = transcriber.biased(bias)
         return context
 
     def decode_options(self, task: StageTask) -> tuple[Transcriber, DecodeOptions]:

@@ -8,6 +8,8 @@ a file is decoded in batches is decided once, by :mod:`scribe.stages.transcribe.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,8 @@ from typing import Any
 from scribe.config import WhisperSettings
 from scribe.domain.transcript import Segment, Transcript
 from scribe.errors import JobCancelled, ModelError
+from scribe.stages.transcribe.batched.decoder import biased
+from scribe.stages.transcribe.biasing.rescoring import TermRescorer
 from scribe.stages.transcribe.model import (
     pick_device,
     resolve_batch_size,
@@ -73,6 +77,26 @@ class Transcriber:
         self.batch_decoder = BatchDecoder(
             self.model, batch_size=self.batch_size, progress_tick=self.settings.progress_interval
         )
+
+    def lexicon_bias(self, terms: Sequence[str], **options: Any) -> TermRescorer | None:
+        """An n-best :class:`~scribe.stages.transcribe.biasing.rescoring.TermRescorer` over
+        ``terms`` with this model's tokenizer (``weight``, ``min_tokens`` as options; others
+        are the torch bias's and ignored), or None when decoding is sequential (batch size 1:
+        faster-whisper's own loop returns one hypothesis)."""
+        if self.batch_size <= 1:
+            return None
+        tokenizer = self.model.hf_tokenizer
+        return TermRescorer(
+            tokenizer,
+            terms,
+            eot=tokenizer.token_to_id("<|endoftext|>"),
+            weight=options.get("weight", 1.0),
+            min_tokens=options.get("min_tokens", 1),
+        )
+
+    def biased(self, bias: TermRescorer | None) -> AbstractContextManager[None]:
+        """A block in which this thread's batched decoding rescores with ``bias``."""
+        return biased(self.batch_decoder, bias)
 
     def transcribe(
         self,

@@ -33,6 +33,7 @@ from scribe.stages.transcribe.batched.assembly import FileDecode, FileStopCheck
 from scribe.stages.transcribe.batched.fallback import accepted, choose
 from scribe.stages.transcribe.batched.pacing import BatchClock, BatchPace
 from scribe.stages.transcribe.batched.preparation import prepare_audio
+from scribe.stages.transcribe.biasing.rescoring import Hypothesis, TermRescorer
 from scribe.stages.transcribe.model import is_out_of_memory
 from scribe.stages.transcribe.options import DecodeOptions, ProgressCallback, StopCheck
 
@@ -66,18 +67,19 @@ class _Alignments:
 
 
 @contextmanager
-def biased(backend: Any, bias: Any) -> Iterator[None]:
-    """Apply a file's decoder bias to this thread's calls of ``backend`` (the torch engine's;
-    None leaves the backend as it is, so an engine-level bias still holds)."""
+def biased(holder: Any, bias: Any) -> Iterator[None]:
+    """Apply a file's decoder bias to this thread's calls of ``holder``: the torch engine's
+    backend (its shallow fusion) or a :class:`BatchDecoder` on CTranslate2 (its n-best
+    rescoring). None leaves ``holder`` as it is, so an engine-level bias still holds."""
     if bias is None:
         yield
         return
-    previous = backend.bias
-    backend.bias = bias
+    previous = holder.bias
+    holder.bias = bias
     try:
         yield
     finally:
-        backend.bias = previous
+        holder.bias = previous
 
 
 class BatchDecoder:
@@ -94,6 +96,18 @@ class BatchDecoder:
         self.progress_tick = progress_tick
         self._tokenizers: dict[str, Any] = {}
         self._lock = threading.Lock()
+        self._local = threading.local()
+
+    @property
+    def bias(self) -> TermRescorer | None:
+        """This thread's n-best rescorer (CTranslate2 models; the torch engine biases inside
+        its own backend instead)."""
+        rescorer: TermRescorer | None = getattr(self._local, "bias", None)
+        return rescorer
+
+    @bias.setter
+    def bias(self, value: TermRescorer | None) -> None:
+        self._local.bias = value
 
     def tokenizer(self, language: str) -> Any:
         """The tokenizer of a language (cached)."""
@@ -132,7 +146,8 @@ class BatchDecoder:
             len(work), _marking(work, step) if step else None, tick_seconds=self.progress_tick
         )
         try:
-            with biased(self.model.model, work[0][0].bias):
+            holder = self.model.model if hasattr(self.model.model, "bias") else self
+            with biased(holder, work[0][0].bias):
                 outputs = self._forward(work, stop, clock)
         except Exception as exc:
             if not is_out_of_memory(exc) or len(work) == 1:
@@ -266,6 +281,7 @@ class BatchDecoder:
         from faster_whisper.transcribe import get_compression_ratio
 
         model = self.model
+        rescorer = self.bias
         count = features.shape[0]
         candidates: list[list[dict[str, Any]]] = [[] for _ in range(count)]
         pending = list(range(count))
@@ -286,6 +302,8 @@ class BatchDecoder:
                 }
             else:
                 kwargs = {"beam_size": options.beam_size, "patience": 1.0}
+                if rescorer is not None and options.beam_size > 1:
+                    kwargs["num_hypotheses"] = options.beam_size
             results = model.model.generate(
                 encoded,
                 [list(prompt) for _ in pending],
@@ -299,8 +317,9 @@ class BatchDecoder:
             )
             retry: list[int] = []
             for index, result in zip(pending, results, strict=True):
-                tokens = result.sequences_ids[0]
-                avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
+                best = _rescored(result, rescorer) if temperature == 0 else 0
+                tokens = result.sequences_ids[best]
+                avg_logprob = result.scores[best] * len(tokens) / (len(tokens) + 1)
                 candidate = {
                     "tokens": tokens,
                     "avg_logprob": avg_logprob,
@@ -348,6 +367,19 @@ class BatchDecoder:
             )
             if last is not None:
                 file.last_speech_timestamp = last
+
+
+def _rescored(result: Any, rescorer: TermRescorer | None) -> int:
+    """The hypothesis a CTranslate2 result keeps: the beam's best, or with a rescorer the
+    best after its lexicon bonus."""
+    if rescorer is None or len(result.sequences_ids) < 2:
+        return 0
+    return rescorer.best(
+        [
+            Hypothesis(tokens=list(tokens), score=float(score))
+            for tokens, score in zip(result.sequences_ids, result.scores, strict=True)
+        ]
+    )
 
 
 def _marking(work: Sequence[tuple[FileDecode, int]], step: BatchStep) -> Callable[[float], None]:

@@ -1,10 +1,13 @@
-"""A job's lexicon bias inside the decoder (torch engine): which spellings, built once.
+"""A job's lexicon bias inside the decoder: which spellings, built once.
 
-With ``SCRIBE_WHISPER__ENGINE=torch`` and lexicon biasing on, the transcribe stage hands the
-decoder a :class:`~scribe.stages.transcribe.torch.bias.LexiconBias` over the job's lexicon
-terms: every form of every term, or of the collection's chosen terms (``bias_terms``), which
-is the lexicon the prompt draws from. Building the trie tokenises some 10,000 spellings, so
-each (model, lexicon version, chosen terms, weight) is built once and kept.
+With lexicon biasing on, the transcribe stage hands the decoder a bias over the job's lexicon
+terms: the torch engine a :class:`~scribe.stages.transcribe.torch.bias.LexiconBias` (shallow
+fusion), CTranslate2's batched decoder a
+:class:`~scribe.stages.transcribe.biasing.rescoring.TermRescorer` (the beam's n best
+rescored). Its terms are every form of every term, or of the collection's chosen terms
+(``bias_terms``), which is the lexicon the prompt draws from. Building the trie tokenises
+some 10,000 spellings, so each (model, lexicon version, chosen terms, weight) is built once
+and kept.
 """
 
 from __future__ import annotations
@@ -52,9 +55,8 @@ class DecoderBiases:
         chosen: Sequence[str] | None,
         weight: float,
     ) -> Any:
-        """The :class:`~scribe.stages.transcribe.torch.bias.LexiconBias` of a job for a
-        torch transcriber (built on first use), or None when the engine cannot take one or
-        ``weight`` is 0."""
+        """The decoder bias of a job for ``transcriber`` (built on first use), or None when
+        the engine cannot take one or ``weight`` is 0."""
         if weight <= 0 or not hasattr(transcriber, "lexicon_bias"):
             return None
         key = (id(transcriber), lexicon.version, tuple(chosen or ()), float(weight))

@@ -19,8 +19,10 @@ the log-probabilities the fallback thresholds judge stay the model's own. Safegu
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+from scribe.stages.transcribe.biasing.trie import term_trie
 
 DEFAULT_WEIGHT = 1.0
 DEFAULT_START_FLOOR = -10.0
@@ -36,36 +38,6 @@ class BiasState:
 
     active: list[Active]
     starts: Any = None
-
-
-@dataclass
-class _Trie:
-    children: list[dict[int, int]] = field(default_factory=lambda: [{}])
-    terminal: list[bool] = field(default_factory=lambda: [False])
-
-    def add(self, tokens: list[int]) -> None:
-        node = 0
-        for token in tokens:
-            nxt = self.children[node].get(token)
-            if nxt is None:
-                nxt = len(self.children)
-                self.children[node][token] = nxt
-                self.children.append({})
-                self.terminal.append(False)
-            node = nxt
-        self.terminal[node] = True
-
-
-def spellings(form: str) -> set[str]:
-    """A term's written forms as Whisper may write them: as listed, lower case, capitalised."""
-    form = form.strip()
-    if not form:
-        return set()
-    return {form, form.lower(), form[0].upper() + form[1:]}
-
-
-def _length(tokenizer: Any, text: str) -> int:
-    return len(tokenizer.encode(text, add_special_tokens=False).ids)
 
 
 class LexiconBias:
@@ -91,14 +63,7 @@ class LexiconBias:
         self.start_floor = float(start_floor)
         self.start_margin = float(start_margin)
         self.eot = eot
-        self.trie = _Trie()
-        every = sorted({s for term in terms for s in spellings(term)})
-        self.terms = [s for s in every if _length(tokenizer, " " + s) >= min_tokens]
-        for spelling in self.terms:
-            for text in (spelling, " " + spelling):
-                ids = tokenizer.encode(text, add_special_tokens=False).ids
-                if ids and all(token < eot for token in ids):
-                    self.trie.add(ids)
+        self.trie, self.terms = term_trie(tokenizer, terms, eot=eot, min_tokens=min_tokens)
         roots = self.trie.children[0]
         self._spaced = sorted(t for t in roots if tokenizer.id_to_token(t).startswith("Ġ"))
         self._bare = sorted(t for t in roots if t not in set(self._spaced))
