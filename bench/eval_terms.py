@@ -13,7 +13,13 @@ Four labelled sets, one ``{"text", "expected": [{"text", "category"}]}`` a line:
   tuned on from then on);
 - ``bench/data/term_heldout2.jsonl``, the held-out set now: spoken transcripts of other kinds of
   lesson video (song walkthroughs, gear demos, setup, live Q&A, theory, practice, styles, home
-  recording), written by someone who had not seen the recogniser's rules, never tuned on.
+  recording), written by someone who had not seen the recogniser's rules, never tuned on;
+- ``bench/data/term_dev3.jsonl`` and ``bench/data/term_heldout3.jsonl``: one half each of two
+  further writers' sets (beginner courses, private lessons, exam preparation, blues and
+  acoustic lessons, lesson recaps; jazz, metal, interviews, songwriting, country and funk,
+  shop repairs, whiteboard theory), split at random per writer and committed before any
+  change they were used for. The development half is developed against (its errors are
+  read); the held-out half is never tuned on, like a customer's sample split in two.
 
 It runs ``TermRecognizer(load_lexicon())`` over every text of each set (batched, as the terms
 stage does) and prints, for each set separately, precision, recall and F1 overall and for each
@@ -29,7 +35,7 @@ positive. Per category, the same multiset counts are taken over that category's 
 It exits 0 whatever the figures (it is a benchmark) unless ``--min-f1`` is given and the
 overall F1 is below it. ``--errors`` lists every missed and spurious occurrence.
 
-Usage: ``.venv/bin/python bench/eval_terms.py [--set tuning|dev|heldout|heldout2|all]
+Usage: ``.venv/bin/python bench/eval_terms.py [--set tuning|dev|heldout|dev3|heldout2|heldout3|all]
 [--min-f1 0.95] [--errors] [--data FILE]`` (``--data`` scores one other file instead of the
 named sets; ``--min-f1`` applies to the tuning set, or to ``--data``).
 """
@@ -52,7 +58,16 @@ DATA = Path(__file__).resolve().parent / "data" / "term_sentences.jsonl"
 DEV = Path(__file__).resolve().parent / "data" / "term_dev.jsonl"
 HELDOUT = Path(__file__).resolve().parent / "data" / "term_heldout.jsonl"
 HELDOUT2 = Path(__file__).resolve().parent / "data" / "term_heldout2.jsonl"
-SETS = {"tuning": DATA, "dev": DEV, "heldout": HELDOUT, "heldout2": HELDOUT2}
+DEV3 = Path(__file__).resolve().parent / "data" / "term_dev3.jsonl"
+HELDOUT3 = Path(__file__).resolve().parent / "data" / "term_heldout3.jsonl"
+SETS = {
+    "tuning": DATA,
+    "dev": DEV,
+    "heldout": HELDOUT,
+    "dev3": DEV3,
+    "heldout2": HELDOUT2,
+    "heldout3": HELDOUT3,
+}
 
 
 @dataclass
