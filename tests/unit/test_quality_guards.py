@@ -128,3 +128,33 @@ def test_figures_of_an_empty_transcript(settings: Settings) -> None:
     )
     figures = quality_figures(empty, TermsResult(lexicon_version="v"), {"duration": 10.0})
     assert figures["grade"] == "no_speech" and figures["words_per_minute"] == 0.0
+
+
+def test_a_word_the_alignment_stranded_is_settled_after_the_word_before_it() -> None:
+    said = Segment(
+        index=0,
+        start=18.5,
+        end=25.84,
+        text=" with the pick.",
+        words=[
+            Word(text=" with", start=20.52, end=20.86, probability=0.9),
+            Word(text=" the", start=20.86, end=21.52, probability=0.7),
+            Word(text=" pick.", start=25.84, end=25.84, probability=0.6),
+        ],
+    )
+    settled = guard_segment(said)
+    assert settled is not None
+    assert [(w.start, w.end) for w in settled.words][-1] == (21.52, 21.82)
+    assert settled.end == 21.82 and settled.text == " with the pick."
+    # a word after a real pause keeps its time: it has a duration
+    paused = Segment(
+        index=1,
+        start=0.0,
+        end=3.5,
+        text=" slow. Now",
+        words=[
+            Word(text=" slow.", start=0.0, end=0.4, probability=0.9),
+            Word(text=" Now", start=3.0, end=3.5, probability=0.9),
+        ],
+    )
+    assert guard_segment(paused).words[1].start == 3.0  # type: ignore[union-attr]

@@ -6,10 +6,42 @@ from typing import Any
 
 from scribe.domain.transcript import Segment, Word
 
+#: A word shorter than this (seconds) that starts more than STRANDED_GAP_SECONDS after the
+#: word before it, in the same decoded segment, was stranded by the word alignment: the
+#: alignment ran out of the word's frames and put it at the end of the audio it was given
+#: (measured on the guitar lessons: "with the pick." said at 21 s, "pick." placed at
+#: 25.84–25.84 s, at the end of the chunk, 4.3 s into the guitar passage after it).
+STRANDED_SECONDS = 0.05
+STRANDED_GAP_SECONDS = 1.0
+#: How long a settled word lasts after the word before it (seconds), at most.
+SETTLED_SECONDS = 0.3
+
+
+def settle_stranded_words(segment: Segment) -> Segment:
+    """Each stranded word (above) moved to right after the word before it, lasting at most
+    :data:`SETTLED_SECONDS`; the segment's end follows its last word if that moved. Its text
+    and every other word stay as they are."""
+    words = segment.words
+    moved = False
+    for index in range(1, len(words)):
+        word, before = words[index], words[index - 1]
+        stranded = (
+            word.end - word.start < STRANDED_SECONDS
+            and word.start - before.end > STRANDED_GAP_SECONDS
+        )
+        if stranded:
+            end = min(before.end + SETTLED_SECONDS, word.start)
+            words[index] = word.model_copy(update={"start": before.end, "end": round(end, 3)})
+            moved = True
+    if moved and segment.end > words[-1].end:
+        segment.end = max(words[-1].end, segment.start)
+    return segment
+
 
 def guard_segment(segment: Segment) -> Segment | None:
-    """Hallucination guards on one decoded segment: a word repeated with the same timestamps
-    (a decoding loop) is kept once; a segment left with no words and no text is dropped."""
+    """Guards on one decoded segment: a word repeated with the same timestamps (a decoding
+    loop) kept once; then stranded words settled (:func:`settle_stranded_words`); a segment
+    left with no words and no text dropped."""
     kept: list[Word] = []
     for word in segment.words:
         if (
@@ -24,7 +56,7 @@ def guard_segment(segment: Segment) -> Segment | None:
         segment.text = "".join(w.text for w in kept)
     if not segment.words and not segment.text.strip():
         return None
-    return segment
+    return settle_stranded_words(segment)
 
 
 def segment_from(index: int, raw: Any, offset: float = 0.0) -> Segment:

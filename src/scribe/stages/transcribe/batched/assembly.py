@@ -141,7 +141,12 @@ class FileDecode:
             raw = list(restore_speech_timestamps(raw, self.prepared.speech, SAMPLE_RATE))
         segments: list[Segment] = []
         for item in raw:
-            for piece in split_segment(segment_from(0, item)):
+            # loops dropped and stranded words settled in the whole decoded segment, before
+            # it is cut at pauses
+            whole = guard_segment(segment_from(0, item))
+            if whole is None:
+                continue
+            for piece in split_segment(whole):
                 kept = guard_segment(piece)
                 if kept is not None:
                     kept.index = len(segments)
