@@ -158,3 +158,20 @@ def test_a_word_the_alignment_stranded_is_settled_after_the_word_before_it() -> 
         ],
     )
     assert guard_segment(paused).words[1].start == 3.0  # type: ignore[union-attr]
+
+
+def test_a_short_word_right_before_the_next_is_an_onset_not_stranded() -> None:
+    onset = Segment(
+        index=0,
+        start=52.0,
+        end=59.0,
+        text=" chord. The last chord",
+        words=[
+            Word(text=" chord.", start=52.0, end=52.38, probability=0.9),
+            Word(text=" The", start=58.0, end=58.0, probability=0.5),
+            Word(text=" last", start=58.29, end=58.61, probability=0.9),
+            Word(text=" chord", start=58.61, end=58.81, probability=0.9),
+        ],
+    )
+    kept = guard_segment(onset)
+    assert kept is not None and kept.words[1].start == 58.0

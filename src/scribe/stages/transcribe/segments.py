@@ -6,11 +6,13 @@ from typing import Any
 
 from scribe.domain.transcript import Segment, Word
 
-#: A word shorter than this (seconds) that starts more than STRANDED_GAP_SECONDS after the
-#: word before it, in the same decoded segment, was stranded by the word alignment: the
+#: A word shorter than this (seconds), more than STRANDED_GAP_SECONDS from the words on both
+#: sides of it in the same decoded segment (or last), was stranded by the word alignment: the
 #: alignment ran out of the word's frames and put it at the end of the audio it was given
 #: (measured on the guitar lessons: "with the pick." said at 21 s, "pick." placed at
-#: 25.84–25.84 s, at the end of the chunk, 4.3 s into the guitar passage after it).
+#: 25.84–25.84 s, at the end of the chunk, 4.3 s into the guitar passage after it). A short
+#: word right before the next one is an onset, not stranded ("The" at 58.0 s after a passage,
+#: then "last chord" from 58.3 s).
 STRANDED_SECONDS = 0.05
 STRANDED_GAP_SECONDS = 1.0
 #: How long a settled word lasts after the word before it (seconds), at most.
@@ -25,9 +27,11 @@ def settle_stranded_words(segment: Segment) -> Segment:
     moved = False
     for index in range(1, len(words)):
         word, before = words[index], words[index - 1]
+        after = words[index + 1].start if index + 1 < len(words) else None
         stranded = (
             word.end - word.start < STRANDED_SECONDS
             and word.start - before.end > STRANDED_GAP_SECONDS
+            and (after is None or after - word.end > STRANDED_GAP_SECONDS)
         )
         if stranded:
             end = min(before.end + SETTLED_SECONDS, word.start)
