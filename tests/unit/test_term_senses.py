@@ -219,3 +219,19 @@ def test_string_gauges_and_brands(recognizer: TermRecognizer) -> None:
     spans = term_spans(recognizer, "Ernie Ball 10s on one, 11s on the Jazzmaster", "gear")
     assert spans == ["Ernie Ball", "10s", "11s", "Jazzmaster"]
     assert "Q-Tron" in term_spans(recognizer, "a Mu-Tron or a Q-Tron", "gear")
+
+
+@pytest.mark.parametrize(
+    ("term_text", "everyday_text", "word", "category"),
+    [
+        ("the tag repeats the last line of the chorus", "check the price tag on it", "tag", "form"),
+        ("walk me through the rig and the pedalboard", "he works on an oil rig", "rig", "gear"),
+        ("the drummer and the bass find the pocket", "in my back pocket", "pocket", "rhythm"),
+        ("the guitar has 500k pots on the volume", "put the tea pot on", "pot", "anatomy"),
+    ],
+)
+def test_section_and_rig_senses(
+    recognizer: TermRecognizer, term_text: str, everyday_text: str, word: str, category: str
+) -> None:
+    assert any(word in s.lower() for s in term_spans(recognizer, term_text, category))
+    assert not any(word in s.lower() for s in term_spans(recognizer, everyday_text, category))
