@@ -228,6 +228,12 @@ def test_string_gauges_and_brands(recognizer: TermRecognizer) -> None:
         ("walk me through the rig and the pedalboard", "he works on an oil rig", "rig", "gear"),
         ("the drummer and the bass find the pocket", "in my back pocket", "pocket", "rhythm"),
         ("the guitar has 500k pots on the volume", "put the tea pot on", "pot", "anatomy"),
+        (
+            "play the melody over an open string drone",
+            "the camera drone flew over the stage",
+            "drone",
+            "theory",
+        ),
     ],
 )
 def test_section_and_rig_senses(
@@ -235,3 +241,10 @@ def test_section_and_rig_senses(
 ) -> None:
     assert any(word in s.lower() for s in term_spans(recognizer, term_text, category))
     assert not any(word in s.lower() for s in term_spans(recognizer, everyday_text, category))
+
+
+def test_moved_terms(recognizer: TermRecognizer) -> None:
+    """A partial capo is gear, fret ends are a part, common tones are theory."""
+    assert term_spans(recognizer, "a partial capo on three strings", "gear") == ["partial capo"]
+    assert term_spans(recognizer, "the fret ends stick out", "anatomy") == ["fret ends"]
+    assert term_spans(recognizer, "keep the common tones", "theory") == ["common tones"]

@@ -27,7 +27,7 @@ from spacy.tokens import Doc, Token
 NOUN_ONLY = frozenset(
     {"fill", "fills", "drive", "drives", "hook", "hooks", "bite", "build", "gain", "hum"}
     | {"attack", "tone", "shuffle", "rock", "pop", "surf", "pitch", "progression", "fret"}
-    | {"pulse", "pulses", "boost", "tag", "rig", "pocket"}
+    | {"pulse", "pulses", "boost", "tag", "rig", "pocket", "drone"}
 )
 # A sound word with a verb's "s" after no article or adjective: "the add nine sparkles".
 VERB_S = frozenset(
@@ -81,6 +81,7 @@ NOT_AFTER: dict[str, frozenset[str]] = {
     "pocket": frozenset({"back", "front", "jeans", "coat", "shirt", "trouser", *_POSSESSIVE}),
     "pot": frozenset({"tea", "coffee", "flower", "crack", "honey", "melting", "jackpot"}),
     "waist": frozenset(_POSSESSIVE),
+    "drone": frozenset({"camera", "police", "military", "delivery", "spy"}),
 }
 # Two words before: "set the tone", "take a cab", "grab a bite".
 NOT_TWO_AFTER: dict[str, frozenset[str]] = {
@@ -232,7 +233,7 @@ NEEDS_CUE = frozenset(
     | {"attack", "action", "gain", "drive", "hum", "tension", "pitch", "setup", "sustain"}
     | {"dynamics", "accent", "swing", "shuffle", "resolve", "phrase", "counting"}
     | {"staff", "cab", "speaker", "root", "fundamental", "sag", "maintenance", "boost"}
-    | {"dominant", "hook", "hooks", "tag", "tags", "rig", "pot", "pots", "waist", "pocket"}
+    | {"dominant", "hook", "hooks", "tag", "tags", "rig", "pot", "pots", "waist", "pocket", "drone"}
 )
 _CUE_WINDOW = 16
 # Adjectives too: before a noun they are the everyday word ("the fundamental thing").
