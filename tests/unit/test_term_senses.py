@@ -228,6 +228,7 @@ def test_string_gauges_and_brands(recognizer: TermRecognizer) -> None:
         ("walk me through the rig and the pedalboard", "he works on an oil rig", "rig", "gear"),
         ("the drummer and the bass find the pocket", "in my back pocket", "pocket", "rhythm"),
         ("the guitar has 500k pots on the volume", "put the tea pot on", "pot", "anatomy"),
+        ("the tie joins those two notes", "wear a tie to the gig", "tie", "notation"),
         (
             "play the melody over an open string drone",
             "the camera drone flew over the stage",

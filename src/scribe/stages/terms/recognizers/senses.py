@@ -27,7 +27,7 @@ from spacy.tokens import Doc, Token
 NOUN_ONLY = frozenset(
     {"fill", "fills", "drive", "drives", "hook", "hooks", "bite", "build", "gain", "hum"}
     | {"attack", "tone", "shuffle", "rock", "pop", "surf", "pitch", "progression", "fret"}
-    | {"pulse", "pulses", "boost", "tag", "rig", "pocket", "drone"}
+    | {"pulse", "pulses", "boost", "tag", "rig", "pocket", "drone", "tie"}
 )
 # A sound word with a verb's "s" after no article or adjective: "the add nine sparkles".
 VERB_S = frozenset(
@@ -82,6 +82,7 @@ NOT_AFTER: dict[str, frozenset[str]] = {
     "pot": frozenset({"tea", "coffee", "flower", "crack", "honey", "melting", "jackpot"}),
     "waist": frozenset(_POSSESSIVE),
     "drone": frozenset({"camera", "police", "military", "delivery", "spy"}),
+    "tie": frozenset({"bow", "neck", "cable", "zip", "a", *_POSSESSIVE}),
 }
 # Two words before: "set the tone", "take a cab", "grab a bite".
 NOT_TWO_AFTER: dict[str, frozenset[str]] = {
@@ -233,7 +234,21 @@ NEEDS_CUE = frozenset(
     | {"attack", "action", "gain", "drive", "hum", "tension", "pitch", "setup", "sustain"}
     | {"dynamics", "accent", "swing", "shuffle", "resolve", "phrase", "counting"}
     | {"staff", "cab", "speaker", "root", "fundamental", "sag", "maintenance", "boost"}
-    | {"dominant", "hook", "hooks", "tag", "tags", "rig", "pot", "pots", "waist", "pocket", "drone"}
+    | {
+        "dominant",
+        "hook",
+        "hooks",
+        "tag",
+        "tags",
+        "rig",
+        "pot",
+        "pots",
+        "waist",
+        "pocket",
+        "drone",
+        "tie",
+        "ties",
+    }
 )
 _CUE_WINDOW = 16
 # Adjectives too: before a noun they are the everyday word ("the fundamental thing").
