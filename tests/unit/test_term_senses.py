@@ -184,3 +184,68 @@ def test_bare_letter_chords_in_context(
 )
 def test_bare_letters_still_need_their_context(recognizer: TermRecognizer, text: str) -> None:
     assert term_spans(recognizer, text, "chord_name") == []
+
+
+# --- more everyday senses (word_senses.py) and the lexicon's "es" plural -----------------------
+
+
+@pytest.mark.parametrize(
+    ("term_text", "everyday_text", "word", "category"),
+    [
+        ("I learned that solo by ear", "we'll play it by ear and see", "by ear", "theory"),
+        ("try bending the string up", "your wrist is bending back", "bending", "articulation"),
+        ("stretching your fingers helps", "new strings keep stretching", "stretching", "technique"),
+        ("he plays a left-handed Strat", "he played left-handed, which", "left-handed", "gear"),
+        ("add a bit of dirt with the amp", "there's dirt in the pot", "dirt", "tone"),
+        ("a chuck on the backbeat", "just chuck it in the bin", "chuck", "technique"),
+        ("get a strap for standing up", "strap yourself in for this one", "strap", "gear"),
+    ],
+)
+def test_word_senses(
+    recognizer: TermRecognizer, term_text: str, everyday_text: str, word: str, category: str
+) -> None:
+    assert word in [s.lower() for s in term_spans(recognizer, term_text, category)]
+    assert word not in [s.lower() for s in term_spans(recognizer, everyday_text, category)]
+
+
+def test_es_plural_only_after_sibilants(recognizer: TermRecognizer) -> None:
+    """ "jam" + "es" is "James", not a plural: only x, z, ch, sh and o take "es"."""
+    assert term_spans(recognizer, "that James Bond kind of vibe", "practice") == []
+    assert term_spans(recognizer, "a few jams with friends", "practice") == ["jams"]
+
+
+def test_string_gauges_and_brands(recognizer: TermRecognizer) -> None:
+    """Gauges said as plurals, and string and pedal names."""
+    spans = term_spans(recognizer, "Ernie Ball 10s on one, 11s on the Jazzmaster", "gear")
+    assert spans == ["Ernie Ball", "10s", "11s", "Jazzmaster"]
+    assert "Q-Tron" in term_spans(recognizer, "a Mu-Tron or a Q-Tron", "gear")
+
+
+@pytest.mark.parametrize(
+    ("term_text", "everyday_text", "word", "category"),
+    [
+        ("the tag repeats the last line of the chorus", "check the price tag on it", "tag", "form"),
+        ("walk me through the rig and the pedalboard", "he works on an oil rig", "rig", "gear"),
+        ("the drummer and the bass find the pocket", "in my back pocket", "pocket", "rhythm"),
+        ("the guitar has 500k pots on the volume", "put the tea pot on", "pot", "anatomy"),
+        ("the tie joins those two notes", "wear a tie to the gig", "tie", "notation"),
+        (
+            "play the melody over an open string drone",
+            "the camera drone flew over the stage",
+            "drone",
+            "theory",
+        ),
+    ],
+)
+def test_section_and_rig_senses(
+    recognizer: TermRecognizer, term_text: str, everyday_text: str, word: str, category: str
+) -> None:
+    assert any(word in s.lower() for s in term_spans(recognizer, term_text, category))
+    assert not any(word in s.lower() for s in term_spans(recognizer, everyday_text, category))
+
+
+def test_moved_terms(recognizer: TermRecognizer) -> None:
+    """A partial capo is gear, fret ends are a part, common tones are theory."""
+    assert term_spans(recognizer, "a partial capo on three strings", "gear") == ["partial capo"]
+    assert term_spans(recognizer, "the fret ends stick out", "anatomy") == ["fret ends"]
+    assert term_spans(recognizer, "keep the common tones", "theory") == ["common tones"]

@@ -5,7 +5,8 @@ written with a capital, and take the article off and a following "style" on.
 
 Each form is added in every spelling Whisper writes it with: a space, a hyphen or an en dash
 between its words, and ``s``/``es`` on an alphabetic last word longer than two letters that
-does not end in ``s`` ("hammer-on" → "hammer on", "hammer - on", "hammer ons", ...). Phrase
+does not end in ``s`` (``es`` only after ``x``, ``z``, ``ch``, ``sh`` and ``o``, so "jam"
+does not match "James") ("hammer-on" → "hammer on", "hammer - on", "hammer ons", ...). Phrase
 matching is a hash look-up per token, so thousands of terms stay fast; the pattern docs are
 built from words directly, without running the tokenizer over each spelling.
 """
@@ -28,10 +29,13 @@ from scribe.stages.terms.recognizers.senses import (
     everyday,
     everyday_phrase,
 )
+from scribe.stages.terms.recognizers.word_senses import everyday_sense
 
 FACTORY = "scribe_lexicon_matcher"
 HYPHENS = ("-", "–")
 _SEP = "\x1f"
+# Last letters that take "es" in the plural ("boxes", "switches", "echoes").
+_ES_AFTER = ("x", "z", "ch", "sh", "o")
 
 
 class LexiconMatcher:
@@ -76,6 +80,8 @@ class LexiconMatcher:
 
 
 def _everyday(doc: Doc, span: Span, cues: set[int]) -> bool:
+    if everyday_sense(doc, span):
+        return True
     if len(span) == 1:
         return everyday(doc, span.start, cues)
     return everyday_phrase(doc, span.start, span.end, cues)
@@ -139,13 +145,15 @@ def _named(doc: Doc, span: Span, starts: set[int]) -> Span:
 
 def spellings(words: list[str]) -> list[list[str]]:
     """The token lists of ``words`` with a space, "-" or "–" between each two words and, on a
-    pluralisable last word, with ``s`` and ``es``."""
+    pluralisable last word, with ``s`` (and ``es`` after a sibilant or "o")."""
     if not words:
         return []
     last = words[-1]
     endings = [last]
     if last.isalpha() and len(last) > 2 and not last.lower().endswith("s"):
-        endings += [f"{last}s", f"{last}es"]
+        endings.append(f"{last}s")
+        if last.lower().endswith(_ES_AFTER):
+            endings.append(f"{last}es")
     result: list[list[str]] = []
     for ending in endings:
         for gaps in product(("", *HYPHENS), repeat=len(words) - 1):

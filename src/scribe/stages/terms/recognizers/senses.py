@@ -27,7 +27,7 @@ from spacy.tokens import Doc, Token
 NOUN_ONLY = frozenset(
     {"fill", "fills", "drive", "drives", "hook", "hooks", "bite", "build", "gain", "hum"}
     | {"attack", "tone", "shuffle", "rock", "pop", "surf", "pitch", "progression", "fret"}
-    | {"pulse", "pulses", "boost"}
+    | {"pulse", "pulses", "boost", "tag", "rig", "pocket", "drone", "tie"}
 )
 # A sound word with a verb's "s" after no article or adjective: "the add nine sparkles".
 VERB_S = frozenset(
@@ -76,6 +76,13 @@ NOT_AFTER: dict[str, frozenset[str]] = {
     "setup": frozenset({"camera", "mic", "microphone", "recording", "desk", "home", "office"}),
     "shuffle": frozenset({"to", "'ll", "will"}),
     "relief": frozenset({"a", "what", "comic", "pain", "such", "huge", "big", "sigh"}),
+    "tag": frozenset({"price", "name", "dog", "gamer", "hash", "laser", "luggage", "play"}),
+    "rig": frozenset({"oil", "drilling", "lighting", "camera", "test"}),
+    "pocket": frozenset({"back", "front", "jeans", "coat", "shirt", "trouser", *_POSSESSIVE}),
+    "pot": frozenset({"tea", "coffee", "flower", "crack", "honey", "melting", "jackpot"}),
+    "waist": frozenset(_POSSESSIVE),
+    "drone": frozenset({"camera", "police", "military", "delivery", "spy"}),
+    "tie": frozenset({"bow", "neck", "cable", "zip", "a", *_POSSESSIVE}),
 }
 # Two words before: "set the tone", "take a cab", "grab a bite".
 NOT_TWO_AFTER: dict[str, frozenset[str]] = {
@@ -227,7 +234,21 @@ NEEDS_CUE = frozenset(
     | {"attack", "action", "gain", "drive", "hum", "tension", "pitch", "setup", "sustain"}
     | {"dynamics", "accent", "swing", "shuffle", "resolve", "phrase", "counting"}
     | {"staff", "cab", "speaker", "root", "fundamental", "sag", "maintenance", "boost"}
-    | {"dominant", "hook", "hooks"}
+    | {
+        "dominant",
+        "hook",
+        "hooks",
+        "tag",
+        "tags",
+        "rig",
+        "pot",
+        "pots",
+        "waist",
+        "pocket",
+        "drone",
+        "tie",
+        "ties",
+    }
 )
 _CUE_WINDOW = 16
 # Adjectives too: before a noun they are the everyday word ("the fundamental thing").
