@@ -1,0 +1,45 @@
+"""Structured recognisers for the short spoken forms teachers use: strings named without
+"string", tempos without "bpm", frets after a fret, named intervals and degrees. Each rule
+has a sentence it must find and a counter-example where it must not fire."""
+
+from __future__ import annotations
+
+from scribe.stages.terms.recognizer import TermRecognizer
+from tests.helpers import term_spans
+
+# --- strings ----------------------------------------------------------------------------------
+
+
+def test_low_and_high_e_without_string(recognizer: TermRecognizer) -> None:
+    text = "string height is 2 millimetres on the low E and one and a half on the high e"
+    assert term_spans(recognizer, text, "string") == ["low E", "high e"]
+    assert term_spans(recognizer, "in drop C the low C does the chugs", "string") == ["low C"]
+    assert term_spans(recognizer, "she can sing a high C and hit a low E", "string") == []
+    assert term_spans(recognizer, "thumb on the low F bass note", "string") == []
+
+
+def test_open_string_includes_open(recognizer: TermRecognizer) -> None:
+    text = "from the open low E string, then this open G string drone"
+    assert term_spans(recognizer, text, "string") == ["open low E string", "open G string"]
+    assert term_spans(recognizer, "the riff is in E and the open E is your friend", "string") == [
+        "open E"
+    ]
+    assert term_spans(recognizer, "tune to open G and play slide", "string") == []
+
+
+def test_letter_pairs_of_strings(recognizer: TermRecognizer) -> None:
+    text = "double stops on the G and B strings, then on the low E and A strings"
+    assert term_spans(recognizer, text, "string") == ["G and B strings", "low E and A strings"]
+    assert term_spans(recognizer, "play G and C with new strings", "string") == []
+
+
+def test_a_letter_after_a_fret_is_a_string(recognizer: TermRecognizer) -> None:
+    text = "second finger 2nd fret of the D, first finger 2nd fret A"
+    assert term_spans(recognizer, text, "string") == ["D", "A"]
+    assert term_spans(recognizer, "at the 3rd fret it's a G", "string") == []
+
+
+def test_letters_listed_with_a_string(recognizer: TermRecognizer) -> None:
+    text = "index, middle, ring on the G, B and high e"
+    assert term_spans(recognizer, text, "string") == ["G", "B", "high e"]
+    assert term_spans(recognizer, "the song uses G, C and D", "string") == []
