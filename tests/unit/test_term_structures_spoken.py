@@ -43,3 +43,30 @@ def test_letters_listed_with_a_string(recognizer: TermRecognizer) -> None:
     text = "index, middle, ring on the G, B and high e"
     assert term_spans(recognizer, text, "string") == ["G", "B", "high e"]
     assert term_spans(recognizer, "the song uses G, C and D", "string") == []
+
+
+# --- tempos -----------------------------------------------------------------------------------
+
+
+def test_a_bare_number_after_at_is_a_tempo_with_a_tempo_word(recognizer: TermRecognizer) -> None:
+    text = "scales at 90bpm, and the arpeggios at 70"
+    assert term_spans(recognizer, text, "tempo") == ["90bpm", "70"]
+    text = "I'll do a full playthrough at 140 and then at 160"
+    assert term_spans(recognizer, text, "tempo") == ["140", "160"]
+    text = "he was still playing fast at 70 years old"
+    assert term_spans(recognizer, text, "tempo") == []
+    assert term_spans(recognizer, "the gig starts at 80 Main Street", "tempo") == []
+    assert term_spans(recognizer, "we meet at 70 and play the blues", "tempo") == []
+
+
+def test_a_number_alone_after_metronome(recognizer: TermRecognizer) -> None:
+    text = "let's put the metronome on, what did you have it on at home, 80?"
+    assert term_spans(recognizer, text, "tempo") == ["80"]
+    assert term_spans(recognizer, "the metronome cost me, oh, 80?", "tempo") == []
+
+
+def test_whisper_pm_for_bpm_needs_no_context_above_clock_hours(
+    recognizer: TermRecognizer,
+) -> None:
+    assert term_spans(recognizer, "take this slow blues at about 60pm", "tempo") == ["60pm"]
+    assert term_spans(recognizer, "the lesson is at 6pm on Sunday", "tempo") == []
