@@ -70,3 +70,23 @@ def test_whisper_pm_for_bpm_needs_no_context_above_clock_hours(
 ) -> None:
     assert term_spans(recognizer, "take this slow blues at about 60pm", "tempo") == ["60pm"]
     assert term_spans(recognizer, "the lesson is at 6pm on Sunday", "tempo") == []
+
+
+# --- frets ------------------------------------------------------------------------------------
+
+
+def test_a_bare_ordinal_after_a_fret_is_a_fret(recognizer: TermRecognizer) -> None:
+    text = "box 2 joins box 1 at the 8th fret and goes up to the 10th"
+    assert term_spans(recognizer, text, "fret") == ["8th fret", "10th"]
+    text = "that should be 2nd fret not 3rd, sorry"
+    assert term_spans(recognizer, text, "fret") == ["2nd fret", "3rd"]
+    text = "play the 5th fret on the 4th string, and on the 5th of May we meet"
+    assert term_spans(recognizer, text, "fret") == ["5th fret"]
+    assert term_spans(recognizer, "we go up to the 10th in the book", "fret") == []
+
+
+def test_two_ordinals_share_frets(recognizer: TermRecognizer) -> None:
+    text = "the pull off lick at the 8th and 5th frets"
+    assert term_spans(recognizer, text, "fret") == ["8th and 5th frets"]
+    text = "the dots are at the third, fifth, seventh, ninth and twelfth frets"
+    assert term_spans(recognizer, text, "fret") == []
