@@ -90,3 +90,15 @@ def test_two_ordinals_share_frets(recognizer: TermRecognizer) -> None:
     assert term_spans(recognizer, text, "fret") == ["8th and 5th frets"]
     text = "the dots are at the third, fifth, seventh, ninth and twelfth frets"
     assert term_spans(recognizer, text, "fret") == []
+
+
+# --- lowercase chord names --------------------------------------------------------------------
+
+
+def test_lowercase_e_minor_is_a_chord(recognizer: TermRecognizer) -> None:
+    text = "so at this point you know four chords, e minor, a minor, G and C"
+    assert term_spans(recognizer, text, "chord_name")[:2] == ["e minor", "a minor"]
+    text = "going from e minor to a minor and back"
+    assert term_spans(recognizer, text, "chord_name") == ["e minor", "a minor"]
+    assert term_spans(recognizer, "use the e minor pentatonic here", "chord_name") == []
+    assert term_spans(recognizer, "it's a minor issue with a major label", "chord_name") == []
