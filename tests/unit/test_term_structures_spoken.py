@@ -102,3 +102,18 @@ def test_lowercase_e_minor_is_a_chord(recognizer: TermRecognizer) -> None:
     assert term_spans(recognizer, text, "chord_name") == ["e minor", "a minor"]
     assert term_spans(recognizer, "use the e minor pentatonic here", "chord_name") == []
     assert term_spans(recognizer, "it's a minor issue with a major label", "chord_name") == []
+
+
+# --- degrees ----------------------------------------------------------------------------------
+
+
+def test_written_ordinals_are_degrees_without_a_fret(recognizer: TermRecognizer) -> None:
+    text = "you keep the root, 3rd and flat 7, and alter the 5th and the 9th"
+    assert term_spans(recognizer, text, "degree") == ["3rd", "flat 7", "5th", "9th"]
+    assert term_spans(recognizer, "slide from the 5th fret up to the 7th", "degree") == []
+    assert term_spans(recognizer, "see you on the 5th of May", "degree") == []
+
+
+def test_stacked_plural_intervals(recognizer: TermRecognizer) -> None:
+    assert term_spans(recognizer, "quartal voicings, so stacking 4ths", "degree") == ["4ths"]
+    assert term_spans(recognizer, "two thirds of the class stacked chairs", "degree") == []
