@@ -1,8 +1,9 @@
 """Scale degrees and chord tones said by name: "flat seven" (b7), "the sharp four" (#4),
 "natural six" (6), "b3" as written, "the third", "the fifth" of a chord (3, 5), "the raised
-seventh" and "add the nine" (9); written ordinals after a determiner or in a list of degrees
-("the 3rd", "root, 3rd and flat 7") where no fret is named; plural intervals ("stacking 4ths"). An ordinal in a list that a noun ends is not a degree ("the
-third, fifth and seventh frets", "the third and fourth fingers").
+seventh" and "add the nine" (9); written ordinals after a determiner or in a list of
+degrees ("the 3rd", "root, 3rd and flat 7") where no fret is named; plural intervals
+("stacking 4ths"). An ordinal in a list that a noun ends is not a degree ("the third, fifth
+and seventh frets", "the third and fourth fingers").
 
 "the five" and "the one" said for chords are progressions (see
 :mod:`scribe.stages.terms.recognizers.progressions`); a numbered degree followed by "chord" is
