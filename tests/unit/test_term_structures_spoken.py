@@ -117,3 +117,38 @@ def test_written_ordinals_are_degrees_without_a_fret(recognizer: TermRecognizer)
 def test_stacked_plural_intervals(recognizer: TermRecognizer) -> None:
     assert term_spans(recognizer, "quartal voicings, so stacking 4ths", "degree") == ["4ths"]
     assert term_spans(recognizer, "two thirds of the class stacked chairs", "degree") == []
+
+
+# --- progressions -----------------------------------------------------------------------------
+
+
+def test_digit_degrees_joined_by_to(recognizer: TermRecognizer) -> None:
+    text = "a perfect cadence is 5 to 1, and a plagal cadence is 4 to 1"
+    assert term_spans(recognizer, text, "progression") == ["5 to 1", "4 to 1"]
+    assert term_spans(recognizer, "the class is 5 to 10 people", "progression") == []
+
+
+def test_secondary_dominants(recognizer: TermRecognizer) -> None:
+    text = "I'll write it as V7 of ii on the board"
+    assert term_spans(recognizer, text, "progression") == ["V7 of ii"]
+    text = "five of five, that's the secondary dominant"
+    assert term_spans(recognizer, text, "progression") == ["five of five"]
+    assert term_spans(recognizer, "five of six people came", "progression") == []
+
+
+def test_two_written_numerals_after_a(recognizer: TermRecognizer) -> None:
+    assert term_spans(recognizer, "so over a ii V you can think dorian", "progression") == ["ii V"]
+    assert term_spans(recognizer, "Part ii V was the best", "progression") == []
+
+
+def test_a_bare_digit_chord_needs_harmony_words(recognizer: TermRecognizer) -> None:
+    text = "an imperfect cadence ends on the 5, so it sounds like a question"
+    assert term_spans(recognizer, text, "progression") == ["5"]
+    assert term_spans(recognizer, "we meet on the 5, so bring snacks", "progression") == []
+
+
+def test_accented_beats_are_no_chords(recognizer: TermRecognizer) -> None:
+    text = "it didn't groove, try accenting the two and the four"
+    assert term_spans(recognizer, text, "progression") == []
+    text = "resolve to the five, then the four and the five again in this chord progression"
+    assert "five" in term_spans(recognizer, text, "progression")

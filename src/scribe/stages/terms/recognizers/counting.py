@@ -17,7 +17,8 @@ from scribe.stages.terms.recognizers.numbers import UNITS
 _BEAT_WORDS = frozenset(
     {"beat", "beats", "backbeat", "backbeats", "downbeat", "downbeats", "offbeat", "offbeats"}
     | {"snare", "kick", "accent", "accents", "accented", "count", "counting", "clap", "claps"}
-    | {"metronome", "click"}
+    | {"metronome", "click", "accenting", "push", "stress", "stressing", "emphasise"}
+    | {"emphasize", "groove"}
 )
 _FINGER_WORDS = frozenset(
     {"finger", "fingers", "fingering", "exercise", "exercises", "spider", "permutation"}
