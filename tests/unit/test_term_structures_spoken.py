@@ -152,3 +152,13 @@ def test_accented_beats_are_no_chords(recognizer: TermRecognizer) -> None:
     assert term_spans(recognizer, text, "progression") == []
     text = "resolve to the five, then the four and the five again in this chord progression"
     assert "five" in term_spans(recognizer, text, "progression")
+
+
+# --- beats ------------------------------------------------------------------------------------
+
+
+def test_a_backbeat_pair_after_on(recognizer: TermRecognizer) -> None:
+    text = "doubling the snare on 2 and 4, and the click on one and three"
+    assert term_spans(recognizer, text, "rhythm") == ["2 and 4", "one and three"]
+    assert term_spans(recognizer, "put a capo on 2 and 4 strings", "rhythm") == []
+    assert term_spans(recognizer, "see the notes on pages 2 and 4", "rhythm") == []

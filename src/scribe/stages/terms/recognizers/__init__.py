@@ -22,6 +22,7 @@ from spacy.tokens import Doc, Span
 from scribe.stages.terms.recognizers._tokens import Found, Tokens
 from scribe.stages.terms.recognizers.chord_types import find_chord_types
 from scribe.stages.terms.recognizers.chords import find_chords
+from scribe.stages.terms.recognizers.counting import find_beat_pairs
 from scribe.stages.terms.recognizers.degree_chords import find_degree_chords
 from scribe.stages.terms.recognizers.degrees import find_degrees
 from scribe.stages.terms.recognizers.gear_senses import gear_sense
@@ -73,6 +74,7 @@ _RECOGNISERS: tuple[Callable[[Tokens], list[Found]], ...] = (
     find_tempos,
     find_keys,
     find_degrees,
+    find_beat_pairs,
 )
 
 
