@@ -162,3 +162,15 @@ def test_a_backbeat_pair_after_on(recognizer: TermRecognizer) -> None:
     assert term_spans(recognizer, text, "rhythm") == ["2 and 4", "one and three"]
     assert term_spans(recognizer, "put a capo on 2 and 4 strings", "rhythm") == []
     assert term_spans(recognizer, "see the notes on pages 2 and 4", "rhythm") == []
+
+
+def test_letters_listed_with_a_lowercase_chord(recognizer: TermRecognizer) -> None:
+    text = "it's just G, e minor, C and D, the same four chords round and round"
+    assert term_spans(recognizer, text, "chord_name") == ["G", "e minor", "C", "D"]
+
+
+def test_changes_between_two_letters_are_chords(recognizer: TermRecognizer) -> None:
+    text = "do one minute changes between G and C every day"
+    assert term_spans(recognizer, text, "chord_name") == ["G", "C"]
+    text = "the tritone is between the B and the F"
+    assert term_spans(recognizer, text, "chord_name") == []

@@ -60,6 +60,13 @@ def with_bare_letters(tokens: Tokens, chords: list[Found]) -> list[Found]:
     starts = {found.start for found in chords}
     ends = {found.end for found in chords}
     added: list[Found] = []
+    for letters in ("bcdefg", "a"):  # "a minor" last: it needs a chord beside it
+        lowered = _lowercase_minor(tokens, taken, starts, ends, letters)
+        for found in lowered:
+            starts.add(found.start)
+            ends.add(found.end)
+            taken |= set(range(found.start, found.end))
+        added.extend(lowered)
     for _ in range(2):  # twice: a list read left to right may end in its full chord
         before_pass = len(added)  # ("E, A and B7 are the three chords")
         for i in range(tokens.n):
@@ -70,14 +77,6 @@ def with_bare_letters(tokens: Tokens, chords: list[Found]) -> list[Found]:
         if len(added) == before_pass:
             break
     added.extend(_lowercase_after_is(tokens, taken))
-    taken |= {k for found in added for k in range(found.start, found.end)}
-    for letters in ("bcdefg", "a"):  # "a minor" last: it needs a chord beside it
-        lowered = _lowercase_minor(tokens, taken, starts, ends, letters)
-        for found in lowered:
-            starts.add(found.start)
-            ends.add(found.end)
-            taken |= set(range(found.start, found.end))
-        added.extend(lowered)
     return sorted([*chords, *added], key=lambda found: found.start)
 
 
