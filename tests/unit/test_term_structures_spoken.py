@@ -174,3 +174,17 @@ def test_changes_between_two_letters_are_chords(recognizer: TermRecognizer) -> N
     assert term_spans(recognizer, text, "chord_name") == ["G", "C"]
     text = "the tritone is between the B and the F"
     assert term_spans(recognizer, text, "chord_name") == []
+
+
+def test_two_altered_degrees_sharing_chords(recognizer: TermRecognizer) -> None:
+    text = "borrow the flat 6 and flat 7 chords from the parallel minor"
+    assert term_spans(recognizer, text, "progression") == ["flat 6", "flat 7"]
+    assert term_spans(recognizer, text, "degree") == []
+    text = "the blues scale has a flat 5 and flat 7 in it"
+    assert term_spans(recognizer, text, "progression") == []
+
+
+def test_a_switch_position_is_no_neck_position(recognizer: TermRecognizer) -> None:
+    text = "he plays it on the 4th position of the pickup selector"
+    assert term_spans(recognizer, text, "position") == []
+    assert term_spans(recognizer, "the solo is in 5th position", "position") == ["5th position"]

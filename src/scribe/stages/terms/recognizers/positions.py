@@ -142,6 +142,9 @@ def _position_at(tokens: Tokens, i: int, noun: str, most: int) -> Found | None:
     return Found(i, end, noun, f"{noun} {value}")
 
 
+_SWITCH_WORDS = frozenset({"selector", "switch", "pickup", "knob", "blade", "toggle"})
+
+
 def find_positions(tokens: Tokens) -> list[Found]:
     """Numbered positions on the neck: "seventh position", "5th position" (position 7,
     position 5); "open position" and the CAGED shapes are in the lexicon."""
@@ -156,6 +159,8 @@ def _numbered_position_at(tokens: Tokens, i: int) -> Found | None:
     k = tokens.next_word(j)
     if tokens.lower_at(k) not in (POSITION, "positions") or not 1 <= value <= _MAX_FRET:
         return None
+    if tokens.lower_at(k + 1) == "of" and _SWITCH_WORDS & set(tokens.lower[k + 2 : k + 5]):
+        return None  # "the 4th position of the pickup selector": the switch's setting
     return Found(i, k + 1, POSITION, f"{POSITION} {value}")
 
 

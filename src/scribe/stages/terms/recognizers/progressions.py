@@ -286,6 +286,11 @@ def _single_chord(tokens: Tokens, i: int) -> Found | None:
     """ "the four chord", "the flat seven chord", "the minor four chord", "the IV chord" (a
     written numeral also after "that", "this", "a": "that iv chord sound")."""
     determiner = tokens.lower_at(tokens.prev_word(i))
+    if determiner in ("and", "or") and tokens.lower_at(i) in _MODIFIERS:
+        degree = _degree_at(tokens, i)
+        first = _degree_at(tokens, i - 3)
+        if degree and first and first[2] == i - 1 and tokens.lower_at(degree[2]) == "chords":
+            return Found(i, degree[2], LABEL, degree[0])  # "flat 6 and flat 7 chords": the 7
     if determiner != "the" and not (determiner in _POINTING and _written_chord(tokens, i)):
         return None
     word = tokens.lower_at(i)
@@ -308,6 +313,8 @@ def _single_chord(tokens: Tokens, i: int) -> Found | None:
             numeral, k = _normalise("".join(tokens.text[i:end])), end
     if numeral is None:
         return None
+    if numeral[0] in "b#" and _shares_chords(tokens, k):
+        return Found(i, k, LABEL, numeral)  # "the flat 6 and flat 7 chords": each a chord
     chord = tokens.next_word(k)
     if tokens.lower_at(chord) == "chords" and word in _DEGREE_WORDS:
         return None  # "the three chords of a blues": a count
@@ -364,3 +371,12 @@ def _bare_digit_chord(tokens: Tokens, i: int, k: int) -> bool:
     while hi < tokens.n and tokens.text[hi] not in (".", "!", "?", ";"):
         hi += 1
     return any(tokens.lower[m] in _HARMONY for m in range(lo, hi))
+
+
+def _shares_chords(tokens: Tokens, k: int) -> bool:
+    """Whether "and"/"or" and an altered degree that "chords" follows come at ``k``: "the flat
+    6 and flat 7 chords" names two chords."""
+    if tokens.lower_at(k) not in ("and", "or"):
+        return False
+    degree = _degree_at(tokens, k + 1)
+    return degree is not None and tokens.lower_at(degree[2]) == "chords"
