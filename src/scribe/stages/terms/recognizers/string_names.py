@@ -61,6 +61,11 @@ def _register_at(tokens: Tokens, i: int) -> Found | None:
             return None  # "a high C", "the low F bass note": notes; the high string is E
         if tokens.lower_at(start - 1) in ("a", "an"):
             return None  # "hit a low E": a note
+        if (
+            tokens.lower_at(start - 2) in ("is", "'s")
+            and "string" in tokens.lower[max(0, start - 5) : start - 2]
+        ):
+            return None  # "string one is the high E": the name a numbered string is given
         end = i + 2
     elif opened:
         letter = _letter(tokens, i, lowercase=True)
