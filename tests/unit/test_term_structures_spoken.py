@@ -188,3 +188,10 @@ def test_a_switch_position_is_no_neck_position(recognizer: TermRecognizer) -> No
     text = "he plays it on the 4th position of the pickup selector"
     assert term_spans(recognizer, text, "position") == []
     assert term_spans(recognizer, "the solo is in 5th position", "position") == ["5th position"]
+
+
+def test_keys_named_as_relative_keys(recognizer: TermRecognizer) -> None:
+    text = "A minor and C major share all the same notes, they're relative keys"
+    assert term_spans(recognizer, text, "key") == ["A minor", "C major"]
+    text = "A minor and C major are the two chords, then G"
+    assert term_spans(recognizer, text, "key") == []
