@@ -22,6 +22,7 @@ from spacy.tokens import Doc, Span
 from scribe.stages.terms.recognizers._tokens import Found, Tokens
 from scribe.stages.terms.recognizers.chord_types import find_chord_types
 from scribe.stages.terms.recognizers.chords import find_chords
+from scribe.stages.terms.recognizers.counting import find_beat_pairs
 from scribe.stages.terms.recognizers.degree_chords import find_degree_chords
 from scribe.stages.terms.recognizers.degrees import find_degrees
 from scribe.stages.terms.recognizers.gear_senses import gear_sense
@@ -35,6 +36,7 @@ from scribe.stages.terms.recognizers.positions import (
     find_tunings,
 )
 from scribe.stages.terms.recognizers.progressions import find_progressions
+from scribe.stages.terms.recognizers.string_names import find_string_names
 
 __all__ = [
     "COMPONENT",
@@ -66,12 +68,13 @@ _RECOGNISERS: tuple[Callable[[Tokens], list[Found]], ...] = (
     find_frets,
     find_positions,
     find_strings,
+    find_string_names,
     find_tunings,
     find_time_signatures,
     find_tempos,
     find_keys,
     find_degrees,
-    find_positions,
+    find_beat_pairs,
 )
 
 
@@ -85,8 +88,9 @@ def merge_entities(doc: Doc, lexicon: list[Span], structured: list[Found]) -> li
     """Lexicon entities and structured matches without overlaps, in text order.
 
     The longest span (in tokens) wins; between spans of the same length the
-    one that starts first wins ("G string bend": the string), and on the same span the lexicon's
-    entity wins, then a key over a chord name ("from G to A" near "transpose").
+    one that starts first wins ("G string bend": the string), and on the same span a string
+    wins ("2nd fret of the D"), then the lexicon's entity, then a key over a chord name ("from
+    G to A" near "transpose").
     A structured tuning that overlaps a lexicon tuning takes the lexicon's canonical form over
     both spans ("drop D flat tuning" → "drop C sharp"). A lexicon "open <note>" tuning followed
     by a chord or string word ("an open E chord", "the open E string"), after "a"/"an"
@@ -104,7 +108,9 @@ def merge_entities(doc: Doc, lexicon: list[Span], structured: list[Found]) -> li
                 continue
             span = _merge_tuning(doc, span, kept)
         candidates.append((span, 1))
-    candidates.sort(key=lambda c: (-len(c[0]), c[0].start, c[1], c[0].label_ != "key"))
+    candidates.sort(
+        key=lambda c: (-len(c[0]), c[0].start, c[0].label_ != "string", c[1], c[0].label_ != "key")
+    )
     taken = [False] * len(doc)
     chosen: list[Span] = []
     for span, _ in candidates:

@@ -32,6 +32,10 @@ _RESOLVING = frozenset(
     {"resolve", "resolves", "resolving", "resolved", "pull", "pulls", "pulling", "lead", "leads"}
 )
 # Any of these in the next few words makes the letter a string, shape, note or key.
+# After a lowercase "e minor" these make it a scale or key, not a chord.
+_SCALE_NEXT = frozenset(
+    {"pentatonic", "arpeggio", "arpeggios", "scale", "scales", "mode", "key", "blues", "groove"}
+)
 _NOT_CHORD_SOON = frozenset(
     {
         "string",
@@ -56,6 +60,13 @@ def with_bare_letters(tokens: Tokens, chords: list[Found]) -> list[Found]:
     starts = {found.start for found in chords}
     ends = {found.end for found in chords}
     added: list[Found] = []
+    for letters in ("bcdefg", "a"):  # "a minor" last: it needs a chord beside it
+        lowered = _lowercase_minor(tokens, taken, starts, ends, letters)
+        for found in lowered:
+            starts.add(found.start)
+            ends.add(found.end)
+            taken |= set(range(found.start, found.end))
+        added.extend(lowered)
     for _ in range(2):  # twice: a list read left to right may end in its full chord
         before_pass = len(added)  # ("E, A and B7 are the three chords")
         for i in range(tokens.n):
@@ -67,6 +78,35 @@ def with_bare_letters(tokens: Tokens, chords: list[Found]) -> list[Found]:
             break
     added.extend(_lowercase_after_is(tokens, taken))
     return sorted([*chords, *added], key=lambda found: found.start)
+
+
+def _lowercase_minor(
+    tokens: Tokens, taken: set[int], starts: set[int], ends: set[int], letters: str
+) -> list[Found]:
+    """Whisper's lowercase "e minor", "g major": a chord unless "in" / "of" makes it a key or
+    a scale word follows ("e minor pentatonic"). "a minor" also needs "the" before it ("the a
+    minor"), a chord change before ("the change to a minor") or a chord beside it in a list
+    ("from e minor to a minor"): "a minor issue" is no chord."""
+    found: list[Found] = []
+    for i in range(tokens.n - 1):
+        text = tokens.text[i]
+        mode = tokens.lower_at(i + 1)
+        if i in taken or len(text) != 1 or text not in letters or mode not in ("minor", "major"):
+            continue
+        before = tokens.lower_at(i - 1)
+        if before in ("in", "of", "relative", "parallel") or _not_chord_soon(tokens, i + 2):
+            continue
+        if tokens.lower_at(i + 2) in _SCALE_NEXT:
+            continue  # "the a minor pentatonic", "the e minor arpeggio"
+        if text == "a" and not (
+            before == "the"
+            or (before == "to" and tokens.lower_at(i - 2) in _CHANGE_WORDS)
+            or _after_chord(tokens, i, ends)
+            or _before_chord(tokens, i + 2, starts)
+        ):
+            continue
+        found.append(Found(i, i + 2, LABEL, text.upper() + ("m" if mode == "minor" else "")))
+    return found
 
 
 def _bare_chord(tokens: Tokens, i: int, starts: set[int], ends: set[int]) -> bool:

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from scribe.stages.terms.recognizers._tokens import Tokens
+from scribe.stages.terms.recognizers._tokens import Found, Tokens
 from scribe.stages.terms.recognizers.numbers import UNITS
 
 _BEAT_WORDS = frozenset(
     {"beat", "beats", "backbeat", "backbeats", "downbeat", "downbeats", "offbeat", "offbeats"}
     | {"snare", "kick", "accent", "accents", "accented", "count", "counting", "clap", "claps"}
-    | {"metronome", "click"}
+    | {"metronome", "click", "accenting", "push", "stress", "stressing", "emphasise"}
+    | {"emphasize", "groove"}
 )
 _FINGER_WORDS = frozenset(
     {"finger", "fingers", "fingering", "exercise", "exercises", "spider", "permutation"}
@@ -57,3 +58,30 @@ def after_a_count(tokens: Tokens, i: int) -> bool:
         k -= 1
     steps = {b - a for a, b in pairwise(values)}
     return len(values) >= 3 and steps in ({1}, {-1})
+
+
+_BEAT_DIGITS = {str(n): n for n in range(1, 5)} | {
+    word: n for word, n in COUNT_WORDS.items() if n <= 4
+}
+# The pairs of beats a backbeat or a feel is named by: "on 2 and 4", "on one and three".
+_BEAT_PAIRS = frozenset({(2, 4), (1, 3)})
+
+
+def find_beat_pairs(tokens: Tokens) -> list[Found]:
+    """ "the snare on 2 and 4", "the click on one and three": the two beats of a backbeat
+    after "on", as a rhythm; not a longer run of numbers or a count of things ("on 2 and 4
+    strings", "on pages 2 and 4" has no "on" right before)."""
+    found: list[Found] = []
+    for i in range(1, tokens.n - 2):
+        if tokens.lower[i - 1] != "on" or tokens.lower[i + 1] != "and":
+            continue
+        first, second = _BEAT_DIGITS.get(tokens.lower[i]), _BEAT_DIGITS.get(tokens.lower[i + 2])
+        if (first, second) not in _BEAT_PAIRS:
+            continue
+        end = i + 3
+        if end < tokens.n and (
+            tokens.doc[end].pos_ in ("NOUN", "PROPN", "NUM") or tokens.lower[end] == "of"
+        ):
+            continue
+        found.append(Found(i, end, "rhythm", f"beats {first} and {second}"))
+    return found

@@ -1,7 +1,9 @@
 """Scale degrees and chord tones said by name: "flat seven" (b7), "the sharp four" (#4),
 "natural six" (6), "b3" as written, "the third", "the fifth" of a chord (3, 5), "the raised
-seventh" and "add the nine" (9). An ordinal in a list that a noun ends is not a degree ("the
-third, fifth and seventh frets", "the third and fourth fingers").
+seventh" and "add the nine" (9); written ordinals after a determiner or in a list of
+degrees ("the 3rd", "root, 3rd and flat 7") where no fret is named; plural intervals
+("stacking 4ths"). An ordinal in a list that a noun ends is not a degree ("the third, fifth
+and seventh frets", "the third and fourth fingers").
 
 "the five" and "the one" said for chords are progressions (see
 :mod:`scribe.stages.terms.recognizers.progressions`); a numbered degree followed by "chord" is
@@ -35,6 +37,20 @@ _WRITTEN = re.compile(r"[b#♭♯](?:13|11|9|7|6|5|4|3|2)")
 _STRONG = {"third": "3", "fifth": "5", "seventh": "7", "ninth": "9", "eleventh": "11"}
 _WEAK = {"second": "2", "fourth": "4", "sixth": "6", "thirteenth": "13"}
 _DETERMINERS = frozenset({"the", "its", "your"})
+_DIGIT_STRONG = {"3rd": "3", "5th": "5", "7th": "7", "9th": "9", "11th": "11", "13th": "13"}
+_DIGIT_WEAK = {"2nd": "2", "4th": "4", "6th": "6"}
+_PLURALS = {
+    **dict.fromkeys(["3rds", "thirds"], "3rds"),
+    **dict.fromkeys(["4ths", "fourths"], "4ths"),
+    **dict.fromkeys(["6ths", "sixths"], "6ths"),
+    **dict.fromkeys(["10ths", "tenths"], "10ths"),
+}
+# Before a plural interval: "stacking 4ths", "harmonised 6ths", "parallel thirds" (not "in":
+# "chords built in fourths" names the harmony, which labellers leave unlabelled).
+_PLURAL_BEFORE = frozenset(
+    {"stacking", "stacked", "stack", "parallel", "harmonised", "harmonized", "using"}
+)
+_FRACTION_BEFORE = frozenset({"two", "three", "2", "3", "a", "few", "the"})
 _ALTERED = frozenset({"raised", "lowered", "flattened", "sharpened", "flatted", "added"})
 # Near these the ordinal is a fret, string or position: "from the fifth fret to the seventh".
 _PLACES = frozenset({"fret", "frets", "string", "strings", "position", "positions"})
@@ -66,6 +82,10 @@ def _degree_at(tokens: Tokens, i: int) -> Found | None:
         return Found(i, i + 1, LABEL, sign + tokens.text[i][1:])
     if word in _STRONG:
         return _ordinal(tokens, i, _STRONG)
+    if word in _DIGIT_STRONG:
+        return _digit_ordinal(tokens, i)
+    if word in _PLURALS:
+        return _plural(tokens, i)
     if word in _NUMBERED and _added(tokens, i):
         return Found(i, i + 1, LABEL, _NUMBERED[word])
     return None
@@ -81,7 +101,65 @@ def _added(tokens: Tokens, i: int) -> bool:
 
 
 def _weak_at(tokens: Tokens, i: int) -> Found | None:
-    return _ordinal(tokens, i, _WEAK) if tokens.lower_at(i) in _WEAK else None
+    word = tokens.lower_at(i)
+    if word in _DIGIT_WEAK:
+        return _digit_ordinal(tokens, i)
+    return _ordinal(tokens, i, _WEAK) if word in _WEAK else None
+
+
+def _sentence(tokens: Tokens, i: int) -> range:
+    """The token indices of the sentence around ``i``."""
+    start, end = i, i
+    while start > 0 and tokens.text[start - 1] not in (".", "!", "?", ";"):
+        start -= 1
+    while end < tokens.n and tokens.text[end] not in (".", "!", "?", ";"):
+        end += 1
+    return range(start, end)
+
+
+def _digit_ordinal(tokens: Tokens, i: int) -> Found | None:
+    """ "the 3rd", "the 9th", "root, 3rd and flat 7", "root 5th octave": a written ordinal
+    that names a chord tone after a determiner or beside another degree, in a sentence with
+    no fret, string or position ("at the 5th" near "fret" is a fret)."""
+    if any(tokens.lower[k] in _PLACES for k in _sentence(tokens, i)):
+        return None
+    before = tokens.prev_word(i)
+    if tokens.lower_at(before) in _ALTERED:
+        before = tokens.prev_word(before)
+    word = tokens.lower_at(before)
+    listed = word in (",", "and", "or", "root") and _degree_word(tokens, before - 1)
+    listed = listed or word == "root"
+    nxt = tokens.lower_at(i + 1)
+    listed = listed or (nxt in (",", "and", "or") and _degree_word(tokens, i + 2))
+    if word not in _DETERMINERS and not listed:
+        return None
+    if i + 1 < tokens.n and not tokens.is_punct(i + 1) and not listed:
+        if nxt in _COUNTED_NEXT or nxt == "of" or tokens.is_hyphen_link(i + 1):
+            return None
+        if tokens.doc[i + 1].pos_ in ("NOUN", "PROPN", "NUM", "ADJ"):
+            return None
+    return Found(i, i + 1, LABEL, _NUMBERED[tokens.lower_at(i)])
+
+
+def _degree_word(tokens: Tokens, k: int) -> bool:
+    """Whether ``k`` holds a degree word: "root", an ordinal, or a sign's number ("flat 7")."""
+    word = tokens.lower_at(k)
+    return word in ("root", "octave") or word in _NUMBERED or word in _STRONG or word in _WEAK
+
+
+def _plural(tokens: Tokens, i: int) -> Found | None:
+    """Intervals stacked or played in parallel: "stacking 4ths", "parallel 6ths", ", tenths";
+    not a fraction ("two thirds of the way") or a count ("the fourths of July")."""
+    before = tokens.lower_at(tokens.prev_word(i))
+    if before in _FRACTION_BEFORE or tokens.lower_at(i + 1) == "of":
+        return None
+    if before not in _PLURAL_BEFORE and not (
+        before == "," and tokens.lower_at(i + 1) in ("really", ",", "")
+    ):
+        return None
+    if i + 1 < tokens.n and tokens.doc[i + 1].pos_ in ("NOUN", "PROPN"):
+        return None
+    return Found(i, i + 1, LABEL, _PLURALS[tokens.lower_at(i)])
 
 
 def _signed(tokens: Tokens, i: int) -> Found | None:

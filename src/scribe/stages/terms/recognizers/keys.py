@@ -8,6 +8,8 @@ near "transpose", "modulate" or "key", "modulates to D", "drop it to A", "the ke
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from scribe.stages.terms.recognizers._tokens import (
     ACCIDENTAL_WORDS,
     NOTE_LETTERS,
@@ -87,8 +89,18 @@ def find_keys(tokens: Tokens) -> list[Found]:
             second = _second_key(tokens, key.end)  # "from G to A"
             found.extend([second, *_listed_after(tokens, second.end)] if second else [])
         else:
-            found.extend(_listed_after(tokens, key.end))
+            found.extend(_listed_after(tokens, key.end) or _relative_second(tokens, key))
     return sorted(found, key=lambda f: f.start)
+
+
+def _relative_second(tokens: Tokens, key: Found) -> list[Found]:
+    """The second key of a relative pair ("A minor and C major ... relative keys")."""
+    if _relative_pair(tokens, key.start) is None:
+        return []
+    named = _note_and_mode(tokens, key.end + 1)
+    if named is None or " " not in named[0]:
+        return []
+    return [Found(key.end + 1, named[1], LABEL, named[0])]
 
 
 def _key_name(tokens: Tokens, i: int) -> tuple[str, int] | None:
@@ -157,7 +169,23 @@ def _key_at(tokens: Tokens, i: int) -> Found | None:
     if word == "in":
         return _in_key(tokens, i)
     if i < tokens.n and tokens.text[i][:1] in NOTE_LETTERS:
-        return _named_key(tokens, i)
+        return _named_key(tokens, i) or _relative_pair(tokens, i)
+    return None
+
+
+def _relative_pair(tokens: Tokens, i: int) -> Found | None:
+    """ "A minor and C major share the same notes, they're relative keys": a note with its
+    mode, then "and", with "relative keys" or "parallel keys" said later in the sentence (the
+    key listed after it follows from the list)."""
+    named = _note_and_mode(tokens, i)
+    if named is None or " " not in named[0] or tokens.lower_at(named[1]) != "and":
+        return None
+    window = tokens.lower[named[1] : min(tokens.n, named[1] + 16)]
+    for a, b in pairwise(window):
+        if a in (".", "?", "!"):
+            return None
+        if a in ("relative", "parallel") and b in _KEY_WORDS:
+            return Found(i, named[1], LABEL, named[0])
     return None
 
 

@@ -53,6 +53,28 @@ _GLUED_PM = re.compile(r"(?P<n>\d{2,3})pm")
 _DOTTED = re.compile(r"(?P<top>1[0-5]|[2-9])\.(?P<bottom>2|4|8|16)")
 # Words that, a few tokens before "60 pm", show it is Whisper's "60 bpm".
 _TEMPO_CONTEXT = frozenset({"tempo", "metronome", "bpm", "click", "speed"})
+# "60 pm" is no time of day from here up: Whisper's "60 bpm".
+_NO_CLOCK = 30
+# Bare numbers that can be tempos ("at 70"), and the words that make one a tempo.
+_BARE_MIN, _BARE_MAX = 40, 260
+_TEMPO_CUES = _TEMPO_CONTEXT | {
+    "fast",
+    "faster",
+    "slow",
+    "slower",
+    "slowly",
+    "playthrough",
+    "play-through",
+    "tempos",
+}
+_HEDGES = frozenset({"about", "around", "like", "roughly", "maybe", "say", "least"})
+# After a number these make it a count, an age or a measure, not a tempo.
+_NOT_TEMPO = frozenset(
+    {"%", "percent", "years", "year", "degrees", "o'clock", "am", "a.m.", "hz", "cents"}
+    | {"'s", "s", "-"}
+)
+_MONEY = frozenset({"cost", "costs", "paid", "price", "dollars", "bucks", "quid", "$", "£"})
+_SENTENCE_STOPS = frozenset({".", "!", "?", ";"})
 
 
 def find_time_signatures(tokens: Tokens) -> list[Found]:
@@ -128,14 +150,17 @@ def _spoken_meter(tokens: Tokens, i: int) -> Found | None:
 
 
 def find_tempos(tokens: Tokens) -> list[Found]:
-    """Tempos: a number then "bpm" or "beats per minute"; also "one twenty bpm" (120)."""
+    """Tempos: a number then "bpm" or "beats per minute"; also "one twenty bpm" (120), and a
+    bare number in a tempo's context ("the arpeggios at 70" after "90bpm")."""
     return scan(tokens, _tempo_at)
 
 
 def _tempo_at(tokens: Tokens, i: int) -> Found | None:
     glued = _GLUED_BPM.fullmatch(tokens.lower_at(i))
-    if glued is None and _tempo_context(tokens, i):
+    if glued is None:
         glued = _GLUED_PM.fullmatch(tokens.lower_at(i))  # Whisper's "60pm" for "60 bpm"
+        if glued and int(glued["n"]) < _NO_CLOCK and not _tempo_context(tokens, i):
+            glued = None
     if glued:
         value = int(glued["n"])
         return Found(i, i + 1, TEMPO, f"{value} bpm") if _valid_tempo(value) else None
@@ -146,11 +171,56 @@ def _tempo_at(tokens: Tokens, i: int) -> Found | None:
         return None
     value, j = number
     end = _bpm_words(tokens, j)
-    if end is None and tokens.lower_at(j) in ("pm", "p.m.") and _tempo_context(tokens, i):
-        end = j + 1  # Whisper's "60pm" for "60 bpm" after "tempo", "metronome"...
+    pm = end is None and tokens.lower_at(j) in ("pm", "p.m.")
+    if pm and (value >= _NO_CLOCK or _tempo_context(tokens, i)):
+        end = j + 1  # Whisper's "60pm" for "60 bpm": no clock reads 60 pm
+    if end is None and _bare_tempo(tokens, i, j, value):
+        end = j
     if end is None or not _valid_tempo(value):
         return None
     return Found(i, end, TEMPO, f"{value} bpm")
+
+
+def _bare_tempo(tokens: Tokens, i: int, j: int, value: int) -> bool:
+    """A number without "bpm" that is a tempo: "at 70" or "get it to 120" with a tempo word
+    in the sentence ("metronome", "bpm", "fast", "playthrough", another tempo), or "80?"
+    standing alone after "metronome" / "click". Not "at 70 years old", "at 90 degrees"."""
+    if not _BARE_MIN <= value <= _BARE_MAX or not tokens.text[i].isdigit():
+        return False
+    after = tokens.lower_at(j)
+    if j < tokens.n and (tokens.doc[j].pos_ in ("NOUN", "PROPN", "NUM") or after in _NOT_TEMPO):
+        return False
+    if j < tokens.n and (tokens.glued(j) and not tokens.is_punct(j)):
+        return False
+    k = tokens.prev_word(i)
+    if tokens.lower_at(k) in _HEDGES:
+        k = tokens.prev_word(k)
+    before = tokens.lower_at(k)
+    words = _sentence_words(tokens, i)
+    if words & _MONEY:
+        return False  # "the metronome cost me 80"
+    cue = words & _TEMPO_CUES
+    if before in ("at", "to") and tokens.lower_at(k - 1) not in ("age", "aged", "up"):
+        return bool(cue) or _other_tempo(tokens, i)
+    alone = before in (",", "on") and (j >= tokens.n or tokens.is_punct(j))
+    return alone and bool(cue & {"metronome", "click"})
+
+
+def _sentence_words(tokens: Tokens, i: int) -> set[str]:
+    """The lowercased words of the sentence around ``i``."""
+    start, end = i, i
+    while start > 0 and tokens.text[start - 1] not in _SENTENCE_STOPS:
+        start -= 1
+    while end < tokens.n and tokens.text[end] not in _SENTENCE_STOPS:
+        end += 1
+    return set(tokens.lower[start:end])
+
+
+def _other_tempo(tokens: Tokens, i: int) -> bool:
+    """Whether the sentence says "bpm" elsewhere ("scales at 90bpm, arpeggios at 70")."""
+    return any(
+        word.endswith("bpm") or word in ("b.p.m.", "beats") for word in _sentence_words(tokens, i)
+    )
 
 
 def _tempo_context(tokens: Tokens, i: int) -> bool:

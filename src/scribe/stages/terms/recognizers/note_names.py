@@ -3,10 +3,11 @@ same note, like C sharp and D flat", "skipping the G" after "from the D string t
 
 A letter (with its accidental) and nothing else is a chord only where nothing says it is a
 note or a string. Chord names found alone or in a list of such letters are dropped when:
-"between" comes just before; a note word ("note", "notes", "pitch", "enharmonic", "sharps",
-"one sharp") comes shortly before or just after, with no "chord" there; or a string was
-named shortly before and no verb of playing is said ("skipping the G"). A list that holds one
-chord with more to it ("like E minor instead of C") keeps all its letters.
+"between" comes just before (not after a chord change: "changes between G and C"); a note
+word ("note", "notes", "pitch", "enharmonic", "sharps", "one sharp") comes shortly before or
+just after, with no "chord" there; or a string was named shortly before and no verb of
+playing is said ("skipping the G"). A list that holds one chord with more to it ("like E
+minor instead of C") keeps all its letters.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ _NOTE_WORDS = frozenset(
 )
 _ONE = frozenset({"one", "a", "single"})  # "the key of E minor has one sharp, F sharp"
 _CHORD_WORDS = frozenset({"chord", "chords", "triad", "triads", "progression", "changes"})
+_CHANGING = frozenset({"change", "changing", "switch", "switching", "go", "move", "moving"})
 _STRING_WORDS = frozenset({"string", "strings"})
 _PLAYING = frozenset({"play", "playing", "plays", "played", "strum", "strumming", "hit", "fret"})
 _WINDOW = 8
@@ -64,8 +66,8 @@ def _lists(tokens: Tokens, chords: list[Found]) -> list[list[Found]]:
 
 def _said_as_notes(tokens: Tokens, start: int) -> bool:
     before = tokens.lower[max(0, start - _WINDOW) : start]
-    if "between" in before[-3:]:
-        return True  # "between the B and the F", "between C and E"
+    if "between" in before[-3:]:  # "between the B and the F", "between C and E"
+        return not (_CHORD_WORDS | _CHANGING) & set(before)  # not "changes between G and C"
     signature = any(w in ("sharp", "flat") and p in _ONE for p, w in pairwise(before))
     if (signature or _NOTE_WORDS & set(before)) and not _CHORD_WORDS & set(before):
         return True  # "two names for the same note, like C sharp and D flat"

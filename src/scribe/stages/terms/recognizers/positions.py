@@ -48,8 +48,64 @@ NOT_TUNING_NEXT = frozenset(
 
 def find_frets(tokens: Tokens) -> list[Found]:
     """An ordinal then "fret" ("fifth fret", "12th fret", "twenty-first fret", "5th-fret"),
-    or "fret" then a number ("on fret five")."""
-    return scan(tokens, lambda t, i: _position_at(t, i, FRET, _MAX_FRET))
+    or "fret" then a number ("on fret five"); two ordinals sharing "frets" ("the 8th and 5th
+    frets"); and a bare ordinal after a fret was named ("at the 8th fret and up to the 10th",
+    "2nd fret, not 3rd")."""
+    found = scan(tokens, lambda t, i: _fret_pair_at(t, i) or _position_at(t, i, FRET, _MAX_FRET))
+    if not found:
+        return found
+    first = found[0].start
+    taken = {k for f in found for k in range(f.start, f.end)}
+    for i in range(first + 1, tokens.n):
+        if i not in taken and _later_fret(tokens, i):
+            value = parse_ordinal(tokens.lower, i)
+            found.append(Found(i, i + 1, FRET, f"{FRET} {value[0] if value else ''}"))
+    return sorted(found, key=_start)
+
+
+def _fret_pair_at(tokens: Tokens, i: int) -> Found | None:
+    """ "8th and 5th frets", "the 7th or 9th frets": two ordinals sharing "frets"."""
+    first = parse_ordinal(tokens.lower, i)
+    if first is None or tokens.lower_at(first[1]) not in ("and", "or", "to"):
+        return None
+    if tokens.lower_at(i - 1) == "," and parse_ordinal(tokens.lower, i - 2) is not None:
+        return None  # "the third, fifth, seventh, ninth and twelfth frets": the frets
+    second = parse_ordinal(tokens.lower, first[1] + 1)
+    if second is None or tokens.lower_at(second[1]) != "frets":
+        return None
+    if not (1 <= first[0] <= _MAX_FRET and 1 <= second[0] <= _MAX_FRET):
+        return None
+    return Found(i, second[1] + 1, FRET, f"frets {first[0]} and {second[0]}")
+
+
+# Before a bare ordinal after a fret: "up to the 10th", "at the 9th", "fret, not 3rd".
+_LATER_FRET_BEFORE = frozenset({"at", "to", "from", "past", "around", "on"})
+
+
+def _later_fret(tokens: Tokens, i: int) -> bool:
+    """A one-word ordinal (1-24) at ``i`` that names a fret because one was named before it in
+    the sentence: after "at/to/from the" ("up to the 10th") or right after a fret's "not" /
+    "or" ("2nd fret not 3rd"); not before a noun or "of" ("the 4th string", "the 5th of
+    May")."""
+    number = parse_ordinal(tokens.lower, i)
+    if number is None or number[1] != i + 1 or not 1 <= number[0] <= _MAX_FRET:
+        return False
+    after = tokens.lower_at(i + 1)
+    if i + 1 < tokens.n and (tokens.doc[i + 1].pos_ in ("NOUN", "PROPN", "NUM") or after == "of"):
+        return False
+    if after in ("fret", "frets", "string", "strings", "position", "-"):
+        return False
+    before = tokens.lower_at(i - 1)
+    if before in ("not", "or") and tokens.lower_at(i - 2) in ("fret", ","):
+        return tokens.lower_at(i - 2) == "fret" or tokens.lower_at(i - 3) == "fret"
+    if before != "the" or tokens.lower_at(i - 2) not in _LATER_FRET_BEFORE:
+        return False
+    k = i - 1
+    while k > 0 and tokens.text[k] not in (".", "!", "?", ";"):
+        if tokens.lower[k] in ("fret", "frets"):
+            return True
+        k -= 1
+    return False
 
 
 def _start(found: Found) -> int:
@@ -86,6 +142,9 @@ def _position_at(tokens: Tokens, i: int, noun: str, most: int) -> Found | None:
     return Found(i, end, noun, f"{noun} {value}")
 
 
+_SWITCH_WORDS = frozenset({"selector", "switch", "pickup", "knob", "blade", "toggle"})
+
+
 def find_positions(tokens: Tokens) -> list[Found]:
     """Numbered positions on the neck: "seventh position", "5th position" (position 7,
     position 5); "open position" and the CAGED shapes are in the lexicon."""
@@ -100,6 +159,8 @@ def _numbered_position_at(tokens: Tokens, i: int) -> Found | None:
     k = tokens.next_word(j)
     if tokens.lower_at(k) not in (POSITION, "positions") or not 1 <= value <= _MAX_FRET:
         return None
+    if tokens.lower_at(k + 1) == "of" and _SWITCH_WORDS & set(tokens.lower[k + 2 : k + 5]):
+        return None  # "the 4th position of the pickup selector": the switch's setting
     return Found(i, k + 1, POSITION, f"{POSITION} {value}")
 
 

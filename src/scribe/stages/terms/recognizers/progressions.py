@@ -74,6 +74,7 @@ def _progression_at(tokens: Tokens, i: int) -> Found | None:
         or _listed_digits(tokens, i)
         or _spoken_run(tokens, i)
         or _to_run(tokens, i)
+        or _secondary(tokens, i)
     )
 
 
@@ -110,7 +111,8 @@ def _written_run(tokens: Tokens, i: int) -> Found | None:
 
 
 def _spaced_numerals(tokens: Tokens, i: int) -> Found | None:
-    """Roman numerals written with spaces: "I IV V", "I vi IV V"."""
+    """Roman numerals written with spaces: "I IV V", "I vi IV V"; two after "a" / "the" /
+    "over" ("over a ii V")."""
     items: list[str] = []
     k = i
     while k < tokens.n and tokens.chunk_start(k) and _NUMERAL_RE.fullmatch(tokens.text[k]):
@@ -118,9 +120,16 @@ def _spaced_numerals(tokens: Tokens, i: int) -> Found | None:
             break
         items.append(tokens.text[k])
         k += 1
-    if len(items) < 3 or not any(_MULTI_LETTER.fullmatch(item) for item in items):
+    if not any(_MULTI_LETTER.fullmatch(item) for item in items):
+        return None
+    if len(items) == 2 and tokens.lower_at(tokens.prev_word(i)) not in _PAIR_BEFORE:
+        return None  # "a ii V", "over the ii V"; else three numerals or more
+    if len(items) < 2:
         return None
     return Found(i, k, LABEL, _normalise("-".join(items)))
+
+
+_PAIR_BEFORE = frozenset({"a", "the", "over", "each", "every", "minor", "major"})
 
 
 def _listed_digits(tokens: Tokens, i: int) -> Found | None:
@@ -205,7 +214,7 @@ def _to_run(tokens: Tokens, i: int) -> Found | None:
     numerals: list[str] = []
     values: list[int] = []
     k, end = i, i
-    while (degree := _degree_at(tokens, k)) is not None:
+    while (degree := _degree_at(tokens, k) or _digit_at(tokens, k)) is not None:
         numerals.append(degree[0])
         values.append(degree[1])
         end = degree[2]
@@ -224,6 +233,45 @@ def _to_run(tokens: Tokens, i: int) -> Found | None:
     return Found(i, end, LABEL, "-".join(numerals))
 
 
+def _digit_at(tokens: Tokens, k: int) -> tuple[str, int, int] | None:
+    """A degree written as a digit ("5 to 1"), not glued to anything ("5:1", "5th")."""
+    value = _DEGREE_DIGITS.get(tokens.text[k]) if k < tokens.n else None
+    if value is None or (tokens.glued(k + 1) and not tokens.is_punct(k + 1)):
+        return None
+    return _MAJOR_KEY[value], value, k + 1
+
+
+# A secondary dominant: "V of V", "V7 of ii", "five of five", "the seven of six".
+_SECONDARY_FIRST = frozenset({"V", "V7", "vii°", "viio", "vii", "five", "seven"})
+
+
+def _secondary(tokens: Tokens, i: int) -> Found | None:
+    """ "V of V", "V7 of ii", "five of five": a dominant (or leading-tone chord) of another
+    degree; spoken only as "five/seven of <degree>" and not before a noun ("five of six
+    people")."""
+    first = tokens.text[i]
+    if first not in _SECONDARY_FIRST or tokens.lower_at(i + 1) != "of":
+        return None
+    spoken = first in ("five", "seven")
+    k = i + 2
+    if spoken:
+        degree = _degree_at(tokens, k)
+        target, end = (degree[0], degree[2]) if degree else ("", k)
+    else:
+        found = _written_chunk(tokens, k, _NUMERAL_RE)
+        target, end = ("".join(tokens.text[k:found]), found) if found else ("", k)
+    if not target or (target in ("I", "i") and not spoken):
+        return None  # "V of I" is just V; "I" is the pronoun
+    if (
+        end < tokens.n
+        and tokens.doc[end].pos_ in ("NOUN", "NUM")
+        and tokens.lower_at(end) not in CHORD_WORDS
+    ):
+        return None
+    head = _MAJOR_KEY[_DEGREE_WORDS[first]] if spoken else first
+    return Found(i, end, LABEL, f"{head}/{_normalise(target)}")
+
+
 def degree_at(tokens: Tokens, k: int) -> tuple[str, int, int] | None:
     """A spoken degree at ``k`` ("four", "flat seven"): numeral, value (0 when altered), end."""
     return _degree_at(tokens, k)
@@ -238,6 +286,11 @@ def _single_chord(tokens: Tokens, i: int) -> Found | None:
     """ "the four chord", "the flat seven chord", "the minor four chord", "the IV chord" (a
     written numeral also after "that", "this", "a": "that iv chord sound")."""
     determiner = tokens.lower_at(tokens.prev_word(i))
+    if determiner in ("and", "or") and tokens.lower_at(i) in _MODIFIERS:
+        degree = _degree_at(tokens, i)
+        first = _degree_at(tokens, i - 3)
+        if degree and first and first[2] == i - 1 and tokens.lower_at(degree[2]) == "chords":
+            return Found(i, degree[2], LABEL, degree[0])  # "flat 6 and flat 7 chords": the 7
     if determiner != "the" and not (determiner in _POINTING and _written_chord(tokens, i)):
         return None
     word = tokens.lower_at(i)
@@ -260,6 +313,8 @@ def _single_chord(tokens: Tokens, i: int) -> Found | None:
             numeral, k = _normalise("".join(tokens.text[i:end])), end
     if numeral is None:
         return None
+    if numeral[0] in "b#" and _shares_chords(tokens, k):
+        return Found(i, k, LABEL, numeral)  # "the flat 6 and flat 7 chords": each a chord
     chord = tokens.next_word(k)
     if tokens.lower_at(chord) == "chords" and word in _DEGREE_WORDS:
         return None  # "the three chords of a blues": a count
@@ -286,6 +341,8 @@ def _bare_degree_chord(tokens: Tokens, i: int, k: int) -> bool:
     """ "the five" said for the five chord: a spoken degree (not "the one" after "on", the
     beat) that punctuation or "and", "then", ... follows."""
     word = tokens.lower_at(i)
+    if word in _DEGREE_DIGITS and k == i + 1:
+        return _bare_digit_chord(tokens, i, k)
     if word not in _DEGREE_WORDS or k != i + 1:
         return False
     # "from the five to the one": "to the" after the degree is fine too
@@ -296,3 +353,30 @@ def _bare_degree_chord(tokens: Tokens, i: int, k: int) -> bool:
     if word == "one":
         return tokens.lower_at(tokens.prev_word(i) - 1) in ("to", "and", "then")
     return True
+
+
+_HARMONY = frozenset({"chord", "chords", "cadence", "progression", "turnaround", "key", "verse"})
+
+
+def _bare_digit_chord(tokens: Tokens, i: int, k: int) -> bool:
+    """ "ends on the 5," "starts on the 1, then the 4.": a digit degree after "the" that
+    punctuation or "and" follows, with a chord or cadence named in the sentence and no count
+    of beats or fingers near."""
+    ends = k >= tokens.n or tokens.is_punct(k) or tokens.lower_at(k) in _BARE_NEXT
+    if not ends or counted(tokens, i, k):
+        return False
+    lo, hi = i, i
+    while lo > 0 and tokens.text[lo - 1] not in (".", "!", "?", ";"):
+        lo -= 1
+    while hi < tokens.n and tokens.text[hi] not in (".", "!", "?", ";"):
+        hi += 1
+    return any(tokens.lower[m] in _HARMONY for m in range(lo, hi))
+
+
+def _shares_chords(tokens: Tokens, k: int) -> bool:
+    """Whether "and"/"or" and an altered degree that "chords" follows come at ``k``: "the flat
+    6 and flat 7 chords" names two chords."""
+    if tokens.lower_at(k) not in ("and", "or"):
+        return False
+    degree = _degree_at(tokens, k + 1)
+    return degree is not None and tokens.lower_at(degree[2]) == "chords"
