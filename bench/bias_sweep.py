@@ -1,7 +1,8 @@
 """Lexicon biasing side by side: CTranslate2 with the prompt alone and with the prompt plus
 its n-best rescoring at each λ, against the torch engine with the prompt alone, the prompt plus
-the decoder bias at each λ, and the decoder bias alone; biasing off as the floor. One run, one set of lessons (``bench/eval_asr.py``'s:
-Piper-voiced lesson sentences over guitar), through extract → transcribe → terms.
+the decoder bias at each λ, and the decoder bias alone; biasing off as the floor. One run, one
+set of lessons (``bench/eval_asr.py``'s: Piper-voiced lesson sentences over guitar), through
+extract → transcribe → terms.
 
 Per setting: term recall, invented words in music, words kept after music, the lexicon
 corrections made (lessons / LibriVox), LibriVox WER (biasing on: the full lexicon as the
