@@ -199,6 +199,21 @@ def test_bare_letters_still_need_their_context(recognizer: TermRecognizer, text:
         ("add a bit of dirt with the amp", "there's dirt in the pot", "dirt", "tone"),
         ("a chuck on the backbeat", "just chuck it in the bin", "chuck", "technique"),
         ("get a strap for standing up", "strap yourself in for this one", "strap", "gear"),
+        (
+            "the third bent slightly sharp",
+            "the pipe is bent near the end",
+            "bent",
+            "articulation",
+        ),
+        ("play it in standard on the low string", "that's pretty standard", "standard", "tuning"),
+        ("from standard, drop the low E to D", "a standard pick", "standard", "tuning"),
+        (
+            "the shuffle at 90 to start",
+            "shuffle the deck at the start",
+            "shuffle",
+            "rhythm",
+        ),
+        ("the country version of the blues scale", "this country is cold", "country", "genre"),
     ],
 )
 def test_word_senses(
@@ -249,3 +264,22 @@ def test_moved_terms(recognizer: TermRecognizer) -> None:
     assert term_spans(recognizer, "a partial capo on three strings", "gear") == ["partial capo"]
     assert term_spans(recognizer, "the fret ends stick out", "anatomy") == ["fret ends"]
     assert term_spans(recognizer, "keep the common tones", "theory") == ["common tones"]
+
+
+def test_strings_still_stretching_far_back(recognizer: TermRecognizer) -> None:
+    """The strings named several words before: they are settling in, no finger stretch."""
+    text = "the strings might be brand new and still stretching"
+    assert term_spans(recognizer, text, "technique") == []
+
+
+def test_gear_families(recognizer: TermRecognizer) -> None:
+    """Whisper's 'trust rod', speakers, mics, pickups and pedals of the breadth round."""
+    assert term_spans(recognizer, "loosen the trust rod a quarter turn", "anatomy") == ["trust rod"]
+    assert term_spans(recognizer, "a 2x12 with Greenbacks and PAFs", "anatomy") == [
+        "2x12",
+        "Greenbacks",
+        "PAFs",
+    ]
+    spans = term_spans(recognizer, "an MD421 and an e609 on the cab, then a Small Clone", "gear")
+    assert spans == ["MD421", "e609", "Small Clone"]
+    assert term_spans(recognizer, "a Precision Bass with flats", "gear")[:1] == ["Precision Bass"]

@@ -258,12 +258,16 @@ _OWN_CUES: dict[str, frozenset[str]] = {
     "action": frozenset({"low", "high", "lower", "raise", "higher", "adjust", "height"}),
     "attack": frozenset({"soft", "softer", "hard", "harder", "sharp", "percussive"}),
 }
+_TEMPO_FEELS = frozenset({"shuffle", "swing"})
 _NOUN_BEFORE = _ARTICLES | {"little", "quick", "short", "big", "simple", "small", "drum"}
 _CRITICISM = frozenset({"feedback", "criticism", "comment", "comments", "words", "fair"})
 # "<word> in <noun>": "a gain in confidence".
 _IN_WORDS = frozenset({"gain"})
 _SAYING = frozenset({"say", "says", "said", "saying", "use", "uses", "used", "hear", "heard"})
-_GENRE_NEXT = frozenset({"style", "feel", "licks", "player", "players", "singer", "records"})
+_GENRE_NEXT = frozenset(
+    {"style", "feel", "licks", "lick", "player", "players", "singer", "records", "version"}
+    | {"versions", "bends", "vibe", "flavour", "flavor"}
+)
 _BODY = frozenset(
     {"hurts", "hurt", "hurting", "killing", "pain", "sore", "stiff", "ache", "aches"}
     | {"shoulder", "shoulders", "back", "arm", "arms", "forearm", "jaw", "body", "muscle"}
@@ -328,6 +332,8 @@ def everyday(doc: Doc, i: int, cues: set[int]) -> bool:
         return True
     if word == "setup" and before in _POSSESSIVE and not _near(doc, i, _MAINTENANCE, 8):
         return True  # "my setup" is the rig
+    if word in _TEMPO_FEELS and after == "at" and doc[k + 1 : k + 2].text.isdigit():
+        return False  # "the shuffle at 90": a feel at a tempo
     if word in NEEDS_CUE and _near(doc, i, _OWN_CUES.get(word, frozenset()), 4):
         return False  # "the action is low"
     return word in NEEDS_CUE and not _has_cue(doc, i, cues)
