@@ -118,8 +118,29 @@ def merge_entities(doc: Doc, lexicon: list[Span], structured: list[Found]) -> li
             continue
         taken[span.start : span.end] = [True] * len(span)
         chosen.append(span)
-    chosen.sort(key=lambda s: s.start)
+    chosen = sorted((part for span in chosen for part in _shape_and_chord(doc, span)), key=_start)
     return [gear_sense(doc, _song_bridge(doc, span, chosen), chosen) for span in chosen]
+
+
+def _start(span: Span) -> int:
+    return span.start
+
+
+def _shape_and_chord(doc: Doc, span: Span) -> list[Span]:
+    """A lexicon chord "E shape barre chord" / "A-shape barre chords" as two terms: the CAGED
+    shape (position) and the barre chord (chord), as the labels name each; "E shape" alone or
+    "barre chord" alone is left as it is."""
+    words = [t.lower_ for t in span]
+    if span.label_ != "chord" or "shape" not in words[:3] or words[:1] == ["shape"]:
+        return [span]
+    cut = span.start + words.index("shape") + 1
+    if cut >= span.end or doc[cut].lower_ not in ("barre", "bar", "barred"):
+        return [span]
+    letter = span[0].text.upper()
+    return [
+        Span(doc, span.start, cut, label="position", span_id=f"{letter} shape"),
+        Span(doc, cut, span.end, label="chord", span_id="barre chord"),
+    ]
 
 
 # "the bridge" is the song's section after these ("in the bridge", "into the bridge").

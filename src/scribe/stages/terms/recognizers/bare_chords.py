@@ -27,7 +27,9 @@ _LINKS = frozenset({",", "and", "or", "to", "then", "back", "a", "an", "the"})
 _NUMERALS = frozenset({"I", "II", "III", "IV", "V", "VI", "VII", "ii", "iii", "iv", "vi", "vii"})
 _DEGREE_WORDS = frozenset({"one", "two", "three", "four", "five", "six", "seven"})
 _LIST_WINDOW = 8
+_SPELLED = frozenset({"note", "notes", "spelled", "spell", "spells", "pitches", "tuned", "tune"})
 _CHANGE_WORDS = frozenset({"change", "changes", "changing", "switch", "switching", "move"})
+_GOING = frozenset({"goes", "go", "going", "went", "moves", "moving", "move"})
 _RESOLVING = frozenset(
     {"resolve", "resolves", "resolving", "resolved", "pull", "pulls", "pulling", "lead", "leads"}
 )
@@ -114,14 +116,14 @@ def _bare_chord(tokens: Tokens, i: int, starts: set[int], ends: set[int]) -> boo
     if tokens.text[i] not in NOTE_LETTERS or tokens.glued(i) or _not_chord_soon(tokens, i + 1):
         return False
     listed = _after_chord(tokens, i, ends) or _before_chord(tokens, i + 1, starts)
-    listed = listed or _chords_listed(tokens, i)
+    listed = listed or _chords_listed(tokens, i) or _letter_list(tokens, i)
     before = tokens.lower_at(i - 1)
     opened = before == "open" and _open_chord(tokens, i)
     if not (_ends_here(tokens, i + 1) or listed or opened or _changed_to(tokens, i)):
         return False
     named = before in ("is", "'s", "are") and _names_degree(tokens, i - 2)
     played = before in _DETERMINERS and _played(tokens, i - 1)
-    return before == "the" or played or listed or named or opened or _resolved(tokens, i)
+    return before == "the" or played or listed or named or opened or _resolved(tokens, i, ends)
 
 
 def _lowercase_after_is(tokens: Tokens, taken: set[int]) -> list[Found]:
@@ -179,12 +181,15 @@ def _changed_to(tokens: Tokens, i: int) -> bool:
     )
 
 
-def _resolved(tokens: Tokens, i: int) -> bool:
-    """ "that's what pulls toward C", "it resolves to F.": a letter a resolution goes to."""
+def _resolved(tokens: Tokens, i: int, ends: set[int]) -> bool:
+    """ "that's what pulls toward C", "it resolves to F.": a letter a resolution goes to;
+    also where a chord just named goes ("the G7 goes to C,"), not "the song goes to C"."""
     before = tokens.lower_at(i - 1)
     if before not in ("to", "toward", "towards", "into"):
         return False
-    return tokens.lower_at(i - 2) in _RESOLVING and _ends_here(tokens, i + 1)
+    if tokens.lower_at(i - 2) in _RESOLVING and _ends_here(tokens, i + 1):
+        return True
+    return tokens.lower_at(i - 2) in _GOING and i - 2 in ends and _ends_here(tokens, i + 1)
 
 
 def _chords_listed(tokens: Tokens, i: int) -> bool:
@@ -202,6 +207,33 @@ def _chords_listed(tokens: Tokens, i: int) -> bool:
     return False
 
 
+def _letter_list(tokens: Tokens, i: int) -> bool:
+    """Whether the letter at ``i`` is in a list of three bare capital letters or more, with
+    commas and a last "and" / "or": "the song only uses G, C and D". Not when a string, note
+    or tuning word follows the list ("the E, A and D strings"), nor when notes are named
+    shortly before ("the notes in a C major chord are C, E and G")."""
+    start = i
+    while start >= 2 and tokens.text[start - 1] == "," and _lone_letter(tokens, start - 2):
+        start -= 2
+    end, commas, joined = i + 1, 0, False
+    while end + 1 < tokens.n and not joined and _lone_letter(tokens, end + 1):
+        word = tokens.lower_at(end)
+        if word not in (",", "and", "or"):
+            break
+        commas += word == ","
+        joined = word != ","
+        end += 2
+    letters = 1 + (i - start) // 2 + (end - i - 1) // 2
+    listed = letters >= 3 and (commas > 0 or i > start) and joined
+    if _SPELLED & set(tokens.lower[max(0, start - _LIST_WINDOW) : start]):
+        return False
+    return listed and not _not_chord_soon(tokens, end)
+
+
+def _lone_letter(tokens: Tokens, k: int) -> bool:
+    return 0 <= k < tokens.n and tokens.text[k] in NOTE_LETTERS and not tokens.glued(k)
+
+
 def _played(tokens: Tokens, article: int) -> bool:
     """Whether "a"/"an" at ``article`` follows a verb of playing ("play an A", "go to a D"),
     not "is" ("the fifth fret is a C" names a note)."""
@@ -213,7 +245,15 @@ def _ends_here(tokens: Tokens, k: int) -> bool:
 
 
 def _not_chord_soon(tokens: Tokens, k: int) -> bool:
-    return any(tokens.lower_at(m) in _NOT_CHORD_SOON for m in range(k, min(k + 4, tokens.n)))
+    """Whether a string, shape, note or key word comes in the next few words, up to a comma
+    that opens another clause ("e minor, that descending bass line": the chord); across a
+    comma before a note letter ("the D, G and B strings") the words still count."""
+    for m in range(k, min(k + 4, tokens.n)):
+        if tokens.is_punct(m) and tokens.text[m + 1 : m + 2] not in ([c] for c in NOTE_LETTERS):
+            return False
+        if tokens.lower_at(m) in _NOT_CHORD_SOON:
+            return True
+    return False
 
 
 def _after_chord(tokens: Tokens, i: int, ends: set[int]) -> bool:

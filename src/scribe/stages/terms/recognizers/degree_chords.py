@@ -59,7 +59,7 @@ def find_degree_chords(tokens: Tokens) -> list[Found]:
         if strong
         or any(o is not c and abs(o.start - c.start) <= _PAIR_WINDOW for o, _ in candidates)
     ]
-    return found + _written_list(tokens)
+    return found + _written_list(tokens) + _harmonised_scale(tokens) + _member(tokens)
 
 
 def _after_the(tokens: Tokens, i: int) -> tuple[Found, bool] | None:
@@ -124,6 +124,94 @@ def _written_list(tokens: Tokens) -> list[Found]:
         else:
             i += 1
     return found
+
+
+_QUALITIES = frozenset({"major", "minor", "diminished", "augmented", "dominant"})
+_DIGITS = {str(n): n for n in range(1, 8)}
+_DIATONIC = {1: "I", 2: "ii", 3: "iii", 4: "IV", 5: "V", 6: "vi", 7: "vii°"}
+
+
+def _harmonised_scale(tokens: Tokens) -> list[Found]:
+    """The chords of a key recited degree by quality, three or more in a list: "1 major, 2
+    minor, 3 minor, 4 major" or "one major, two minor and three minor". Each number is a
+    degree chord (the span is the number, as it is labelled); "2 minor" alone or "4 major
+    scales" is not such a list."""
+    found: list[Found] = []
+    i = 0
+    while i < tokens.n:
+        run: list[Found] = []
+        k = i
+        while (item := _degree_quality(tokens, k)) is not None:
+            run.append(item)
+            k = item.end + 1
+            while tokens.lower_at(k) in (",", "and"):
+                k += 1
+        if len(run) >= 3:
+            found.extend(run)
+            i = k
+        else:
+            i += 1
+    return found
+
+
+def _degree_quality(tokens: Tokens, k: int) -> Found | None:
+    """ "2 minor" at ``k``: the number as a degree chord, when a quality follows it and no
+    scale word follows the quality."""
+    value = _DIGITS.get(tokens.text[k]) if k < tokens.n else None
+    value = value or _VALUES.get(tokens.lower_at(k))
+    quality = tokens.lower_at(k + 1)
+    if value is None or quality not in _QUALITIES:
+        return None
+    if tokens.lower_at(k + 2) in _NOT_AFTER_QUALITY:
+        return None
+    numeral = _LOWER[value] if quality in ("minor", "diminished") else _UPPER[value]
+    return Found(k, k + 1, LABEL, numeral + ("°" if quality == "diminished" else ""))
+
+
+# After "the 6" these make it a fret, string, bar or beat, not the progression's chord.
+_NOT_MEMBER_NEXT = frozenset(
+    {"fret", "frets", "string", "strings", "bar", "bars", "beat", "beats", "th", "and"}
+)
+
+
+def _member(tokens: Tokens) -> list[Found]:
+    """ "the 6" naming a chord of a progression said in digits in the same text ("1 6 2 5,
+    but make the 6 a dominant"). A count ("1 2 3 4") is no progression, and "the 6th fret",
+    "the 6 string" or "the 2 and the 4" (beats) are left alone."""
+    digits = _progression_digits(tokens)
+    found: list[Found] = []
+    for i in range(1, tokens.n):
+        value = _DIGITS.get(tokens.text[i])
+        if value is None or value not in digits or tokens.lower_at(i - 1) != "the":
+            continue
+        if tokens.glued(i + 1) or tokens.lower_at(i + 1) in _NOT_MEMBER_NEXT:
+            continue
+        if any(start <= i < end for start, end in digits.values()):
+            continue
+        found.append(Found(i, i + 1, LABEL, _DIATONIC[value]))
+    return found
+
+
+def _progression_digits(tokens: Tokens) -> dict[int, tuple[int, int]]:
+    """The digits of the first run of three or more single digits (1 to 7) with only spaces,
+    commas or dashes between, that is not a count up from 1; each with the run's span."""
+    i = 0
+    while i < tokens.n:
+        k, values = i, []
+        while k < tokens.n and tokens.text[k] in _DIGITS:
+            values.append(_DIGITS[tokens.text[k]])
+            k += 1
+            if (
+                tokens.text[k : k + 1] in ([","], ["-"])
+                and tokens.text[k + 1 : k + 2][:1]
+                and (tokens.text[k + 1] in _DIGITS)
+            ):
+                k += 1
+        counted_up = values == list(range(1, len(values) + 1))
+        if len(values) >= 3 and not counted_up:
+            return {value: (i, k) for value in values}
+        i = max(k, i + 1)
+    return {}
 
 
 def _ends(tokens: Tokens, end: int) -> bool:

@@ -57,6 +57,7 @@ _TEMPO_CONTEXT = frozenset({"tempo", "metronome", "bpm", "click", "speed"})
 _NO_CLOCK = 30
 # Bare numbers that can be tempos ("at 70"), and the words that make one a tempo.
 _BARE_MIN, _BARE_MAX = 40, 260
+_NOUNS = frozenset({"NOUN", "PROPN", "NUM"})
 _TEMPO_CUES = _TEMPO_CONTEXT | {
     "fast",
     "faster",
@@ -201,7 +202,7 @@ def _bare_tempo(tokens: Tokens, i: int, j: int, value: int) -> bool:
         return False  # "the metronome cost me 80"
     cue = words & _TEMPO_CUES
     if before in ("at", "to") and tokens.lower_at(k - 1) not in ("age", "aged", "up"):
-        return bool(cue) or _other_tempo(tokens, i)
+        return bool(cue) or _other_tempo(tokens, i) or _tempo_climb(tokens, i)
     alone = before in (",", "on") and (j >= tokens.n or tokens.is_punct(j))
     return alone and bool(cue & {"metronome", "click"})
 
@@ -221,6 +222,24 @@ def _other_tempo(tokens: Tokens, i: int) -> bool:
     return any(
         word.endswith("bpm") or word in ("b.p.m.", "beats") for word in _sentence_words(tokens, i)
     )
+
+
+def _tempo_climb(tokens: Tokens, i: int) -> bool:
+    """Whether the number at ``i`` is one end of a practice climb in its sentence: "at 90 to
+    start, then get it to 120", "from 60 up to 80": another bare number after "at" / "to",
+    both in the tempo range, one after "at" (or "from") and a larger one after "to". Not "at 5
+    to 7" (too slow to be tempos), nor a number followed by a noun ("at 90 degrees")."""
+    numbers: list[tuple[int, str]] = []
+    for k in range(tokens.n):
+        if not tokens.text[k].isdigit() or _sentence_words(tokens, k) != _sentence_words(tokens, i):
+            continue
+        value, before = int(tokens.text[k]), tokens.lower_at(tokens.prev_word(k))
+        nxt = tokens.doc[k + 1].pos_ if k + 1 < tokens.n else ""
+        if _BARE_MIN <= value <= _BARE_MAX and before in ("at", "to", "from") and nxt not in _NOUNS:
+            numbers.append((value, before))
+    starts = [v for v, w in numbers if w in ("at", "from")]
+    goals = [v for v, w in numbers if w == "to"]
+    return any(goal > start for goal in goals for start in starts)
 
 
 def _tempo_context(tokens: Tokens, i: int) -> bool:
