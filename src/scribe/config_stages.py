@@ -108,7 +108,8 @@ class WhisperSettings(BaseModel):
         "over the prompt at the same LibriVox WER, 2 and 3 gave +0.064 and +0.107 but 2 more "
         "LibriVox errors (71 words). CTranslate2 (batched decoding only) rescores the beam's "
         "hypotheses with it: 1 gave 0 to +0.032 (tiny.en) and +0.011 (base) over two runs, at "
-        "the same WER, and more gave no more. See docs/quality.md, 'Lexicon biasing inside the decoder'.",
+        "the same WER, and more gave no more. See docs/quality.md, 'Lexicon biasing inside "
+        "the decoder'.",
     )
     bias_prompt: bool = Field(
         default=True,
