@@ -365,6 +365,9 @@ def _bare_digit_chord(tokens: Tokens, i: int, k: int) -> bool:
     ends = k >= tokens.n or tokens.is_punct(k) or tokens.lower_at(k) in _BARE_NEXT
     if not ends or counted(tokens, i, k):
         return False
+    listed = k + 1 < tokens.n and tokens.text[k] == "," and tokens.text[k + 1].isdigit()
+    if listed:
+        return False  # "the 1, 3, 5 of the chord": a list of chord tones, not a chord
     lo, hi = i, i
     while lo > 0 and tokens.text[lo - 1] not in (".", "!", "?", ";"):
         lo -= 1
