@@ -10,6 +10,8 @@ from spacy.tokens import Doc
 from scribe.stages.terms.recognizers.numbers import HYPHENS
 
 SENTENCE_END = frozenset({".", "!", "?", "…", "..."})
+# Where a clause-level context ends for the context rules (a sentence, or a clause after ";").
+CONTEXT_STOPS = frozenset({".", "!", "?", ";"})
 OPENERS = frozenset({"(", "[", "{", '"', "“", "'", "‘"})
 NOTE_LETTERS = frozenset("ABCDEFG")
 SHARP_SIGNS = frozenset({"#", "♯"})
@@ -69,6 +71,16 @@ class Tokens:
         while j >= 0 and self.text[j] in OPENERS:
             j -= 1
         return j < 0 or self.text[j] in SENTENCE_END
+
+    def sentence(self, i: int) -> range:
+        """The token indices of the sentence (or ";" clause) around ``i``: the context the
+        rules read for a cue word ("metronome", "chord", "fret")."""
+        start, end = i, i
+        while start > 0 and self.text[start - 1] not in CONTEXT_STOPS:
+            start -= 1
+        while end < self.n and self.text[end] not in CONTEXT_STOPS:
+            end += 1
+        return range(start, end)
 
     def chunk_start(self, i: int) -> bool:
         """Whether ``i`` starts a run of glued tokens (a written word such as "D/F#")."""

@@ -107,21 +107,11 @@ def _weak_at(tokens: Tokens, i: int) -> Found | None:
     return _ordinal(tokens, i, _WEAK) if word in _WEAK else None
 
 
-def _sentence(tokens: Tokens, i: int) -> range:
-    """The token indices of the sentence around ``i``."""
-    start, end = i, i
-    while start > 0 and tokens.text[start - 1] not in (".", "!", "?", ";"):
-        start -= 1
-    while end < tokens.n and tokens.text[end] not in (".", "!", "?", ";"):
-        end += 1
-    return range(start, end)
-
-
 def _digit_ordinal(tokens: Tokens, i: int) -> Found | None:
     """ "the 3rd", "the 9th", "root, 3rd and flat 7", "root 5th octave": a written ordinal
     that names a chord tone after a determiner or beside another degree, in a sentence with
     no fret, string or position ("at the 5th" near "fret" is a fret)."""
-    if any(tokens.lower[k] in _PLACES for k in _sentence(tokens, i)):
+    if any(tokens.lower[k] in _PLACES for k in tokens.sentence(i)):
         return None
     before = tokens.prev_word(i)
     if tokens.lower_at(before) in _ALTERED:

@@ -75,7 +75,6 @@ _NOT_TEMPO = frozenset(
     | {"'s", "s", "-"}
 )
 _MONEY = frozenset({"cost", "costs", "paid", "price", "dollars", "bucks", "quid", "$", "£"})
-_SENTENCE_STOPS = frozenset({".", "!", "?", ";"})
 
 
 def find_time_signatures(tokens: Tokens) -> list[Found]:
@@ -189,7 +188,7 @@ def _bare_tempo(tokens: Tokens, i: int, j: int, value: int) -> bool:
     if not _BARE_MIN <= value <= _BARE_MAX or not tokens.text[i].isdigit():
         return False
     after = tokens.lower_at(j)
-    if j < tokens.n and (tokens.doc[j].pos_ in ("NOUN", "PROPN", "NUM") or after in _NOT_TEMPO):
+    if j < tokens.n and (tokens.doc[j].pos_ in _NOUNS or after in _NOT_TEMPO):
         return False
     if j < tokens.n and (tokens.glued(j) and not tokens.is_punct(j)):
         return False
@@ -209,12 +208,7 @@ def _bare_tempo(tokens: Tokens, i: int, j: int, value: int) -> bool:
 
 def _sentence_words(tokens: Tokens, i: int) -> set[str]:
     """The lowercased words of the sentence around ``i``."""
-    start, end = i, i
-    while start > 0 and tokens.text[start - 1] not in _SENTENCE_STOPS:
-        start -= 1
-    while end < tokens.n and tokens.text[end] not in _SENTENCE_STOPS:
-        end += 1
-    return set(tokens.lower[start:end])
+    return {tokens.lower[k] for k in tokens.sentence(i)}
 
 
 def _other_tempo(tokens: Tokens, i: int) -> bool:
@@ -230,8 +224,8 @@ def _tempo_climb(tokens: Tokens, i: int) -> bool:
     both in the tempo range, one after "at" (or "from") and a larger one after "to". Not "at 5
     to 7" (too slow to be tempos), nor a number followed by a noun ("at 90 degrees")."""
     numbers: list[tuple[int, str]] = []
-    for k in range(tokens.n):
-        if not tokens.text[k].isdigit() or _sentence_words(tokens, k) != _sentence_words(tokens, i):
+    for k in tokens.sentence(i):
+        if not tokens.text[k].isdigit():
             continue
         value, before = int(tokens.text[k]), tokens.lower_at(tokens.prev_word(k))
         nxt = tokens.doc[k + 1].pos_ if k + 1 < tokens.n else ""

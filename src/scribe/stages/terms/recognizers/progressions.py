@@ -368,12 +368,7 @@ def _bare_digit_chord(tokens: Tokens, i: int, k: int) -> bool:
     listed = k + 1 < tokens.n and tokens.text[k] == "," and tokens.text[k + 1].isdigit()
     if listed:
         return False  # "the 1, 3, 5 of the chord": a list of chord tones, not a chord
-    lo, hi = i, i
-    while lo > 0 and tokens.text[lo - 1] not in (".", "!", "?", ";"):
-        lo -= 1
-    while hi < tokens.n and tokens.text[hi] not in (".", "!", "?", ";"):
-        hi += 1
-    return any(tokens.lower[m] in _HARMONY for m in range(lo, hi))
+    return any(tokens.lower[m] in _HARMONY for m in tokens.sentence(i))
 
 
 def _shares_chords(tokens: Tokens, k: int) -> bool:
