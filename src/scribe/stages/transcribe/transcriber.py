@@ -17,8 +17,8 @@ from typing import Any
 from scribe.config import WhisperSettings
 from scribe.domain.transcript import Segment, Transcript
 from scribe.errors import JobCancelled, ModelError
-from scribe.stages.transcribe.batched.decoder import biased
-from scribe.stages.transcribe.biasing.rescoring import TermRescorer
+from scribe.stages.transcribe.batched.decoder import BatchDecoder, biased, transcribe_batched
+from scribe.stages.transcribe.biasing.rescoring import DEFAULT_WEIGHT, TermRescorer
 from scribe.stages.transcribe.model import (
     pick_device,
     resolve_batch_size,
@@ -70,8 +70,6 @@ class Transcriber:
             raise ModelError(f"cannot load model {self.model_name!r}: {exc}") from exc
         self.load_seconds = time.perf_counter() - started
         self.default_options = DecodeOptions.from_settings(whisper)
-        from scribe.stages.transcribe.batched.decoder import BatchDecoder
-
         self.batch_size = resolve_batch_size(whisper, self.device)
         # Batched decoding (scribe.stages.transcribe.batched.decoder) when batch_size > 1.
         self.batch_decoder = BatchDecoder(
@@ -90,7 +88,7 @@ class Transcriber:
             tokenizer,
             terms,
             eot=tokenizer.token_to_id("<|endoftext|>"),
-            weight=options.get("weight", 1.0),
+            weight=options.get("weight", DEFAULT_WEIGHT),
             min_tokens=options.get("min_tokens", 1),
         )
 
@@ -110,8 +108,6 @@ class Transcriber:
         batch when ``batch_size`` > 1)."""
         opts = options or self.default_options
         if self.batch_size > 1:
-            from scribe.stages.transcribe.batched.decoder import transcribe_batched
-
             return transcribe_batched(
                 self, audio, options=opts, progress=progress, should_stop=should_stop
             )

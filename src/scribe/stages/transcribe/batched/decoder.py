@@ -372,7 +372,7 @@ class BatchDecoder:
 def _rescored(result: Any, rescorer: TermRescorer | None) -> int:
     """The hypothesis a CTranslate2 result keeps: the beam's best, or with a rescorer the
     best after its lexicon bonus."""
-    if rescorer is None or len(result.sequences_ids) < 2:
+    if rescorer is None:
         return 0
     return rescorer.best(
         [

@@ -50,7 +50,6 @@ class TermRescorer:
         min_tokens: int = 1,
     ) -> None:
         self.weight = float(weight)
-        self.eot = eot
         self.trie, self.terms = term_trie(tokenizer, terms, eot=eot, min_tokens=min_tokens)
         self._word_start: dict[int, bool] = {}
         self._tokenizer = tokenizer
