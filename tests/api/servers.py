@@ -29,11 +29,12 @@ class Received:
 
 @dataclass
 class Receiver:
-    """A webhook receiver; ``status`` is what it answers."""
+    """A webhook receiver; ``status`` is what it answers, after ``delay`` seconds."""
 
     url: str
     received: list[Received] = field(default_factory=list)
     status: int = 200
+    delay: float = 0.0
 
 
 @contextmanager
@@ -81,6 +82,7 @@ def webhook_receiver() -> Iterator[Receiver]:
             receiver.received.append(
                 Received({k.lower(): v for k, v in self.headers.items()}, body)
             )
+            time.sleep(receiver.delay)
             self.send_response(receiver.status)
             self.send_header("Content-Length", "0")
             self.end_headers()

@@ -45,6 +45,12 @@ def due_deliveries(conn: Connection, *, now: datetime, limit: int = 20) -> list[
     return [dict(row) for row in rows]
 
 
+def attempts_of(conn: Connection, *, delivery_id: str) -> int:
+    """How many attempts of one delivery are recorded."""
+    query = select(webhook_deliveries.c.attempts).where(webhook_deliveries.c.id == delivery_id)
+    return int(conn.execute(query).scalar_one())
+
+
 def claim_delivery(conn: Connection, *, delivery_id: str, until: datetime) -> bool:
     """Push a due delivery's next attempt out while it is being sent (one sender at a time)."""
     result = conn.execute(
@@ -60,19 +66,23 @@ def settle_delivery(
     conn: Connection,
     *,
     delivery_id: str,
+    claimed_until: datetime,
     ok: bool,
     status_code: int | None,
     error: str | None,
     attempts: int,
     max_attempts: int,
     retry_in: float,
-) -> str:
-    """Record one attempt; returns the new status (delivered, pending or failed)."""
+) -> str | None:
+    """Record one attempt made under the claim that ends at ``claimed_until``; returns the new
+    status (delivered, pending or failed), or None when that claim was lost (it lapsed and
+    another sender claimed the delivery, whose attempt is the one to record)."""
     now = utcnow()
     status = "delivered" if ok else ("failed" if attempts >= max_attempts else "pending")
-    conn.execute(
+    result = conn.execute(
         update(webhook_deliveries)
-        .where(webhook_deliveries.c.id == delivery_id)
+        .where(webhook_deliveries.c.id == delivery_id, webhook_deliveries.c.status == "pending")
+        .where(webhook_deliveries.c.next_attempt_at == claimed_until)
         .values(
             status=status,
             attempts=attempts,
@@ -82,7 +92,7 @@ def settle_delivery(
             next_attempt_at=now + timedelta(seconds=retry_in),
         )
     )
-    return status
+    return status if result.rowcount > 0 else None
 
 
 def deliveries_of(conn: Connection, *, job_id: str) -> list[dict[str, Any]]:

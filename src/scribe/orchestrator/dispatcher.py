@@ -1,8 +1,9 @@
 """Sends recorded webhook deliveries, retrying with backoff; a dead receiver never blocks jobs.
 
-Deliveries are rows written with the state change they report; this loop claims due ones,
-POSTs them signed (``Scribe-Signature``, HMAC-SHA256 over timestamp and body) and records every
-attempt. After ``max_attempts`` a delivery is recorded as failed.
+Deliveries are rows written with the state change they report; this loop claims each due one
+right before it is sent, POSTs it signed (``Scribe-Signature``, HMAC-SHA256 over timestamp and
+body) and records every attempt made under a claim still held. After ``max_attempts`` a
+delivery is recorded as failed.
 """
 
 from __future__ import annotations
@@ -32,22 +33,24 @@ class WebhookDispatcher:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webhook")
 
     def send_due(self) -> int:
-        """Claim and send every due delivery once; returns how many were attempted."""
-        now = utcnow()
-        claim_until = now + timedelta(seconds=self.settings.timeout * 3)
-        with self.engine.begin() as conn:
-            due = deliveries.due_deliveries(conn, now=now, limit=50)
-            claimed = [
-                row
-                for row in due
-                if deliveries.claim_delivery(conn, delivery_id=row["id"], until=claim_until)
-            ]
-        list(self._pool.map(self._send, claimed))
-        return len(claimed)
+        """Send every due delivery once; returns how many this process claimed and sent.
 
-    def _send(self, row: dict[str, Any]) -> None:
+        Each delivery is claimed by the thread that sends it, right before the POST, so a claim
+        (three request timeouts) never lapses while the delivery waits behind others; another
+        process could otherwise claim it again and send it twice.
+        """
+        with self.engine.connect() as conn:
+            due = deliveries.due_deliveries(conn, now=utcnow(), limit=50)
+        return sum(self._pool.map(self._claim_and_send, due))
+
+    def _claim_and_send(self, row: dict[str, Any]) -> bool:
         from scribe.net.webhooks import backoff_schedule, deliver
 
+        claimed_until = utcnow() + timedelta(seconds=self.settings.timeout * 3)
+        with self.engine.begin() as conn:
+            if not deliveries.claim_delivery(conn, delivery_id=row["id"], until=claimed_until):
+                return False  # another process has it, or it was sent meanwhile
+            attempts = deliveries.attempts_of(conn, delivery_id=row["id"]) + 1
         attempt = deliver(
             row["url"],
             row["payload"],
@@ -57,11 +60,11 @@ class WebhookDispatcher:
             timeout=self.settings.timeout,
             allow_hosts=self.settings.allow_hosts,
         )
-        attempts = int(row["attempts"]) + 1
         with self.engine.begin() as conn:
             status = deliveries.settle_delivery(
                 conn,
                 delivery_id=row["id"],
+                claimed_until=claimed_until,
                 ok=attempt.ok,
                 status_code=attempt.status_code,
                 error=attempt.error,
@@ -69,7 +72,9 @@ class WebhookDispatcher:
                 max_attempts=self.settings.max_attempts,
                 retry_in=backoff_schedule(attempts, base=self.settings.retry_base_delay),
             )
-        if status == "failed":
+        if status is None:
+            log.warning("webhook %s %s: claim lapsed while sending", row["event"], row["id"])
+        elif status == "failed":
             log.warning(
                 "webhook %s to %s failed for good after %d attempts: %s",
                 row["event"],
@@ -77,6 +82,7 @@ class WebhookDispatcher:
                 attempts,
                 attempt.error or attempt.status_code,
             )
+        return True
 
     def run(self, *, interval: float = 0.5) -> None:
         """Loop until :meth:`stop`."""
@@ -84,6 +90,8 @@ class WebhookDispatcher:
             try:
                 self.send_due()
             except Exception:
+                if self._stop.is_set():
+                    break  # stopping cancelled the sends still queued: they stay due
                 log.exception("webhook dispatch failed; retrying")
             self._stop.wait(interval)
 
