@@ -92,10 +92,12 @@ class Orchestrator:
 
         The api calls this right after creating a job, the loop after every batch of events,
         in any number of processes: each batch is claimed first (one claimer per row), sent,
-        and each row deleted once sent. Rows not sent because a send failed are given back.
+        and each row deleted once sent. Rows not sent because a send failed, or because half
+        the claim has passed (a slow queue), are given back.
         """
         sent = 0
         while True:
+            claimed_at = time.monotonic()
             with self.engine.begin() as conn:
                 claimed = claim_outbox(
                     conn,
@@ -106,6 +108,13 @@ class Orchestrator:
             if not claimed:
                 return sent
             for index, (message_id, queue, body) in enumerate(claimed):
+                if time.monotonic() - claimed_at > self.outbox_claim_seconds / 2:
+                    # A slow queue: give the rest back and claim afresh, rather than send
+                    # rows whose claim may lapse meanwhile (another process would send them too).
+                    with self.engine.begin() as conn:
+                        rest = [row[0] for row in claimed[index:]]
+                        release_claimed(conn, message_ids=rest, holder=self.identity)
+                    break
                 try:
                     self.broker.queue(queue).send(body)
                 except Exception:
