@@ -234,6 +234,7 @@ def test_concurrent_webhook_dispatchers_claim_each_delivery_once(engine: Engine)
                     row["id"]
                     for row in due
                     if deliveries.claim_delivery(conn, delivery_id=row["id"], until=until)
+                    is not None
                 ]
             if not due:
                 return mine

@@ -50,10 +50,10 @@ def test_an_attempt_under_a_lapsed_claim_is_not_recorded(engine: Engine) -> None
     (delivery,) = _record(engine, 1, "http://127.0.0.1:9/hook")
     lapsed = utcnow()
     with engine.begin() as conn:
-        assert deliveries.claim_delivery(conn, delivery_id=delivery, until=lapsed)
+        assert deliveries.claim_delivery(conn, delivery_id=delivery, until=lapsed) == 0
     held = utcnow() + timedelta(seconds=60)
     with engine.begin() as conn:  # the first sender is slow; its claim lapses and moves on
-        assert deliveries.claim_delivery(conn, delivery_id=delivery, until=held)
+        assert deliveries.claim_delivery(conn, delivery_id=delivery, until=held) == 0
     with engine.begin() as conn:  # the first sender's timeout comes in while the row is pending
         late = _settle(conn, delivery, claimed_until=lapsed, error="timed out")
         delivered = _settle(conn, delivery, claimed_until=held, error=None)

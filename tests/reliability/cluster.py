@@ -119,6 +119,19 @@ class Cluster:
             for job_id in job_ids
         }
 
+    def settled_queues(self, timeout: float = 30) -> tuple[bool, list[dict[str, Any]]]:
+        """Poll the operations page until no queue holds a visible, in-flight or dead message;
+        whether that happened within ``timeout``, and the last counts. A worker deletes its
+        message just after reporting the stage, so the last one may be held a moment after
+        its job ended."""
+        deadline = time.monotonic() + timeout
+        while True:
+            queues = list(self.http.get("/api/v1/operations").json()["queues"])
+            settled = all(q["visible"] == q["in_flight"] == q["dead"] == 0 for q in queues)
+            if settled or time.monotonic() > deadline:
+                return settled, queues
+            time.sleep(0.5)
+
     def close(self) -> None:
         """Stop everything."""
         self.http.close()

@@ -46,15 +46,7 @@ def test_poison_corpus(tmp_path: Path, receiver) -> None:  # type: ignore[no-unt
                 ]
                 assert attempts[0] <= 4, (name, attempts)  # within the retry budget
         assert cluster.alive() == {"api": True, "extract": True, "transcribe": True, "terms": True}
-        # A worker deletes its message just after reporting the stage, so the last one may
-        # still be held for a moment after its job ended; nothing may stay, nothing be dead.
-        deadline = time.monotonic() + 30
-        while True:
-            queues = cluster.http.get("/api/v1/operations").json()["queues"]
-            settled = all(q["visible"] == q["in_flight"] == q["dead"] == 0 for q in queues)
-            if settled or time.monotonic() > deadline:
-                break
-            time.sleep(0.5)
+        settled, queues = cluster.settled_queues()  # nothing may stay, nothing be dead
         assert settled, queues
         silence = next(j for j, (n, _) in bad.items() if n == "long-silence.wav")
         assert done[silence]["facts"]["quality"]["grade"] == "no_speech"

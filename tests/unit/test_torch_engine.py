@@ -21,11 +21,10 @@ from tests.helpers import (
 )
 
 # The two engines differ in arithmetic (float32 PyTorch against CTranslate2's int8) and in
-# beam-search details, so a word may differ now and then; the issue's bar is 2 WER points.
-# The engines' words may differ by 2 % of CTranslate2's words, or by one word, whichever is
-# more: these clips hold about 40 words, so one word is 2.7 points, and a thread split of
-# another CPU (or a loaded one) can change one word of float32 decoding (a CI run wrote
-# "old-sposed" for "ill-disposed" once). A second file that differs still fails below.
+# beam-search details, so a word may differ now and then. The issue's bar is 2 WER points, or
+# one word, whichever is more: these clips hold about 40 words, so one word is 2.7 points (a
+# loaded CI run wrote "old-sposed" for "ill-disposed" once). A second file that differs still
+# fails below.
 MAX_ENGINE_WER = 0.02
 MAX_TIME_GAP = 0.3
 # Measured on these clips: every word but one within 0.3 s of CTranslate2's times; the one

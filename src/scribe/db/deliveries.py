@@ -45,21 +45,18 @@ def due_deliveries(conn: Connection, *, now: datetime, limit: int = 20) -> list[
     return [dict(row) for row in rows]
 
 
-def attempts_of(conn: Connection, *, delivery_id: str) -> int:
-    """How many attempts of one delivery are recorded."""
-    query = select(webhook_deliveries.c.attempts).where(webhook_deliveries.c.id == delivery_id)
-    return int(conn.execute(query).scalar_one())
-
-
-def claim_delivery(conn: Connection, *, delivery_id: str, until: datetime) -> bool:
-    """Push a due delivery's next attempt out while it is being sent (one sender at a time)."""
-    result = conn.execute(
+def claim_delivery(conn: Connection, *, delivery_id: str, until: datetime) -> int | None:
+    """Push a due delivery's next attempt out while it is being sent (one sender at a time);
+    returns the attempts recorded so far, or None when it was not claimed (not due, or
+    another sender has it)."""
+    claimed = conn.execute(
         update(webhook_deliveries)
         .where(webhook_deliveries.c.id == delivery_id, webhook_deliveries.c.status == "pending")
         .where(webhook_deliveries.c.next_attempt_at <= utcnow())
         .values(next_attempt_at=until)
-    )
-    return result.rowcount > 0
+        .returning(webhook_deliveries.c.attempts)
+    ).scalar_one_or_none()
+    return None if claimed is None else int(claimed)
 
 
 def settle_delivery(

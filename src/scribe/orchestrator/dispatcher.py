@@ -48,9 +48,10 @@ class WebhookDispatcher:
 
         claimed_until = utcnow() + timedelta(seconds=self.settings.timeout * 3)
         with self.engine.begin() as conn:
-            if not deliveries.claim_delivery(conn, delivery_id=row["id"], until=claimed_until):
-                return False  # another process has it, or it was sent meanwhile
-            attempts = deliveries.attempts_of(conn, delivery_id=row["id"]) + 1
+            recorded = deliveries.claim_delivery(conn, delivery_id=row["id"], until=claimed_until)
+        if recorded is None:
+            return False  # another process has it, or it was sent meanwhile
+        attempts = recorded + 1
         attempt = deliver(
             row["url"],
             row["payload"],

@@ -108,24 +108,26 @@ class Orchestrator:
             if not claimed:
                 return sent
             for index, (message_id, queue, body) in enumerate(claimed):
+                rest = [row[0] for row in claimed[index:]]
                 if time.monotonic() - claimed_at > self.outbox_claim_seconds / 2:
                     # A slow queue: give the rest back and claim afresh, rather than send
                     # rows whose claim may lapse meanwhile (another process would send them too).
-                    with self.engine.begin() as conn:
-                        rest = [row[0] for row in claimed[index:]]
-                        release_claimed(conn, message_ids=rest, holder=self.identity)
+                    self._give_back(rest)
                     break
                 try:
                     self.broker.queue(queue).send(body)
                 except Exception:
-                    with self.engine.begin() as conn:
-                        rest = [row[0] for row in claimed[index:]]
-                        release_claimed(conn, message_ids=rest, holder=self.identity)
+                    self._give_back(rest)
                     raise
                 with self.engine.begin() as conn:
                     if not finish_claimed(conn, message_id=message_id, holder=self.identity):
                         log.warning("outbox row %d was sent after its claim lapsed", message_id)
                 sent += 1
+
+    def _give_back(self, message_ids: list[int]) -> None:
+        """Release outbox rows this process claimed and has not sent."""
+        with self.engine.begin() as conn:
+            release_claimed(conn, message_ids=message_ids, holder=self.identity)
 
     def apply(self, event: StageEvent) -> bool:
         """Apply one event, with the completed stage's outputs read from the blob store."""
